@@ -1,0 +1,262 @@
+#include "tapegrad/engine/tape.hpp"
+
+#include <algorithm>
+#include <limits>
+
+#include "tapegrad/engine/error.hpp"
+#include "tapegrad/ops/dispatch.hpp"
+
+namespace tapegrad {
+
+using detail::kLeaf;
+using detail::kNoGrad;
+using detail::kRequiresGrad;
+using detail::Node;
+
+// ---------------------------------------------------------------- Var
+
+TensorView Var::value() const { return tape().value(index_); }
+TensorView Var::grad() const { return tape().grad(index_); }
+Shape Var::shape() const { return tape().nodes_[index_].shape(); }
+OpKind Var::op() const { return tape().nodes_[index_].op; }
+bool Var::requires_grad() const { return (tape().nodes_[index_].flags & kRequiresGrad) != 0; }
+
+std::string_view Var::label() const {
+  const auto& labels = tape().labels_;
+  const auto it = labels.find(index_);
+  return it == labels.end() ? std::string_view{} : std::string_view{it->second};
+}
+
+Var& Var::set_label(std::string_view label) {
+  tape().labels_[index_] = std::string(label);
+  return *this;
+}
+
+Tape& Var::tape() const {
+  if (tape_ == nullptr)
+    detail::fail("Var", "handle", "empty Var (default-constructed, not from a tape)");
+  return *tape_;
+}
+
+// ---------------------------------------------------------------- recording
+
+std::uint32_t Tape::push(OpKind op, std::uint32_t in0, std::uint32_t in1, Shape shape,
+                         std::uint8_t flags) {
+  constexpr std::size_t kMax = std::numeric_limits<std::uint32_t>::max();
+  const std::size_t size = shape.size();
+  if (size == 0) detail::fail(op_name(op), "shape", "{} has no elements", shape);
+  if (nodes_.size() >= kMax || values_.size() + size >= kMax || grads_.size() + size >= kMax) {
+    detail::fail(op_name(op), "tape", "full: a tape holds fewer than 2^32 nodes and elements");
+  }
+  Node n{op,
+         flags,
+         0,
+         in0,
+         in1,
+         static_cast<std::uint32_t>(shape.rows),
+         static_cast<std::uint32_t>(shape.cols),
+         static_cast<std::uint32_t>(values_.size()),
+         kNoGrad};
+  values_.resize(values_.size() + size);
+  if ((flags & kRequiresGrad) != 0) {
+    n.grad = static_cast<std::uint32_t>(grads_.size());
+    if ((flags & kLeaf) == 0 && !has_inner_) {
+      has_inner_ = true;
+      inner_begin_ = grads_.size();
+    } else if ((flags & kLeaf) != 0 && has_inner_) {
+      inner_mixed_ = true;
+    }
+    grads_.resize(grads_.size() + size, 0.0);
+  }
+  nodes_.push_back(n);
+  if ((flags & kLeaf) == 0) {
+    detail::forward_node({nodes_.data(), consts_.data(), values_.data(), grads_.data()},
+                         nodes_.back());
+  }
+  return static_cast<std::uint32_t>(nodes_.size() - 1);
+}
+
+Var Tape::leaf(OpKind op, TensorView value, std::string_view label, std::string_view who) {
+  if (value.size() == 0) detail::fail(who, "value", "shape {} has no elements", value.shape());
+  const std::uint8_t flags = kLeaf | (op == OpKind::Param ? kRequiresGrad : 0);
+  const std::uint32_t i = push(op, 0, 0, value.shape(), flags);
+  std::copy(value.begin(), value.end(), values_.begin() + nodes_[i].value);
+  Var v(this, i);
+  if (!label.empty()) v.set_label(label);
+  return v;
+}
+
+Var Tape::input(double value, std::string_view label) {
+  return leaf(OpKind::Input, TensorView(&value, Shape{}), label, "input");
+}
+Var Tape::input(TensorView value, std::string_view label) {
+  return leaf(OpKind::Input, value, label, "input");
+}
+Var Tape::param(double value, std::string_view label) {
+  return leaf(OpKind::Param, TensorView(&value, Shape{}), label, "param");
+}
+Var Tape::param(TensorView value, std::string_view label) {
+  return leaf(OpKind::Param, value, label, "param");
+}
+
+// ---------------------------------------------------------------- leaves
+
+const Node& Tape::own(const Var& v, std::string_view op, std::string_view argument) const {
+  if (v.tape_ == nullptr)
+    detail::fail(op, argument, "empty Var (default-constructed, not from a tape)");
+  if (v.tape_ != this) detail::fail(op, argument, "node {} belongs to another tape", v.index_);
+  return nodes_[v.index_];
+}
+
+void Tape::set(Var leaf, double value) { set(leaf, TensorView(&value, Shape{})); }
+
+void Tape::set(Var leaf, TensorView value) {
+  const Node& n = own(leaf, "set", "leaf");
+  if ((n.flags & kLeaf) == 0) {
+    detail::fail("set", "leaf", "{} is not a leaf; only inputs and params can be set",
+                 describe(leaf.index_));
+  }
+  if (value.shape() != n.shape()) {
+    detail::fail("set", "value", "shape {} does not match {} of shape {}", value.shape(),
+                 describe(leaf.index_), n.shape());
+  }
+  std::copy(value.begin(), value.end(), values_.begin() + n.value);
+}
+
+MutableTensorView Tape::mutable_value(Var leaf) {
+  const Node& n = own(leaf, "mutable_value", "leaf");
+  if ((n.flags & kLeaf) == 0) {
+    detail::fail("mutable_value", "leaf", "{} is not a leaf; only inputs and params can be changed",
+                 describe(leaf.index_));
+  }
+  return {values_.data() + n.value, n.shape()};
+}
+
+// ---------------------------------------------------------------- passes
+
+void Tape::forward() {
+  const detail::Ctx ctx{nodes_.data(), consts_.data(), values_.data(), grads_.data()};
+  for (const Node& n : nodes_) {
+    if ((n.flags & kLeaf) == 0) detail::forward_node(ctx, n);
+  }
+}
+
+void Tape::backward(Var root) {
+  const Node& r = own(root, "backward", "root");
+  if (r.size() != 1) {
+    detail::fail("backward", "root", "{} has shape {}; backward needs a one-element root",
+                 describe(root.index_), r.shape());
+  }
+  if (r.grad == kNoGrad) {
+    detail::fail("backward", "root",
+                 "{} does not depend on any param; there is nothing to "
+                 "differentiate",
+                 describe(root.index_));
+  }
+  // Intermediate gradients describe one pass: start them from zero.
+  if (inner_mixed_) {
+    for (const Node& n : nodes_) {
+      if (n.grad != kNoGrad && (n.flags & kLeaf) == 0) {
+        std::fill_n(grads_.begin() + n.grad, n.size(), 0.0);
+      }
+    }
+  } else if (has_inner_) {
+    std::fill(grads_.begin() + static_cast<std::ptrdiff_t>(inner_begin_), grads_.end(), 0.0);
+  }
+  grads_[r.grad] += 1.0;  // d root / d root
+  const detail::Ctx ctx{nodes_.data(), consts_.data(), values_.data(), grads_.data()};
+  for (std::size_t i = root.index_ + 1; i-- > 0;) {
+    const Node& n = nodes_[i];
+    if (n.grad != kNoGrad && (n.flags & kLeaf) == 0) detail::backward_node(ctx, n);
+  }
+}
+
+void Tape::zero_grad() noexcept { std::fill(grads_.begin(), grads_.end(), 0.0); }
+
+void Tape::clear() noexcept {
+  nodes_.clear();
+  values_.clear();
+  grads_.clear();
+  consts_.clear();
+  labels_.clear();
+  inner_begin_ = 0;
+  has_inner_ = false;
+  inner_mixed_ = false;
+}
+
+void Tape::reserve(std::size_t nodes, std::size_t elements) {
+  nodes_.reserve(nodes);
+  values_.reserve(elements);
+  grads_.reserve(elements);
+}
+
+// ---------------------------------------------------------------- inspection
+
+const Node& Tape::checked_node(std::size_t index, std::string_view op) const {
+  if (index >= nodes_.size()) {
+    detail::fail(op, "index", "{} is out of range: the tape has {} nodes", index, nodes_.size());
+  }
+  return nodes_[index];
+}
+
+Var Tape::var(std::size_t index) {
+  checked_node(index, "var");
+  return Var(this, static_cast<std::uint32_t>(index));
+}
+
+NodeInfo Tape::node(std::size_t index) const {
+  const Node& n = checked_node(index, "node");
+  NodeInfo info;
+  info.index = index;
+  info.op = n.op;
+  info.shape = n.shape();
+  info.input_count = op_arity(n.op);
+  if (info.input_count > 0) info.inputs[0] = n.in0;
+  if (info.input_count > 1) info.inputs[1] = n.in1;
+  if (n.op == OpKind::Affine) info.constants = {consts_.data() + n.in1, 2};
+  if (n.op == OpKind::RDiv || n.op == OpKind::Pow) info.constants = {consts_.data() + n.in1, 1};
+  if (n.op == OpKind::Sum || n.op == OpKind::Mean) info.axis = static_cast<int>(n.in1) - 1;
+  info.requires_grad = (n.flags & kRequiresGrad) != 0;
+  const auto it = labels_.find(static_cast<std::uint32_t>(index));
+  if (it != labels_.end()) info.label = it->second;
+  return info;
+}
+
+std::vector<Var> Tape::params() {
+  std::vector<Var> out;
+  for (std::size_t i = 0; i < nodes_.size(); ++i) {
+    if (nodes_[i].op == OpKind::Param) out.push_back(Var(this, static_cast<std::uint32_t>(i)));
+  }
+  return out;
+}
+
+std::size_t Tape::bytes_used() const noexcept {
+  return nodes_.size() * sizeof(Node) +
+         (values_.size() + grads_.size() + consts_.size()) * sizeof(double);
+}
+
+TensorView Tape::value(std::size_t index) const {
+  const Node& n = checked_node(index, "value");
+  return {values_.data() + n.value, n.shape()};
+}
+
+bool Tape::has_grad(std::size_t index) const { return checked_node(index, "grad").grad != kNoGrad; }
+
+TensorView Tape::grad(std::size_t index) const {
+  const Node& n = checked_node(index, "grad");
+  if (n.grad == kNoGrad) {
+    detail::fail("grad", "node",
+                 "{} has no gradient: it depends on no param (inputs and detached "
+                 "values carry none)",
+                 describe(index));
+  }
+  return {grads_.data() + n.grad, n.shape()};
+}
+
+std::string Tape::describe(std::size_t index) const {
+  const auto it = labels_.find(static_cast<std::uint32_t>(index));
+  if (it == labels_.end()) return fmt::format("node {} ({})", index, op_name(nodes_[index].op));
+  return fmt::format("node {} ({} '{}')", index, op_name(nodes_[index].op), it->second);
+}
+
+}  // namespace tapegrad

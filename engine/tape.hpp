@@ -1,0 +1,197 @@
+// The tape: a flat, ordered record of a computation graph.
+//
+// Layout. A Tape holds four flat arrays:
+//   nodes_   one 28-byte Node per recorded operation, in recording order; a node names its inputs
+//            by index, so every input comes before the node that uses it (the order is a
+//            topological order by construction);
+//   values_  every node's value, contiguous, at Node::value;
+//   grads_   the gradients of nodes that need one (params and everything computed from them),
+//            at Node::grad; inputs and detached values have no gradient storage at all;
+//   consts_  constants some ops carry (pow's exponent, alpha and beta of x * alpha + beta).
+// A scalar node therefore costs one Node and two doubles, and no heap allocation of its own.
+//
+// Recording evaluates: an op appends its node and computes its value at once (eager forward).
+// forward() re-evaluates every recorded node in order, so a graph is recorded once and replayed
+// with new leaf values set by set(). backward(root) seeds d root / d root = 1 and walks the nodes
+// in reverse once, each rule adding (+=) its contribution to its inputs' gradients: fan-in adds
+// up. Intermediate gradients belong to one pass and are reset by each backward(); gradients of
+// params accumulate across passes until zero_grad(). Warm replay (set, forward, zero_grad,
+// backward) performs no heap allocation.
+//
+// Var is a 16-byte handle (tape pointer + node index). A Tape is neither copyable nor movable
+// because Vars point at it; views returned by value() and grad() stay valid until the tape
+// records another node or is cleared.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "tapegrad/engine/tensor.hpp"
+#include "tapegrad/ops/op_kind.hpp"
+
+namespace tapegrad {
+
+class Tape;
+
+namespace detail {
+
+inline constexpr std::uint32_t kNoGrad = 0xffffffffu;
+
+enum NodeFlag : std::uint8_t {
+  kRequiresGrad = 1,  // the node has gradient storage and backward visits it
+  kLeaf = 2,          // Input or Param: set by the user, never recomputed
+};
+
+/// One recorded operation. For unary ops in1 holds an op-specific auxiliary number: an index into
+/// the constants array (Affine, RDiv, Pow) or an axis code (Sum, Mean: 0 all, 1 rows, 2 cols).
+struct Node {
+  OpKind op;
+  std::uint8_t flags;
+  std::uint16_t reserved;
+  std::uint32_t in0;
+  std::uint32_t in1;
+  std::uint32_t rows;
+  std::uint32_t cols;
+  std::uint32_t value;  // offset into values_
+  std::uint32_t grad;   // offset into grads_, or kNoGrad
+
+  [[nodiscard]] std::size_t size() const noexcept { return std::size_t{rows} * cols; }
+  [[nodiscard]] Shape shape() const noexcept { return {rows, cols}; }
+};
+
+struct Recorder;  // the ops' way in: see ops/record.hpp
+
+}  // namespace detail
+
+/// Handle to one node of a tape: small, trivially copyable, valid as long as its tape lives.
+class Var {
+ public:
+  /// An empty handle; every use other than assignment throws Error.
+  Var() = default;
+
+  /// The node's value (valid until the tape records another node).
+  [[nodiscard]] TensorView value() const;
+  /// The node's gradient d root / d node after backward(); throws Error for nodes without one
+  /// (inputs, detached values and everything computed only from them).
+  [[nodiscard]] TensorView grad() const;
+  /// The value's only element; throws Error unless the value has exactly one element.
+  [[nodiscard]] double item() const { return value().item(); }
+  [[nodiscard]] Shape shape() const;
+  [[nodiscard]] OpKind op() const;
+  /// True for params and everything computed from them.
+  [[nodiscard]] bool requires_grad() const;
+  /// The name given at creation or by set_label(); empty if none.
+  [[nodiscard]] std::string_view label() const;
+  /// Names the node (for diagrams, messages and walkthroughs); returns *this.
+  Var& set_label(std::string_view label);
+
+  [[nodiscard]] Tape& tape() const;
+  [[nodiscard]] std::size_t index() const noexcept { return index_; }
+  /// True for a handle that refers to a node.
+  [[nodiscard]] bool valid() const noexcept { return tape_ != nullptr; }
+
+  friend bool operator==(const Var&, const Var&) = default;
+
+ private:
+  friend class Tape;
+  friend struct detail::Recorder;
+  Var(Tape* tape, std::uint32_t index) noexcept : tape_(tape), index_(index) {}
+
+  Tape* tape_ = nullptr;
+  std::uint32_t index_ = 0;
+};
+
+/// Read-only description of one node, for diagrams and tools.
+struct NodeInfo {
+  std::size_t index = 0;
+  OpKind op = OpKind::Input;
+  Shape shape;
+  std::size_t input_count = 0;
+  std::size_t inputs[2] = {0, 0};
+  std::span<const double> constants;  ///< pow: {p}; affine: {alpha, beta}; rdiv: {c}
+  int axis = -1;                      ///< sum, mean: -1 whole, 0 over rows, 1 over cols
+  bool requires_grad = false;
+  std::string_view label;
+};
+
+/// A recorded computation graph with its values and gradients.
+class Tape {
+ public:
+  Tape() = default;
+  Tape(const Tape&) = delete;
+  Tape& operator=(const Tape&) = delete;
+  Tape(Tape&&) = delete;
+  Tape& operator=(Tape&&) = delete;
+  ~Tape() = default;
+
+  /// A leaf holding data: no gradient flows into it. Settable with set() for replay.
+  Var input(double value, std::string_view label = {});
+  Var input(TensorView value, std::string_view label = {});
+  /// A leaf holding a trainable parameter: backward() accumulates its gradient.
+  Var param(double value, std::string_view label = {});
+  Var param(TensorView value, std::string_view label = {});
+
+  /// Replaces a leaf's value (same shape); call forward() to recompute the graph.
+  void set(Var leaf, double value);
+  void set(Var leaf, TensorView value);
+  /// Writable view of a leaf's value, e.g. for an optimizer's in-place update.
+  [[nodiscard]] MutableTensorView mutable_value(Var leaf);
+
+  /// Re-evaluates every recorded node in recording order from the current leaf values.
+  void forward();
+  /// d root / d node for every node root depends on: seeds the one-element root with 1 and walks
+  /// the tape in reverse once. Resets intermediate gradients first; param gradients accumulate.
+  void backward(Var root);
+  /// Sets every gradient (params' included) to zero.
+  void zero_grad() noexcept;
+
+  /// Forgets every node but keeps the memory, so recording the same graph again does not
+  /// allocate. Every Var of this tape becomes invalid.
+  void clear() noexcept;
+  /// Reserves room for `nodes` nodes and `elements` value elements.
+  void reserve(std::size_t nodes, std::size_t elements);
+
+  /// Number of recorded nodes.
+  [[nodiscard]] std::size_t size() const noexcept { return nodes_.size(); }
+  /// Handle to node `index`; throws Error when out of range.
+  [[nodiscard]] Var var(std::size_t index);
+  /// Description of node `index`; throws Error when out of range.
+  [[nodiscard]] NodeInfo node(std::size_t index) const;
+  /// Every Param leaf, in recording order.
+  [[nodiscard]] std::vector<Var> params();
+  /// Bytes held in the tape's arrays (nodes, values, gradients, constants), by size not capacity.
+  [[nodiscard]] std::size_t bytes_used() const noexcept;
+
+  [[nodiscard]] TensorView value(std::size_t index) const;
+  [[nodiscard]] TensorView grad(std::size_t index) const;
+  [[nodiscard]] bool has_grad(std::size_t index) const;
+
+ private:
+  friend class Var;
+  friend struct detail::Recorder;
+
+  std::uint32_t push(OpKind op, std::uint32_t in0, std::uint32_t in1, Shape shape,
+                     std::uint8_t flags);
+  Var leaf(OpKind op, TensorView value, std::string_view label, std::string_view who);
+  const detail::Node& checked_node(std::size_t index, std::string_view op) const;
+  const detail::Node& own(const Var& v, std::string_view op, std::string_view argument) const;
+  std::string describe(std::size_t index) const;
+
+  std::vector<detail::Node> nodes_;
+  std::vector<double> values_;
+  std::vector<double> grads_;
+  std::vector<double> consts_;
+  std::unordered_map<std::uint32_t, std::string> labels_;
+  // Gradients of non-leaf nodes occupy grads_[inner_begin_, end) unless a param was created
+  // after an intermediate (inner_mixed_): backward() then resets them node by node.
+  std::size_t inner_begin_ = 0;
+  bool has_inner_ = false;
+  bool inner_mixed_ = false;
+};
+
+}  // namespace tapegrad

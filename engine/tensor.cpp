@@ -1,0 +1,71 @@
+#include "tapegrad/engine/tensor.hpp"
+
+#include <algorithm>
+
+#include "tapegrad/engine/error.hpp"
+
+namespace tapegrad {
+
+double TensorView::item() const {
+  if (size() != 1) {
+    detail::fail("item", "value", "shape {} has {} elements; item() needs exactly one", shape_,
+                 size());
+  }
+  return data_[0];
+}
+
+double TensorView::at(std::size_t r, std::size_t c) const {
+  if (r >= rows() || c >= cols()) {
+    detail::fail("at", "index", "({}, {}) is outside shape {}", r, c, shape_);
+  }
+  return (*this)(r, c);
+}
+
+Tensor TensorView::to_tensor() const { return Tensor(*this); }
+
+Tensor::Tensor(std::size_t rows, std::size_t cols, double fill)
+    : data_(rows * cols, fill), shape_{rows, cols} {}
+
+Tensor::Tensor(Shape shape, std::vector<double> data) : data_(std::move(data)), shape_(shape) {
+  if (data_.size() != shape.size()) {
+    detail::fail("Tensor", "data", "{} values given for shape {} ({} elements)", data_.size(),
+                 shape, shape.size());
+  }
+}
+
+Tensor::Tensor(TensorView view) : data_(view.begin(), view.end()), shape_(view.shape()) {}
+
+Tensor Tensor::from_rows(std::initializer_list<std::initializer_list<double>> rows) {
+  const std::size_t cols = rows.size() == 0 ? 0 : rows.begin()->size();
+  std::vector<double> data;
+  data.reserve(rows.size() * cols);
+  std::size_t r = 0;
+  for (const auto& row : rows) {
+    if (row.size() != cols) {
+      detail::fail("Tensor::from_rows", "rows", "row {} has {} elements, row 0 has {}", r,
+                   row.size(), cols);
+    }
+    data.insert(data.end(), row.begin(), row.end());
+    ++r;
+  }
+  return Tensor(Shape{rows.size(), cols}, std::move(data));
+}
+
+Tensor Tensor::column(std::span<const double> values) {
+  return Tensor(Shape{values.size(), 1}, std::vector<double>(values.begin(), values.end()));
+}
+Tensor Tensor::column(std::initializer_list<double> values) {
+  return column(std::span<const double>(values.begin(), values.size()));
+}
+Tensor Tensor::row(std::span<const double> values) {
+  return Tensor(Shape{1, values.size()}, std::vector<double>(values.begin(), values.end()));
+}
+Tensor Tensor::row(std::initializer_list<double> values) {
+  return row(std::span<const double>(values.begin(), values.size()));
+}
+
+bool operator==(TensorView a, TensorView b) noexcept {
+  return a.shape() == b.shape() && std::equal(a.begin(), a.end(), b.begin());
+}
+
+}  // namespace tapegrad

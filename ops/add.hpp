@@ -1,0 +1,27 @@
+// add: y = a + b, broadcasting.
+#pragma once
+
+#include "tapegrad/ops/kernels.hpp"
+#include "tapegrad/ops/record.hpp"
+
+namespace tapegrad {
+namespace detail {
+struct AddRule {
+  static constexpr std::string_view name = "add";
+  static constexpr std::string_view symbol = "+";
+  static double forward(double a, double b) noexcept { return a + b; }
+  static double partial_a(double, double, double) noexcept { return 1.0; }  // dy/da = 1
+  static double partial_b(double, double, double) noexcept { return 1.0; }  // dy/db = 1
+};
+}  // namespace detail
+
+/// a + b, element-wise with NumPy broadcasting of rows and columns.
+inline Var operator+(const Var& a, const Var& b) {
+  const Shape out = detail::broadcast_shape("add", detail::Recorder::node(a, "add", "a").shape(),
+                                            detail::Recorder::node(b, "add", "b").shape());
+  return detail::Recorder::binary("add", OpKind::Add, a, b, out);
+}
+/// a = a + b.
+inline Var& operator+=(Var& a, const Var& b) { return a = a + b; }
+
+}  // namespace tapegrad

@@ -1,0 +1,31 @@
+// div: y = a / b element-wise, broadcasting.
+#pragma once
+
+#include "tapegrad/ops/kernels.hpp"
+#include "tapegrad/ops/record.hpp"
+
+namespace tapegrad {
+namespace detail {
+struct DivRule {
+  static constexpr std::string_view name = "div";
+  static constexpr std::string_view symbol = "/";
+  static double forward(double a, double b) noexcept { return a / b; }
+  static double partial_a(double, double b, double) noexcept { return 1.0 / b; }  // dy/da = 1/b
+  // dy/db = -a/b^2 = -y/b, reusing the saved output
+  static double partial_b(double, double b, double y) noexcept { return -y / b; }
+};
+}  // namespace detail
+
+/// a / b, element-wise with broadcasting.
+inline Var operator/(const Var& a, const Var& b) {
+  const Shape out = detail::broadcast_shape("div", detail::Recorder::node(a, "div", "a").shape(),
+                                            detail::Recorder::node(b, "div", "b").shape());
+  return detail::Recorder::binary("div", OpKind::Div, a, b, out);
+}
+/// x / c: records c as an input leaf, so the quotient is exactly x / c (not x * (1/c)).
+inline Var operator/(const Var& x, double c) {
+  detail::Recorder::node(x, "div", "a");
+  return x / x.tape().input(c);
+}
+
+}  // namespace tapegrad

@@ -1,0 +1,123 @@
+// Internal: the context op rules run in, and the element-wise drivers shared by every
+// element-wise op (broadcasting included).
+//
+// An element-wise unary rule is a struct with
+//   static double forward(double x, const double* k);              y = f(x)
+//   static double partial(double x, double y, const double* k);   dy/dx
+// and a binary rule with forward(a, b), partial_a(a, b, y) and partial_b(a, b, y). `k` points at
+// the node's constants (unused by most rules). The drivers below apply a rule over whole values
+// and, in backward, add g * partial into each input's gradient, summing over broadcast axes.
+#pragma once
+
+#include <cstddef>
+
+#include "tapegrad/engine/tape.hpp"
+
+namespace tapegrad::detail {
+
+/// Raw access to a tape's arrays while a rule runs.
+struct Ctx {
+  const Node* nodes;
+  const double* consts;
+  double* values;
+  double* grads;
+};
+
+/// Row and column strides that read operand `x` broadcast to the shape of `out`.
+struct Strides {
+  std::size_t row;
+  std::size_t col;
+};
+inline Strides broadcast_strides(const Node& x) noexcept {
+  return {x.rows == 1 ? 0 : std::size_t{x.cols}, x.cols == 1 ? std::size_t{0} : 1};
+}
+
+template <class Rule>
+inline void forward_unary(const Ctx& t, const Node& n) {
+  const double* k = t.consts + n.in1;
+  const double* x = t.values + t.nodes[n.in0].value;
+  double* y = t.values + n.value;
+  const std::size_t size = n.size();
+  for (std::size_t i = 0; i < size; ++i) y[i] = Rule::forward(x[i], k);
+}
+
+template <class Rule>
+inline void backward_unary(const Ctx& t, const Node& n) {
+  const Node& xn = t.nodes[n.in0];
+  if (xn.grad == kNoGrad) return;
+  const double* k = t.consts + n.in1;
+  const double* x = t.values + xn.value;
+  const double* y = t.values + n.value;
+  const double* g = t.grads + n.grad;
+  double* gx = t.grads + xn.grad;
+  const std::size_t size = n.size();
+  for (std::size_t i = 0; i < size; ++i) gx[i] += g[i] * Rule::partial(x[i], y[i], k);
+}
+
+template <class Rule>
+inline void forward_binary(const Ctx& t, const Node& n) {
+  const Node& an = t.nodes[n.in0];
+  const Node& bn = t.nodes[n.in1];
+  const double* a = t.values + an.value;
+  const double* b = t.values + bn.value;
+  double* y = t.values + n.value;
+  const std::size_t size = n.size();
+  if (an.rows == n.rows && an.cols == n.cols && bn.rows == n.rows && bn.cols == n.cols) {
+    for (std::size_t i = 0; i < size; ++i) y[i] = Rule::forward(a[i], b[i]);
+    return;
+  }
+  const Strides sa = broadcast_strides(an);
+  const Strides sb = broadcast_strides(bn);
+  for (std::size_t r = 0; r < n.rows; ++r) {
+    for (std::size_t c = 0; c < n.cols; ++c) {
+      y[r * n.cols + c] = Rule::forward(a[r * sa.row + c * sa.col], b[r * sb.row + c * sb.col]);
+    }
+  }
+}
+
+template <class Rule>
+inline void backward_binary(const Ctx& t, const Node& n) {
+  const Node& an = t.nodes[n.in0];
+  const Node& bn = t.nodes[n.in1];
+  const double* a = t.values + an.value;
+  const double* b = t.values + bn.value;
+  const double* y = t.values + n.value;
+  const double* g = t.grads + n.grad;
+  const std::size_t size = n.size();
+  const bool same =
+      an.rows == n.rows && an.cols == n.cols && bn.rows == n.rows && bn.cols == n.cols;
+  if (an.grad != kNoGrad) {
+    double* ga = t.grads + an.grad;
+    if (same) {
+      for (std::size_t i = 0; i < size; ++i) ga[i] += g[i] * Rule::partial_a(a[i], b[i], y[i]);
+    } else {
+      const Strides sa = broadcast_strides(an);
+      const Strides sb = broadcast_strides(bn);
+      for (std::size_t r = 0; r < n.rows; ++r) {
+        for (std::size_t c = 0; c < n.cols; ++c) {
+          const std::size_t i = r * n.cols + c;
+          const std::size_t ia = r * sa.row + c * sa.col;
+          ga[ia] += g[i] * Rule::partial_a(a[ia], b[r * sb.row + c * sb.col], y[i]);
+        }
+      }
+    }
+  }
+  if (bn.grad != kNoGrad) {
+    double* gb = t.grads + bn.grad;
+    if (same) {
+      for (std::size_t i = 0; i < size; ++i) gb[i] += g[i] * Rule::partial_b(a[i], b[i], y[i]);
+    } else {
+      const Strides sa = broadcast_strides(an);
+      const Strides sb = broadcast_strides(bn);
+      for (std::size_t r = 0; r < n.rows; ++r) {
+        for (std::size_t c = 0; c < n.cols; ++c) {
+          const std::size_t i = r * n.cols + c;
+          const std::size_t ib = r * sb.row + c * sb.col;
+          gb[ib] += g[i] * Rule::partial_b(a[r * sa.row + c * sa.col], b[ib], y[i]);
+        }
+      }
+    }
+  }
+}
+
+}  // namespace tapegrad::detail

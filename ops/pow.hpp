@@ -1,0 +1,32 @@
+// pow: y = x ^ p for a constant exponent p.
+#pragma once
+
+#include <cmath>
+
+#include "tapegrad/ops/kernels.hpp"
+#include "tapegrad/ops/record.hpp"
+
+namespace tapegrad {
+namespace detail {
+struct PowRule {
+  static constexpr std::string_view name = "pow";
+  static constexpr std::string_view symbol = "x^p";
+  // k = {p}; squaring, the common case, is exact as x * x
+  static double forward(double x, const double* k) noexcept {
+    return k[0] == 2.0 ? x * x : std::pow(x, k[0]);
+  }
+  // dy/dx = p * x^(p - 1)
+  static double partial(double x, double, const double* k) noexcept {
+    return k[0] == 2.0 ? 2.0 * x : k[0] * std::pow(x, k[0] - 1.0);
+  }
+};
+}  // namespace detail
+
+/// x ^ p element-wise for a constant p (std::pow semantics: a negative x with a non-integer p
+/// gives NaN).
+inline Var pow(const Var& x, double p) {
+  const Shape s = detail::Recorder::node(x, "pow", "x").shape();
+  return detail::Recorder::unary("pow", OpKind::Pow, x, s, detail::Recorder::constants(x, {p}));
+}
+
+}  // namespace tapegrad

@@ -1,0 +1,25 @@
+// sub: y = a - b, broadcasting.
+#pragma once
+
+#include "tapegrad/ops/kernels.hpp"
+#include "tapegrad/ops/record.hpp"
+
+namespace tapegrad {
+namespace detail {
+struct SubRule {
+  static constexpr std::string_view name = "sub";
+  static constexpr std::string_view symbol = "-";
+  static double forward(double a, double b) noexcept { return a - b; }
+  static double partial_a(double, double, double) noexcept { return 1.0; }   // dy/da = 1
+  static double partial_b(double, double, double) noexcept { return -1.0; }  // dy/db = -1
+};
+}  // namespace detail
+
+/// a - b, element-wise with broadcasting.
+inline Var operator-(const Var& a, const Var& b) {
+  const Shape out = detail::broadcast_shape("sub", detail::Recorder::node(a, "sub", "a").shape(),
+                                            detail::Recorder::node(b, "sub", "b").shape());
+  return detail::Recorder::binary("sub", OpKind::Sub, a, b, out);
+}
+
+}  // namespace tapegrad

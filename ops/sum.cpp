@@ -1,0 +1,84 @@
+#include "tapegrad/ops/sum.hpp"
+
+#include <algorithm>
+
+#include "tapegrad/engine/error.hpp"
+
+namespace tapegrad {
+namespace detail {
+
+std::uint32_t axis_code(std::string_view op, int axis) {
+  if (axis != 0 && axis != 1) {
+    fail(op, "axis", "{} is neither 0 (over rows) nor 1 (over columns)", axis);
+  }
+  return static_cast<std::uint32_t>(axis) + 1;
+}
+
+// Shared by sum and mean: y = scale * (sum over the reduced axis of x).
+void reduce_forward(const Ctx& t, const Node& n, double scale) {
+  const Node& xn = t.nodes[n.in0];
+  const double* x = t.values + xn.value;
+  double* y = t.values + n.value;
+  const std::size_t rows = xn.rows;
+  const std::size_t cols = xn.cols;
+  switch (n.in1) {
+    case 0: {
+      double s = 0.0;
+      for (std::size_t i = 0; i < xn.size(); ++i) s += x[i];
+      y[0] = s * scale;
+      return;
+    }
+    case 1:
+      std::fill_n(y, cols, 0.0);
+      for (std::size_t r = 0; r < rows; ++r) {
+        for (std::size_t c = 0; c < cols; ++c) y[c] += x[r * cols + c];
+      }
+      for (std::size_t c = 0; c < cols; ++c) y[c] *= scale;
+      return;
+    default:
+      for (std::size_t r = 0; r < rows; ++r) {
+        double s = 0.0;
+        for (std::size_t c = 0; c < cols; ++c) s += x[r * cols + c];
+        y[r] = s * scale;
+      }
+      return;
+  }
+}
+
+// dy_j/dx_ij = scale: the output gradient, scaled, broadcast back over the reduced axis.
+void reduce_backward(const Ctx& t, const Node& n, double scale) {
+  const Node& xn = t.nodes[n.in0];
+  if (xn.grad == kNoGrad) return;
+  const double* g = t.grads + n.grad;
+  double* gx = t.grads + xn.grad;
+  const std::size_t rows = xn.rows;
+  const std::size_t cols = xn.cols;
+  for (std::size_t r = 0; r < rows; ++r) {
+    for (std::size_t c = 0; c < cols; ++c) {
+      const double gi = n.in1 == 0 ? g[0] : (n.in1 == 1 ? g[c] : g[r]);
+      gx[r * cols + c] += gi * scale;
+    }
+  }
+}
+
+void SumRule::forward(const Ctx& t, const Node& n) { reduce_forward(t, n, 1.0); }
+void SumRule::backward(const Ctx& t, const Node& n) { reduce_backward(t, n, 1.0); }
+
+Shape reduced_shape(Shape x, std::uint32_t code) {
+  return code == 0 ? Shape{1, 1} : (code == 1 ? Shape{1, x.cols} : Shape{x.rows, 1});
+}
+
+}  // namespace detail
+
+Var sum(const Var& x) {
+  detail::Recorder::node(x, "sum", "x");
+  return detail::Recorder::unary("sum", OpKind::Sum, x, Shape{1, 1}, 0);
+}
+
+Var sum(const Var& x, int axis) {
+  const Shape s = detail::Recorder::node(x, "sum", "x").shape();
+  const std::uint32_t code = detail::axis_code("sum", axis);
+  return detail::Recorder::unary("sum", OpKind::Sum, x, detail::reduced_shape(s, code), code);
+}
+
+}  // namespace tapegrad
