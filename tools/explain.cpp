@@ -116,16 +116,16 @@ void print_text(const Example& ex, const std::vector<BackwardStep>& steps) {
   }
 }
 
-nlohmann::json to_json(const Example& ex, const std::vector<BackwardStep>& steps, bool ok,
-                       double worst) {
+nlohmann::ordered_json to_json(const Example& ex, const std::vector<BackwardStep>& steps, bool ok,
+                               double worst) {
   const Tape& t = *ex.tape;
-  nlohmann::json j;
+  nlohmann::ordered_json j;
   j["example"] = ex.name;
   j["title"] = ex.title;
-  j["values"] = nlohmann::json::object();
+  j["values"] = nlohmann::ordered_json::object();
   for (const Setting& s : ex.settings) j["values"][s.name] = s.value;
   j["root"] = node_name(t, ex.root.index());
-  j["forward"] = nlohmann::json::array();
+  j["forward"] = nlohmann::ordered_json::array();
   for (std::size_t i = 0; i <= ex.root.index(); ++i) {
     j["forward"].push_back({{"index", i},
                             {"name", node_name(t, i)},
@@ -133,13 +133,13 @@ nlohmann::json to_json(const Example& ex, const std::vector<BackwardStep>& steps
                             {"expression", node_expression(t, i)},
                             {"value", t.value(i)[0]}});
   }
-  j["backward"] = nlohmann::json::array();
+  j["backward"] = nlohmann::ordered_json::array();
   for (const BackwardStep& step : steps) {
-    nlohmann::json s{{"index", step.index},
-                     {"name", node_name(t, step.index)},
-                     {"gradient", step.grad},
-                     {"closed_form", nullptr},
-                     {"inputs", nlohmann::json::array()}};
+    nlohmann::ordered_json s{{"index", step.index},
+                             {"name", node_name(t, step.index)},
+                             {"gradient", step.grad},
+                             {"closed_form", nullptr},
+                             {"inputs", nlohmann::ordered_json::array()}};
     const auto cf = ex.closed_forms.find(step.index);
     if (cf != ex.closed_forms.end()) {
       s["closed_form"] = {{"symbol", cf->second.symbol},
@@ -147,9 +147,10 @@ nlohmann::json to_json(const Example& ex, const std::vector<BackwardStep>& steps
                           {"value", cf->second.value}};
     }
     for (const StepInput& in : step.inputs) {
-      nlohmann::json i{{"index", in.index}, {"name", node_name(t, in.index)}};
-      i["local"] = in.local ? nlohmann::json(*in.local) : nlohmann::json(nullptr);
-      i["product"] = in.product ? nlohmann::json(*in.product) : nlohmann::json(nullptr);
+      nlohmann::ordered_json i{{"index", in.index}, {"name", node_name(t, in.index)}};
+      i["local"] = in.local ? nlohmann::ordered_json(*in.local) : nlohmann::ordered_json(nullptr);
+      i["product"] =
+          in.product ? nlohmann::ordered_json(*in.product) : nlohmann::ordered_json(nullptr);
       s["inputs"].push_back(i);
     }
     j["backward"].push_back(s);

@@ -61,18 +61,18 @@ int run_gradcheck(const GradcheckArgs& args) {
   const std::string worst_name =
       fmt::format("{}[{},{}]", r.worst.leaf.label(), r.worst.row, r.worst.col);
   if (args.json) {
-    const nlohmann::json j{{"example", ex.name},
-                           {"ok", r.ok},
-                           {"checked", r.checked},
-                           {"worst",
-                            {{"element", worst_name},
-                             {"analytic", r.worst.analytic},
-                             {"numeric", r.worst.numeric},
-                             {"abs_error", r.worst.abs_error},
-                             {"rel_error", r.worst.rel_error}}},
-                           {"step", o.step},
-                           {"rtol", o.rtol},
-                           {"atol", o.atol}};
+    const nlohmann::ordered_json j{{"example", ex.name},
+                                   {"ok", r.ok},
+                                   {"checked", r.checked},
+                                   {"worst",
+                                    {{"element", worst_name},
+                                     {"analytic", r.worst.analytic},
+                                     {"numeric", r.worst.numeric},
+                                     {"abs_error", r.worst.abs_error},
+                                     {"rel_error", r.worst.rel_error}}},
+                                   {"step", o.step},
+                                   {"rtol", o.rtol},
+                                   {"atol", o.atol}};
     fmt::print("{}\n", j.dump(2));
   } else {
     fmt::print(
