@@ -34,3 +34,12 @@
 #include "tapegrad/ops/sum.hpp"
 #include "tapegrad/ops/tanh.hpp"
 #include "tapegrad/ops/transpose.hpp"
+
+// Models: logistic regression, MLPs, training, data and model files.
+#include "tapegrad/models/dataset.hpp"
+#include "tapegrad/models/logistic.hpp"
+#include "tapegrad/models/model.hpp"
+#include "tapegrad/models/model_io.hpp"
+#include "tapegrad/models/optimizer.hpp"
+#include "tapegrad/models/random.hpp"
+#include "tapegrad/models/train.hpp"

@@ -1,0 +1,200 @@
+#include <doctest/doctest.h>
+
+#include <string>
+
+#include "models/helpers.hpp"
+
+namespace tg = tapegrad;
+
+namespace {
+
+/// The message parse_csv throws for `text` (file name "data.csv", target "y").
+std::string csv_error(std::string_view text, std::string_view target = "y") {
+  try {
+    (void)tg::parse_csv(text, "data.csv", target);
+  } catch (const tg::Error& e) {
+    return e.what();
+  }
+  return "(no error)";
+}
+
+}  // namespace
+
+TEST_CASE("csv: a plain file gives features in column order and the target apart") {
+  const tg::Dataset d = tg::parse_csv("a,y,b\n1,0,2.5\n-3e2,1,0.125\n", "data.csv", "y");
+  CHECK(d.feature_names == std::vector<std::string>{"a", "b"});
+  CHECK(d.target_name == "y");
+  CHECK(d.X == tg::Tensor::from_rows({{1, 2.5}, {-300, 0.125}}));
+  CHECK(d.y == tg::Tensor::column({0, 1}));
+  CHECK(d.size() == 2);
+  CHECK(d.features() == 2);
+}
+
+TEST_CASE("csv: BOM, CRLF, quoted fields, doubled quotes and no final newline are accepted") {
+  const std::string text =
+      "\xEF\xBB\xBF\"first, name\",\"say \"\"hi\"\"\",y\r\n"
+      "\"1.5\",2,1\r\n"
+      "3, 4 ,0";
+  const tg::Dataset d = tg::parse_csv(text, "data.csv", "y");
+  CHECK(d.feature_names == std::vector<std::string>{"first, name", "say \"hi\""});
+  CHECK(d.X == tg::Tensor::from_rows({{1.5, 2}, {3, 4}}));
+  CHECK(d.y == tg::Tensor::column({1, 0}));
+}
+
+TEST_CASE("csv: quoted fields may hold line breaks; blank lines are skipped") {
+  const tg::Dataset d = tg::parse_csv("\"multi\nline\",y\n\n1,1\n\n\n2,0\n\n", "data.csv", "y");
+  CHECK(d.feature_names == std::vector<std::string>{"multi\nline"});
+  CHECK(d.X == tg::Tensor::column({1, 2}));
+}
+
+TEST_CASE("csv: numbers are read exactly (correctly rounded, as the source text)") {
+  const tg::Dataset d = tg::parse_csv("a,y\n0.1,0\n+2.5,1\n1e-320,0\n0.07871,1\n", "data.csv", "y");
+  CHECK(d.X[0] == 0.1);
+  CHECK(d.X[1] == 2.5);
+  CHECK(d.X[2] == 1e-320);
+  CHECK(d.X[3] == 0.07871);
+}
+
+TEST_CASE("csv: an empty target name reads unlabelled data") {
+  const tg::Dataset d = tg::parse_csv("a,b\n1,2\n", "data.csv", "");
+  CHECK(d.feature_names == std::vector<std::string>{"a", "b"});
+  CHECK(d.y.size() == 0);
+  CHECK(d.X == tg::Tensor::from_rows({{1, 2}}));
+}
+
+TEST_CASE("csv: malformed input names file, line, column and what was expected") {
+  CHECK(csv_error("") == "read_csv: data.csv:1: expected a header row, found an empty file");
+  CHECK(csv_error("\xEF\xBB\xBF\n\n") ==
+        "read_csv: data.csv:1: expected a header row, found an empty file");
+  CHECK(csv_error("a,y\n") ==
+        "read_csv: data.csv:2: expected data rows after the header, found none");
+  CHECK(csv_error("a,y") ==
+        "read_csv: data.csv:1: expected data rows after the header, found none");
+  CHECK(csv_error("a,y\n1,0\n2\n") ==
+        "read_csv: data.csv:3: expected 2 fields as in the header, found 1");
+  CHECK(csv_error("a,y\n1,0,5\n") ==
+        "read_csv: data.csv:2: expected 2 fields as in the header, found 3");
+  CHECK(
+      csv_error("a,b,a,y\n1,2,3,0\n") ==
+      "read_csv: data.csv:1:3: expected unique column names, found 'a' again (first in column 1)");
+  CHECK(csv_error("a,,y\n1,2,0\n") == "read_csv: data.csv:1:2: expected a column name, found ''");
+  CHECK(csv_error("a,b\n1,0\n") == "read_csv: data.csv:1: expected a column named 'y', found none");
+  CHECK(csv_error("a,b,y\n1,2,0\n1,2,0\n1,2,0\n1,2,0\n1,2,0\n1,abc,0\n") ==
+        "read_csv: data.csv:7:2: expected a number, found 'abc'");
+  CHECK(csv_error("a,y\n,0\n") == "read_csv: data.csv:2:1: expected a number, found ''");
+  CHECK(csv_error("a,y\n1.5x,0\n") == "read_csv: data.csv:2:1: expected a number, found '1.5x'");
+  CHECK(csv_error("a,y\nnan,0\n") ==
+        "read_csv: data.csv:2:1: expected a finite number, found 'nan'");
+  CHECK(csv_error("a,y\n-inf,0\n") ==
+        "read_csv: data.csv:2:1: expected a finite number, found '-inf'");
+  CHECK(csv_error("a,y\n1e999,0\n") ==
+        "read_csv: data.csv:2:1: expected a finite number, found '1e999'");
+  CHECK(csv_error("a,y\n1,2\n") == "read_csv: data.csv:2:2: expected a label 0 or 1, found '2'");
+  CHECK(csv_error("a,y\n1,0.5\n") ==
+        "read_csv: data.csv:2:2: expected a label 0 or 1, found '0.5'");
+  CHECK(csv_error("a,y\n1,yes\n") == "read_csv: data.csv:2:2: expected a number, found 'yes'");
+  CHECK(csv_error("a,y\n\"1,0\n") ==
+        "read_csv: data.csv:2:1: expected a closing quote, found the end of the file");
+  CHECK(
+      csv_error("a,y\n\"1\"x,0\n") ==
+      "read_csv: data.csv:2:1: expected a comma or a line end after the closing quote, found 'x'");
+  CHECK(csv_error("a,y\n1\"2,0\n") ==
+        "read_csv: data.csv:2:1: expected quotes only around a whole field, found '1\"2'");
+  // a quoted line break moves the line count on
+  CHECK(csv_error("\"a\nb\",y\n1,0\nx,1\n") ==
+        "read_csv: data.csv:4:1: expected a number, found 'x'");
+  // a CRLF file counts lines the same way
+  CHECK(csv_error("a,y\r\n1,0\r\n2,7\r\n") ==
+        "read_csv: data.csv:3:2: expected a label 0 or 1, found '7'");
+}
+
+TEST_CASE("csv: errors are tapegrad::Error") {
+  CHECK_THROWS_AS((void)tg::parse_csv("a,y\nabc,0\n", "data.csv", "y"), tg::Error);
+}
+
+TEST_CASE("csv: read_csv reads files and names them in messages") {
+  const tg::test::TempDir dir("csv");
+  tg::test::write_file(dir / "ok.csv", "\xEF\xBB\xBFx,label\r\n1,1\r\n2,0");
+  const tg::Dataset d = tg::read_csv(dir / "ok.csv", "label");
+  CHECK(d.X == tg::Tensor::column({1, 2}));
+  CHECK(d.y == tg::Tensor::column({1, 0}));
+
+  tg::test::write_file(dir / "bad.csv", "x,label\n1,1\n2,abc\n");
+  const std::string bad = (dir / "bad.csv").string();
+  CHECK_THROWS_WITH_AS((void)tg::read_csv(dir / "bad.csv", "label"),
+                       ("read_csv: " + bad + ":3:2: expected a number, found 'abc'").c_str(),
+                       tg::Error);
+  const std::string missing = (dir / "missing.csv").string();
+  CHECK_THROWS_WITH_AS((void)tg::read_csv(dir / "missing.csv", "label"),
+                       ("read_csv: " + missing + ": cannot open the file for reading").c_str(),
+                       tg::Error);
+}
+
+TEST_CASE("csv: the embedded breast cancer data") {
+  const tg::Dataset& d = tg::test::breast_cancer();
+  REQUIRE(d.size() == 569);
+  REQUIRE(d.features() == 30);
+  CHECK(d.feature_names.front() == "mean_radius");
+  CHECK(d.feature_names[10] == "radius_error");
+  CHECK(d.feature_names.back() == "worst_fractal_dimension");
+  CHECK(d.target_name == "malignant");
+  double malignant = 0;
+  for (double v : d.y) malignant += v;
+  CHECK(malignant == 212);    // the description's class distribution
+  CHECK(d.X(0, 0) == 17.99);  // first row, as in the source text
+  CHECK(d.X(0, 29) == 0.1189);
+  CHECK(d.y[0] == 1.0);        // the first example is malignant
+  CHECK(d.X(568, 0) == 7.76);  // last row
+  CHECK(d.y[568] == 0.0);
+}
+
+TEST_CASE("standardizer: training mean and population std; constant columns only centred") {
+  const tg::Tensor X = tg::Tensor::from_rows({{1, 0.1, 5}, {2, 0.1, 7}, {3, 0.1, 9}, {6, 0.1, 3}});
+  const tg::Standardizer s = tg::Standardizer::fit(X);
+  CHECK(s.mean[0] == 3.0);
+  CHECK(s.scale[0] == doctest::Approx(std::sqrt(3.5)).epsilon(1e-15));  // (4+1+0+9)/4
+  CHECK(s.mean[1] == 0.1);
+  CHECK(s.scale[1] == 1.0);
+  CHECK(s.mean[2] == 6.0);
+  CHECK(s.scale[2] == doctest::Approx(std::sqrt(5.0)).epsilon(1e-15));  // (1+1+9+9)/4
+  const tg::Tensor Z = s.apply(X);
+  for (std::size_t j = 0; j < 3; ++j) {
+    double mean = 0, sq = 0;
+    for (std::size_t i = 0; i < 4; ++i) mean += Z(i, j) / 4;
+    for (std::size_t i = 0; i < 4; ++i) sq += (Z(i, j) - mean) * (Z(i, j) - mean) / 4;
+    CHECK(std::abs(mean) < 1e-15);
+    CHECK(sq == doctest::Approx(j == 1 ? 0.0 : 1.0).epsilon(1e-14));
+  }
+  CHECK(Z(0, 1) == 0.0);
+  CHECK_THROWS_WITH_AS((void)s.apply(tg::Tensor(2, 2)),
+                       "Standardizer::apply: X: expected 3 columns, found 2", tg::Error);
+}
+
+TEST_CASE("split: seeded, disjoint, complete, and the requested size") {
+  const tg::Dataset& d = tg::test::breast_cancer();
+  const auto [train, test] = tg::train_test_split(d, 0.2, 7);
+  CHECK(test.size() == 114);  // round(569 * 0.2) = round(113.8)
+  CHECK(train.size() == 455);
+  CHECK(train.feature_names == d.feature_names);
+  // Every example lands in exactly one part: compare multisets of (first feature, label) keys.
+  std::vector<std::pair<double, double>> all, parts;
+  for (std::size_t i = 0; i < d.size(); ++i) all.emplace_back(d.X(i, 0) + d.X(i, 1) * 1e-3, d.y[i]);
+  for (const tg::Dataset* p : {&train, &test}) {
+    for (std::size_t i = 0; i < p->size(); ++i) {
+      parts.emplace_back(p->X(i, 0) + p->X(i, 1) * 1e-3, p->y[i]);
+    }
+  }
+  std::sort(all.begin(), all.end());
+  std::sort(parts.begin(), parts.end());
+  CHECK(all == parts);
+  // The same seed gives the same split; another seed another one.
+  const auto again = tg::train_test_split(d, 0.2, 7);
+  CHECK(again.second.X == test.X);
+  CHECK(tg::train_test_split(d, 0.2, 8).second.X != test.X);
+  // The test part is the first round(m f) rows of the seeded permutation.
+  const std::vector<std::size_t> order = tg::Rng(7).permutation(d.size());
+  for (std::size_t k = 0; k < test.size(); ++k) CHECK(test.X(k, 3) == d.X(order[k], 3));
+  CHECK_THROWS_WITH_AS((void)tg::train_test_split(d, 1.0, 7),
+                       "train_test_split: test_fraction: expected a value in [0, 1), found 1",
+                       tg::Error);
+}
