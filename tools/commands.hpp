@@ -3,6 +3,8 @@
 // throws tapegrad::Error (exit status 2) for bad input.
 #pragma once
 
+#include <cstddef>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -19,9 +21,12 @@ struct ExplainArgs {
 };
 int run_explain(const ExplainArgs& args);
 
-/// `tapegrad graph EXAMPLE`.
+/// `tapegrad graph EXAMPLE|MODEL.json`.
 struct GraphArgs {
-  std::string example;
+  std::string example;   ///< "lecture", "chain" or a model file
+  std::string data;      ///< model graphs: the CSV whose first rows feed the graph
+  std::string target;    ///< model graphs: the label column (default: the model's)
+  std::size_t rows = 4;  ///< model graphs: number of examples in the graph
   std::vector<Setting> settings;
   std::string out;  ///< DOT file; empty: DOT to stdout
   bool svg = false;
@@ -32,9 +37,12 @@ struct GraphArgs {
 };
 int run_graph(const GraphArgs& args);
 
-/// `tapegrad gradcheck EXAMPLE`.
+/// `tapegrad gradcheck EXAMPLE|MODEL.json`.
 struct GradcheckArgs {
-  std::string example;
+  std::string example;    ///< "lecture", "chain" or a model file
+  std::string data;       ///< models: the CSV to check the loss on
+  std::string target;     ///< models: the label column (default: the model's)
+  std::size_t rows = 16;  ///< models: number of examples used
   std::vector<Setting> settings;
   double step = 1e-6;
   double rtol = 1e-6;
@@ -42,6 +50,61 @@ struct GradcheckArgs {
   bool json = false;
 };
 int run_gradcheck(const GradcheckArgs& args);
+
+/// `tapegrad train DATA.csv`.
+struct TrainArgs {
+  std::string data;
+  std::string target;
+  std::string model = "logreg";
+  std::vector<std::size_t> hidden{16};
+  bool hidden_given = false;
+  std::string activation = "tanh";
+  std::string optimizer = "gd";
+  double lr = 0.1;
+  std::size_t epochs = 100;
+  std::size_t batch = 0;
+  std::uint64_t seed = 0;
+  double test_fraction = 0.2;
+  bool no_standardize = false;
+  std::string save;
+  std::string history;
+  std::string plot;
+  bool json = false;
+};
+int run_train(const TrainArgs& args);
+
+/// `tapegrad predict MODEL.json DATA.csv`.
+struct PredictArgs {
+  std::string model;
+  std::string data;
+  std::string out;  ///< CSV file; empty: stdout
+};
+int run_predict(const PredictArgs& args);
+
+/// `tapegrad eval MODEL.json DATA.csv`.
+struct EvalArgs {
+  std::string model;
+  std::string data;
+  std::string target;  ///< default: the model's target
+  bool json = false;
+};
+int run_eval(const EvalArgs& args);
+
+/// `tapegrad demo`.
+struct DemoArgs {
+  std::string out = "tapegrad-demo";
+  std::string data;  ///< default: the breast-cancer CSV of the source tree
+};
+int run_demo(const DemoArgs& args);
+
+/// True when `name` is one of the lecture examples (otherwise it names a model file).
+[[nodiscard]] bool is_example(const std::string& name);
+/// Model graphs for `graph` and `gradcheck` on a saved model.
+int run_model_graph(const GraphArgs& args);
+int run_model_gradcheck(const GradcheckArgs& args);
+
+/// Writes the walkthrough frames of `ex` (one diagram per backward step, index.html) to `dir`.
+void write_walkthrough(const Example& ex, const std::string& dir);
 
 /// Writes `dot` to `dot_path` and, where Graphviz is present, the pictures asked for next to it
 /// (same name, .svg / .png). Without Graphviz it says on stderr how to get pictures. Returns the

@@ -238,8 +238,11 @@ reached show <code>grad ?</code>. Use the buttons or the left and right arrow ke
                      html_escape(ex.name), html_escape(ex.title), note, frames);
 }
 
-void write_frames(const Example& ex, const std::vector<BackwardStep>& steps,
-                  const std::filesystem::path& dir) {
+}  // namespace
+
+void write_walkthrough(const Example& ex, const std::string& dir_name) {
+  const std::filesystem::path dir(dir_name);
+  const std::vector<BackwardStep> steps = backward_steps(*ex.tape, ex.root);
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
   if (ec || !std::filesystem::is_directory(dir)) {
@@ -280,8 +283,6 @@ void write_frames(const Example& ex, const std::vector<BackwardStep>& steps,
   }
 }
 
-}  // namespace
-
 int run_explain(const ExplainArgs& args) {
   const Example ex = make_example(args.example, args.settings);
   const std::vector<BackwardStep> steps = backward_steps(*ex.tape, ex.root);
@@ -295,7 +296,7 @@ int run_explain(const ExplainArgs& args) {
     }
   }
   const bool ok = !std::isnan(worst) && worst <= kTolerance;
-  if (!args.frames.empty()) write_frames(ex, steps, args.frames);
+  if (!args.frames.empty()) write_walkthrough(ex, args.frames);
   if (args.json) {
     fmt::print("{}\n", to_json(ex, steps, ok, worst).dump(2));
   } else {

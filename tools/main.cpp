@@ -21,10 +21,14 @@ struct ExampleOptions {
   std::map<std::string, double> values;
   std::map<std::string, CLI::Option*> options;
 
-  void add_to(CLI::App& sub) {
-    sub.add_option("example", example, "lecture (logistic regression) or chain (J = 3(a + b c))")
-        ->required()
-        ->check(CLI::IsMember(tool::example_names()));
+  void add_to(CLI::App& sub, bool models) {
+    CLI::Option* positional =
+        sub.add_option("example", example,
+                       models ? "lecture (logistic regression), chain (J = 3(a + b c)) or a "
+                                "MODEL.json saved by 'tapegrad train --save'"
+                              : "lecture (logistic regression) or chain (J = 3(a + b c))")
+            ->required();
+    if (!models) positional->check(CLI::IsMember(tool::example_names()));
     const std::map<std::string, std::string> help{
         {"x1", "lecture: feature x1 (default 1)"},
         {"x2", "lecture: feature x2 (default 2)"},
@@ -41,6 +45,14 @@ struct ExampleOptions {
 
   // The example's settings: its defaults, overridden by the values given on the command line.
   [[nodiscard]] std::vector<tool::Setting> settings(std::string_view command) const {
+    if (!tool::is_example(example)) {
+      for (const auto& [name, option] : options) {
+        if (option->count() > 0) {
+          tg::detail::fail(command, "--" + name, "applies to the lecture examples only");
+        }
+      }
+      return {};
+    }
     std::vector<tool::Setting> out = tool::default_settings(example);
     for (const auto& [name, option] : options) {
       if (option->count() == 0) continue;
@@ -75,7 +87,7 @@ int main(int argc, char** argv) {
   ExampleOptions explain_ex;
   CLI::App* explain_cmd = app.add_subcommand(
       "explain", "Walk through the forward and backward pass of a lecture example");
-  explain_ex.add_to(*explain_cmd);
+  explain_ex.add_to(*explain_cmd, false);
   explain_cmd->add_flag("--json", explain.json, "Machine-readable output");
   explain_cmd->add_option("--frames", explain.frames,
                           "Write one diagram per backward step and an index.html to this folder");
@@ -85,7 +97,11 @@ int main(int argc, char** argv) {
   std::string ops = "separate";
   CLI::App* graph_cmd = app.add_subcommand(
       "graph", "Write the diagram (DOT, and SVG/PNG with Graphviz) of a lecture example");
-  graph_ex.add_to(*graph_cmd);
+  graph_ex.add_to(*graph_cmd, true);
+  graph_cmd->add_option("--data", graph.data, "Model graphs: CSV whose first rows feed the graph");
+  graph_cmd->add_option("--target", graph.target, "Model graphs: label column (default: model's)");
+  graph_cmd->add_option("--rows", graph.rows, "Model graphs: number of examples (default 4)")
+      ->check(CLI::PositiveNumber);
   graph_cmd->add_option("-o,--out", graph.out, "DOT file to write (default: DOT to stdout)");
   graph_cmd->add_flag("--svg", graph.svg, "Also write an SVG next to the DOT file (Graphviz)");
   graph_cmd->add_flag("--png", graph.png, "Also write a PNG next to the DOT file (Graphviz)");
@@ -100,7 +116,12 @@ int main(int argc, char** argv) {
   ExampleOptions gradcheck_ex;
   CLI::App* gradcheck_cmd = app.add_subcommand(
       "gradcheck", "Check every param's gradient of a lecture example by finite differences");
-  gradcheck_ex.add_to(*gradcheck_cmd);
+  gradcheck_ex.add_to(*gradcheck_cmd, true);
+  gradcheck_cmd->add_option("--data", gradcheck.data, "Models: CSV to check the loss on");
+  gradcheck_cmd->add_option("--target", gradcheck.target,
+                            "Models: label column (default: model's)");
+  gradcheck_cmd->add_option("--rows", gradcheck.rows, "Models: number of examples (default 16)")
+      ->check(CLI::PositiveNumber);
   gradcheck_cmd->add_option("--step", gradcheck.step, "Relative finite-difference step")
       ->check(CLI::PositiveNumber);
   gradcheck_cmd->add_option("--rtol", gradcheck.rtol, "Relative tolerance")
@@ -108,6 +129,65 @@ int main(int argc, char** argv) {
   gradcheck_cmd->add_option("--atol", gradcheck.atol, "Absolute tolerance")
       ->check(CLI::NonNegativeNumber);
   gradcheck_cmd->add_flag("--json", gradcheck.json, "Machine-readable output");
+
+  tool::TrainArgs train;
+  CLI::App* train_cmd =
+      app.add_subcommand("train", "Train a logistic regression or an MLP on a CSV file");
+  train_cmd->add_option("data", train.data, "CSV file with a header row")->required();
+  train_cmd->add_option("--target", train.target, "Label column (values 0 or 1)")->required();
+  train_cmd->add_option("--model", train.model, "logreg or mlp (default logreg)")
+      ->check(CLI::IsMember({"logreg", "mlp"}));
+  CLI::Option* hidden =
+      train_cmd
+          ->add_option("--hidden", train.hidden, "MLP hidden layer widths, e.g. 16,8 (default 16)")
+          ->delimiter(',')
+          ->check(CLI::PositiveNumber);
+  train_cmd->add_option("--activation", train.activation, "MLP hidden activation: tanh or relu")
+      ->check(CLI::IsMember({"tanh", "relu"}));
+  train_cmd->add_option("--optimizer", train.optimizer, "gd, momentum or adam (default gd)")
+      ->check(CLI::IsMember({"gd", "momentum", "adam"}));
+  train_cmd->add_option("--lr", train.lr, "Learning rate (default 0.1)")
+      ->check(CLI::PositiveNumber);
+  train_cmd->add_option("--epochs", train.epochs, "Passes over the data (default 100)")
+      ->check(CLI::PositiveNumber);
+  train_cmd->add_option("--batch", train.batch, "Examples per step; 0 for full batch (default)");
+  train_cmd->add_option("--seed", train.seed, "Seed of the split, initialisation and shuffles");
+  train_cmd
+      ->add_option("--test-fraction", train.test_fraction,
+                   "Fraction held out for testing, in [0, 1) (default 0.2)")
+      ->check(CLI::Range(0.0, 0.999999));
+  train_cmd->add_flag("--no-standardize", train.no_standardize,
+                      "Train on the raw features (no z-score standardisation)");
+  train_cmd->add_option("--save", train.save, "Write the trained model to this JSON file");
+  train_cmd->add_option("--history", train.history, "Write epoch,loss,accuracy to this CSV");
+  train_cmd->add_option("--plot", train.plot, "Write the loss curve to this SVG file");
+  train_cmd->add_flag("--json", train.json, "Machine-readable summary on stdout");
+
+  tool::PredictArgs predict;
+  CLI::App* predict_cmd =
+      app.add_subcommand("predict", "Probability and class of every row of a CSV file, as CSV");
+  predict_cmd->add_option("model", predict.model, "MODEL.json saved by 'tapegrad train --save'")
+      ->required();
+  predict_cmd->add_option("data", predict.data, "CSV file with the model's feature columns")
+      ->required();
+  predict_cmd->add_option("-o,--out", predict.out, "Write the CSV here (default: stdout)");
+
+  tool::EvalArgs eval;
+  CLI::App* eval_cmd =
+      app.add_subcommand("eval", "Loss, accuracy and confusion matrix of a model on a CSV file");
+  eval_cmd->add_option("model", eval.model, "MODEL.json saved by 'tapegrad train --save'")
+      ->required();
+  eval_cmd->add_option("data", eval.data, "Labelled CSV file")->required();
+  eval_cmd->add_option("--target", eval.target, "Label column (default: the model's)");
+  eval_cmd->add_flag("--json", eval.json, "Machine-readable output");
+
+  tool::DemoArgs demo;
+  CLI::App* demo_cmd = app.add_subcommand(
+      "demo",
+      "The lecture walkthrough, then a logistic regression and an MLP trained on the "
+      "breast-cancer data, with diagrams and a loss plot in one folder");
+  demo_cmd->add_option("-o,--out", demo.out, "Output folder (default ./tapegrad-demo)");
+  demo_cmd->add_option("--data", demo.data, "The breast-cancer CSV (default: the source tree's)");
 
   try {
     app.parse(argc, argv);
@@ -130,13 +210,22 @@ int main(int argc, char** argv) {
       if ((graph.svg || graph.png) && graph.out.empty()) {
         tg::detail::fail("graph", "--svg/--png", "needs -o FILE.dot to name the pictures");
       }
-      return tool::run_graph(graph);
+      return tool::is_example(graph.example) ? tool::run_graph(graph)
+                                             : tool::run_model_graph(graph);
     }
     if (*gradcheck_cmd) {
       gradcheck.example = gradcheck_ex.example;
       gradcheck.settings = gradcheck_ex.settings("gradcheck");
-      return tool::run_gradcheck(gradcheck);
+      return tool::is_example(gradcheck.example) ? tool::run_gradcheck(gradcheck)
+                                                 : tool::run_model_gradcheck(gradcheck);
     }
+    if (*train_cmd) {
+      train.hidden_given = hidden->count() > 0;
+      return tool::run_train(train);
+    }
+    if (*predict_cmd) return tool::run_predict(predict);
+    if (*eval_cmd) return tool::run_eval(eval);
+    if (*demo_cmd) return tool::run_demo(demo);
   } catch (const tg::Error& e) {
     fmt::print(stderr, "tapegrad: {}\n", e.what());
     return 2;
