@@ -106,6 +106,12 @@ int run_model_gradcheck(const GradcheckArgs& args);
 /// Writes the walkthrough frames of `ex` (one diagram per backward step, index.html) to `dir`.
 void write_walkthrough(const Example& ex, const std::string& dir);
 
+/// Writes the diagram of `tape` as GraphArgs asks (stdout or files); returns the exit status.
+int emit_graph(const Tape& tape, const GraphArgs& args, const std::string& title);
+/// Finite-difference check of every param under `root`, reported as GradcheckArgs asks; returns
+/// 1 when the check fails.
+int check_gradients(Var root, const GradcheckArgs& args, const std::string& what);
+
 /// Writes `dot` to `dot_path` and, where Graphviz is present, the pictures asked for next to it
 /// (same name, .svg / .png). Without Graphviz it says on stderr how to get pictures. Returns the
 /// files written.

@@ -34,14 +34,13 @@ std::vector<std::string> write_diagram(const std::string& dot, const std::string
   return written;
 }
 
-int run_graph(const GraphArgs& args) {
-  const Example ex = make_example(args.example, args.settings);
+int emit_graph(const Tape& tape, const GraphArgs& args, const std::string& title) {
   DotOptions o;
   o.ops = args.merged ? OpStyle::Merged : OpStyle::Separate;
   o.edge_derivatives = args.edge_derivatives;
   o.precision = args.precision;
-  o.title = ex.title;
-  const std::string dot = to_dot(*ex.tape, o);
+  o.title = title;
+  const std::string dot = to_dot(tape, o);
   if (args.out.empty()) {
     fmt::print("{}", dot);
     return 0;
@@ -51,17 +50,16 @@ int run_graph(const GraphArgs& args) {
   return 0;
 }
 
-int run_gradcheck(const GradcheckArgs& args) {
-  const Example ex = make_example(args.example, args.settings);
+int check_gradients(Var root, const GradcheckArgs& args, const std::string& what) {
   GradCheckOptions o;
   o.step = args.step;
   o.rtol = args.rtol;
   o.atol = args.atol;
-  const GradCheckResult r = grad_check(ex.root, o);
+  const GradCheckResult r = grad_check(root, o);
   const std::string worst_name =
       fmt::format("{}[{},{}]", r.worst.leaf.label(), r.worst.row, r.worst.col);
   if (args.json) {
-    const nlohmann::ordered_json j{{"example", ex.name},
+    const nlohmann::ordered_json j{{"checked_graph", what},
                                    {"ok", r.ok},
                                    {"checked", r.checked},
                                    {"worst",
@@ -78,11 +76,21 @@ int run_gradcheck(const GradcheckArgs& args) {
     fmt::print(
         "gradcheck {}: {} param elements by central differences (step {:g}, rtol {:g}, "
         "atol {:g})\n",
-        ex.name, r.checked, o.step, o.rtol, o.atol);
+        what, r.checked, o.step, o.rtol, o.atol);
     fmt::print("{}\n", r.summary());
     fmt::print("worst relative error: {:.3e} at {}\n", r.worst.rel_error, worst_name);
   }
   return r.ok ? 0 : 1;
+}
+
+int run_graph(const GraphArgs& args) {
+  const Example ex = make_example(args.example, args.settings);
+  return emit_graph(*ex.tape, args, ex.title);
+}
+
+int run_gradcheck(const GradcheckArgs& args) {
+  const Example ex = make_example(args.example, args.settings);
+  return check_gradients(ex.root, args, ex.name);
 }
 
 }  // namespace tapegrad::tool

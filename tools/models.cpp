@@ -278,21 +278,9 @@ int run_model_graph(const GraphArgs& args) {
   if (args.data.empty()) detail::fail("graph", "--data", "a model graph needs data (--data CSV)");
   const Model model = load_model(args.example);
   const ModelLoss loss = record_model_loss(model, args.data, args.target, args.rows, "graph");
-  DotOptions o;
-  o.ops = args.merged ? OpStyle::Merged : OpStyle::Separate;
-  o.edge_derivatives = args.edge_derivatives;
-  o.precision = args.precision;
-  o.title = fmt::format("{} ({}) on the first {} examples of {}", args.example,
-                        to_string(model.kind), loss.tape->value(0).cols(), args.data);
-  const std::string dot = to_dot(*loss.tape, o);
-  if (args.out.empty()) {
-    fmt::print("{}", dot);
-    return 0;
-  }
-  for (const std::string& file : write_diagram(dot, args.out, args.svg, args.png)) {
-    fmt::print("wrote {}\n", file);
-  }
-  return 0;
+  return emit_graph(*loss.tape, args,
+                    fmt::format("{} ({}) on the first {} examples of {}", args.example,
+                                to_string(model.kind), loss.tape->value(0).cols(), args.data));
 }
 
 int run_model_gradcheck(const GradcheckArgs& args) {
@@ -301,29 +289,9 @@ int run_model_gradcheck(const GradcheckArgs& args) {
   }
   const Model model = load_model(args.example);
   const ModelLoss loss = record_model_loss(model, args.data, args.target, args.rows, "gradcheck");
-  GradCheckOptions o;
-  o.step = args.step;
-  o.rtol = args.rtol;
-  o.atol = args.atol;
-  const GradCheckResult r = grad_check(loss.J, o);
-  const std::string worst =
-      fmt::format("{}[{},{}]", r.worst.leaf.label(), r.worst.row, r.worst.col);
-  if (args.json) {
-    fmt::print("{}\n", Json{{"model", args.example},
-                            {"ok", r.ok},
-                            {"checked", r.checked},
-                            {"worst",
-                             {{"element", worst},
-                              {"analytic", r.worst.analytic},
-                              {"numeric", r.worst.numeric},
-                              {"rel_error", r.worst.rel_error}}}}
-                           .dump(2));
-  } else {
-    fmt::print("gradcheck {}: {} param elements on {} examples of {}\n{}\n", args.example,
-               r.checked, loss.tape->value(0).cols(), args.data, r.summary());
-    fmt::print("worst relative error: {:.3e} at {}\n", r.worst.rel_error, worst);
-  }
-  return r.ok ? 0 : 1;
+  return check_gradients(
+      loss.J, args,
+      fmt::format("{} on {} examples of {}", args.example, loss.tape->value(0).cols(), args.data));
 }
 
 int run_demo(const DemoArgs& args) {

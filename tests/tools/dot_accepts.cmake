@@ -1,6 +1,7 @@
 # Checks that Graphviz's dot accepts every DOT file the project writes: the tool's graphs of both
 # examples in both op styles, every walkthrough frame, and the golden files. Invoked as
-#   cmake -DTOOL=... -DDOT=... -DWORKDIR=... -DGOLDEN_DIR=... [-DMODEL_ARGS=a|b] -P dot_accepts.cmake
+#   cmake -DTOOL=... -DDOT=... -DWORKDIR=... -DGOLDEN_DIR=... [-DEXTRA_RUNS=a|b^c|d] -P ...
+# EXTRA_RUNS: more tool runs ('^' between runs, '|' between arguments, @WORK@ for WORKDIR).
 file(REMOVE_RECURSE "${WORKDIR}")
 file(MAKE_DIRECTORY "${WORKDIR}")
 set(runs "")
@@ -12,6 +13,7 @@ foreach(example lecture chain)
 endforeach()
 if(EXTRA_RUNS)
   string(REPLACE "@WORK@" "${WORKDIR}" EXTRA_RUNS "${EXTRA_RUNS}")
+  string(REPLACE "^" ";" EXTRA_RUNS "${EXTRA_RUNS}")
   list(APPEND runs ${EXTRA_RUNS})
 endif()
 foreach(run IN LISTS runs)
