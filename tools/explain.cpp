@@ -3,6 +3,7 @@
 // (one diagram per backward step) with a page that steps through them.
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -241,6 +242,7 @@ reached show <code>grad ?</code>. Use the buttons or the left and right arrow ke
 }  // namespace
 
 void write_walkthrough(const Example& ex, const std::string& dir_name) {
+  std::fflush(stdout);  // keep the order of what was printed before
   const std::filesystem::path dir(dir_name);
   const std::vector<BackwardStep> steps = backward_steps(*ex.tape, ex.root);
   std::error_code ec;

@@ -42,7 +42,9 @@ class Progress {
         epochs_(epochs),
         tty_(::isatty(STDERR_FILENO) == 1),
         every_(std::max<std::size_t>(1, epochs / 10)),
-        start_(std::chrono::steady_clock::now()) {}
+        start_(std::chrono::steady_clock::now()) {
+    std::fflush(stdout);  // what was printed before comes before the progress
+  }
 
   void operator()(const EpochStats& s) const {
     if (!tty_) {
@@ -52,8 +54,10 @@ class Progress {
       }
       return;
     }
-    const double elapsed =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+    const auto now = std::chrono::steady_clock::now();
+    if (s.epoch < epochs_ && now - last_draw_ < std::chrono::milliseconds(50)) return;
+    last_draw_ = now;  // at most 20 redraws a second, and always the last epoch
+    const double elapsed = std::chrono::duration<double>(now - start_).count();
     const double left = elapsed / static_cast<double>(s.epoch) *
                         static_cast<double>(epochs_ - std::min(s.epoch, epochs_));
     constexpr std::size_t width = 28;
@@ -70,6 +74,7 @@ class Progress {
   bool tty_;
   std::size_t every_;
   std::chrono::steady_clock::time_point start_;
+  mutable std::chrono::steady_clock::time_point last_draw_{};
 };
 
 Json metrics_json(const Metrics& m) {
@@ -312,14 +317,12 @@ int run_demo(const DemoArgs& args) {
   for (const Example* ex : {&lecture, &chain}) {
     const auto steps = backward_steps(*ex->tape, ex->root);
     const std::string root = node_name(*ex->tape, ex->root.index());
-    for (const BackwardStep& step : steps) {
-      const auto cf = ex->closed_forms.find(step.index);
-      if (ex == &lecture && cf != ex->closed_forms.end() &&
-          ex->tape->node(step.index).op == OpKind::Param) {
-        fmt::print("   d{}/d{} = {:<14.10g} lecture {} = {} = {:.10g}\n", root,
-                   node_name(*ex->tape, step.index), step.grad, cf->second.symbol,
-                   cf->second.formula, cf->second.value);
-      }
+    for (auto step = steps.rbegin(); ex == &lecture && step != steps.rend(); ++step) {
+      const auto cf = ex->closed_forms.find(step->index);
+      if (cf == ex->closed_forms.end() || ex->tape->node(step->index).op != OpKind::Param) continue;
+      fmt::print("   d{}/d{} = {:<14.10g} lecture {} = {} = {:.10g}\n", root,
+                 node_name(*ex->tape, step->index), step->grad, cf->second.symbol,
+                 cf->second.formula, cf->second.value);
     }
     DotOptions o;
     o.edge_derivatives = true;
@@ -348,7 +351,7 @@ int run_demo(const DemoArgs& args) {
   for (const auto& [name, config] : {std::pair{"logreg", logreg}, std::pair{"mlp", mlp}}) {
     const Progress progress(name, config.epochs);
     const TrainResult r = train(data, config, [&](const EpochStats& s) { progress(s); });
-    fmt::print("\n{}: {}\n", name, describe(config, r.model));
+    fmt::print("\n{}\n", describe(config, r.model));
     print_summary(r);
     save_model(r.model, dir / (std::string(name) + ".json"));
     write_file_atomic(dir / (std::string(name) + "-history.csv"), history_csv(r.history));
