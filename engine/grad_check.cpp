@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <vector>
 
 #include "tapegrad/engine/error.hpp"
@@ -56,7 +57,9 @@ GradCheckResult grad_check(Var root, std::span<const Var> leaves, GradCheckOptio
       const double abs_error = std::abs(a - numeric);
       const double scale = std::max(std::abs(a), std::abs(numeric));
       const bool finite = std::isfinite(a) && std::isfinite(numeric);
-      const double tolerance = options.atol + options.rtol * scale;
+      const double noise = options.fd_noise * std::numeric_limits<double>::epsilon() *
+                           std::max(std::abs(up), std::abs(down)) / h;
+      const double tolerance = options.atol + options.rtol * scale + noise;
       const double ratio = finite ? abs_error / tolerance : INFINITY;
       ++result.checked;
       if (!(ratio <= 1.0)) result.ok = false;

@@ -3,9 +3,13 @@
 // For every element x of every chosen leaf, the numeric derivative is
 //   (f(x + h) - f(x - h)) / (2h),   h = step * max(1, |x|),
 // with f the root's value after forward(). An element passes when
-//   |analytic - numeric| <= atol + rtol * max(|analytic|, |numeric|),
-// and fails when either value is not finite. The check leaves every leaf value as it found it,
-// re-runs forward(), and leaves the analytic gradients of root in the chosen leaves.
+//   |analytic - numeric| <= atol + rtol * max(|analytic|, |numeric|) + noise,
+//   noise = fd_noise * eps * max(|f(x + h)|, |f(x - h)|) / h,
+// and fails when either value is not finite. `noise` is the rounding error of the difference
+// quotient itself (eps = 2^-52): where |f| is large and a gradient element small, the numeric
+// derivative cannot resolve that element, and the check does not pretend it can. The check leaves
+// every leaf value as it found it, re-runs forward(), and leaves the analytic gradients of root in
+// the chosen leaves.
 #pragma once
 
 #include <cstddef>
@@ -18,9 +22,10 @@ namespace tapegrad {
 
 /// Finite-difference settings.
 struct GradCheckOptions {
-  double step = 1e-6;  ///< relative step h / max(1, |x|)
-  double rtol = 1e-6;  ///< relative tolerance
-  double atol = 1e-9;  ///< absolute tolerance
+  double step = 1e-6;      ///< relative step h / max(1, |x|)
+  double rtol = 1e-6;      ///< relative tolerance
+  double atol = 1e-9;      ///< absolute tolerance
+  double fd_noise = 64.0;  ///< multiples of the difference quotient's rounding error allowed
 };
 
 /// Outcome of a check; `worst` is the element with the largest error relative to its tolerance.

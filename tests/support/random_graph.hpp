@@ -1,0 +1,181 @@
+// A random-graph builder driven by a byte stream, shared by the property test (bytes from a
+// seeded generator) and the graph fuzzer (bytes from libFuzzer).
+//
+// It records a few param leaves of random shapes, then a random sequence of ops on random
+// operands, choosing only operands whose shapes fit the op. Values are inspected as the graph is
+// recorded (recording computes them), and an op is skipped when its input sits where the
+// function is not smooth or overflows (log of a value <= 0.05, relu within 1e-3 of its kink,
+// division by a value near 0, ...), so that central finite differences are meaningful. The root
+// is sum(last * weights), with fixed weights so every output element's gradient is distinct.
+#pragma once
+
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <string>
+#include <vector>
+
+#include <tapegrad/tapegrad.hpp>
+
+namespace tapegrad::testing {
+
+/// Reads bytes in order; yields zeros once they run out.
+class ByteSource {
+ public:
+  explicit ByteSource(std::span<const std::uint8_t> bytes) : bytes_(bytes) {}
+  std::uint8_t next() { return pos_ < bytes_.size() ? bytes_[pos_++] : 0; }
+  /// An integer in [0, n).
+  std::size_t below(std::size_t n) { return n == 0 ? 0 : next() % n; }
+  /// A value in [lo, hi] on a 1/255 grid.
+  double between(double lo, double hi) { return lo + (hi - lo) * next() / 255.0; }
+  [[nodiscard]] bool exhausted() const { return pos_ >= bytes_.size(); }
+
+ private:
+  std::span<const std::uint8_t> bytes_;
+  std::size_t pos_ = 0;
+};
+
+/// What the builder recorded.
+struct RandomGraph {
+  std::vector<Var> params;
+  Var root;
+  std::vector<OpKind> ops;  ///< the op kinds recorded, in order
+  std::string trace;        ///< a readable account of the graph, for failure messages
+};
+
+namespace detail_random {
+
+inline bool all_of(TensorView v, auto predicate) {
+  for (double x : v) {
+    if (!predicate(x)) return false;
+  }
+  return true;
+}
+
+inline bool broadcastable(Shape a, Shape b) {
+  return (a.rows == b.rows || a.rows == 1 || b.rows == 1) &&
+         (a.cols == b.cols || a.cols == 1 || b.cols == 1);
+}
+
+}  // namespace detail_random
+
+/// Records a random graph on `tape` from `bytes`. Every value it records is finite.
+inline RandomGraph build_random_graph(Tape& tape, ByteSource& bytes) {
+  using detail_random::all_of;
+  RandomGraph g;
+  std::vector<Var> nodes;
+  const std::size_t leaf_count = 1 + bytes.below(3);
+  for (std::size_t i = 0; i < leaf_count; ++i) {
+    const std::size_t rows = 1 + bytes.below(3);
+    const std::size_t cols = 1 + bytes.below(3);
+    Tensor t(rows, cols);
+    for (double& x : t) x = bytes.between(-2.0, 2.0);
+    nodes.push_back(tape.param(t, "p" + std::to_string(i)));
+    g.params.push_back(nodes.back());
+    g.trace += fmt::format("p{} = param {}\n", i, t.shape());
+  }
+
+  const auto pick = [&] { return nodes[bytes.below(nodes.size())]; };
+  const auto safe = [](const Var& v) {
+    return all_of(v.value(), [](double x) { return std::isfinite(x) && std::abs(x) < 1e6; });
+  };
+  const std::size_t op_count = 1 + bytes.below(12);
+  for (std::size_t step = 0; step < op_count; ++step) {
+    const Var x = pick();
+    const Var y = pick();
+    const TensorView xv = x.value();
+    const auto positive = [&](double lo) { return all_of(xv, [lo](double v) { return v > lo; }); };
+    const auto away_from_zero = [](TensorView v, double eps) {
+      return all_of(v, [eps](double e) { return std::abs(e) > eps; });
+    };
+    const bool bcast = detail_random::broadcastable(x.shape(), y.shape());
+    Var out;
+    switch (bytes.below(22)) {
+      case 0:
+        if (bcast) out = x + y;
+        break;
+      case 1:
+        if (bcast) out = x - y;
+        break;
+      case 2:
+        if (bcast) out = x * y;
+        break;
+      case 3:
+        if (bcast && away_from_zero(y.value(), 0.2)) out = x / y;
+        break;
+      case 4:
+        out = bytes.between(-2.0, 2.0) * x + bytes.between(-1.0, 1.0);
+        break;
+      case 5:
+        out = bytes.between(-1.0, 1.0) - x;
+        break;
+      case 6:
+        out = -x;
+        break;
+      case 7:
+        if (away_from_zero(xv, 0.2)) out = bytes.between(0.5, 2.0) / x;
+        break;
+      case 8:
+        out = pow(x, static_cast<double>(2 + bytes.below(2)));
+        break;
+      case 9:
+        if (positive(0.05)) out = pow(x, 0.5);
+        break;
+      case 10:
+        if (all_of(xv, [](double v) { return v < 5.0; })) out = exp(x);
+        break;
+      case 11:
+        if (positive(0.05)) out = log(x);
+        break;
+      case 12:
+        out = sigmoid(x);
+        break;
+      case 13:
+        out = tanh(x);
+        break;
+      case 14:
+        if (away_from_zero(xv, 1e-3)) out = relu(x);
+        break;
+      case 15:
+        out = bytes.below(2) == 0 ? sum(x) : sum(x, static_cast<int>(bytes.below(2)));
+        break;
+      case 16:
+        out = bytes.below(2) == 0 ? mean(x) : mean(x, static_cast<int>(bytes.below(2)));
+        break;
+      case 17:
+        if (x.shape().cols == y.shape().rows)
+          out = matmul(x, y);
+        else if (x.shape().cols == y.shape().cols)
+          out = matmul(x, transpose(y));
+        break;
+      case 18:
+        out = transpose(x);
+        break;
+      case 19:  // the lecture's node on a prediction a = sigmoid(x) away from 0 and 1
+        if (bcast && all_of(xv, [](double v) { return std::abs(v) < 3.0; })) {
+          out = log_loss(sigmoid(x), y);
+        }
+        break;
+      case 20:
+        if (bcast) out = log_loss_with_logits(x, y);
+        break;
+      case 21:
+        if (x.shape() == y.shape()) out = mse(x, y);
+        break;
+    }
+    if (out.valid() && safe(out)) {
+      nodes.push_back(out);
+      g.ops.push_back(out.op());
+      g.trace += fmt::format("n{} = {} {}\n", out.index(), op_name(out.op()), out.shape());
+    }
+  }
+  const Var last = nodes.back();
+  Tensor weights(last.shape().rows, last.shape().cols);
+  for (std::size_t i = 0; i < weights.size(); ++i)
+    weights[i] = 0.5 + 0.25 * static_cast<double>(i % 5);
+  g.root = sum(last * tape.input(weights, "weights"));
+  return g;
+}
+
+}  // namespace tapegrad::testing
