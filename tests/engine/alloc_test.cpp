@@ -1,0 +1,180 @@
+// Warm replay performs no heap allocation. This file replaces the global operator new and delete
+// with counting versions (built on std::malloc and std::free, so AddressSanitizer still sees
+// every block), and on Linux the executable is linked with --wrap for malloc, calloc and realloc
+// so that direct C allocations inside the library (Eigen's) are counted too. It is its own
+// executable, tapegrad_alloc_tests, so the replacement does not affect other tests.
+#include <array>
+#include <cstddef>
+#include <cstdlib>
+#include <new>
+#include <vector>
+
+#include <doctest/doctest.h>
+
+#include <tapegrad/tapegrad.hpp>
+
+#include "support/graphs.hpp"
+#include "support/random.hpp"
+
+namespace tg = tapegrad;
+
+namespace {
+// Plain counters: the tests are single-threaded.
+std::size_t g_news = 0;
+std::size_t g_mallocs = 0;
+
+void* counted_new(std::size_t size) {
+  ++g_news;
+  if (void* p = std::malloc(size == 0 ? 1 : size)) return p;
+  throw std::bad_alloc();
+}
+void* counted_new(std::size_t size, std::align_val_t align) {
+  ++g_news;
+  const auto a = static_cast<std::size_t>(align);
+  void* p = nullptr;
+  if (posix_memalign(&p, a < sizeof(void*) ? sizeof(void*) : a, size == 0 ? 1 : size) == 0) {
+    return p;
+  }
+  throw std::bad_alloc();
+}
+}  // namespace
+
+void* operator new(std::size_t size) { return counted_new(size); }
+void* operator new[](std::size_t size) { return counted_new(size); }
+void* operator new(std::size_t size, std::align_val_t a) { return counted_new(size, a); }
+void* operator new[](std::size_t size, std::align_val_t a) { return counted_new(size, a); }
+void* operator new(std::size_t size, const std::nothrow_t&) noexcept {
+  ++g_news;
+  return std::malloc(size == 0 ? 1 : size);
+}
+void* operator new[](std::size_t size, const std::nothrow_t&) noexcept {
+  ++g_news;
+  return std::malloc(size == 0 ? 1 : size);
+}
+void operator delete(void* p) noexcept { std::free(p); }
+void operator delete[](void* p) noexcept { std::free(p); }
+void operator delete(void* p, std::size_t) noexcept { std::free(p); }
+void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
+void operator delete(void* p, std::align_val_t) noexcept { std::free(p); }
+void operator delete[](void* p, std::align_val_t) noexcept { std::free(p); }
+void operator delete(void* p, std::size_t, std::align_val_t) noexcept { std::free(p); }
+void operator delete[](void* p, std::size_t, std::align_val_t) noexcept { std::free(p); }
+void operator delete(void* p, const std::nothrow_t&) noexcept { std::free(p); }
+void operator delete[](void* p, const std::nothrow_t&) noexcept { std::free(p); }
+
+#if defined(TAPEGRAD_COUNT_MALLOC)
+// The linker routes every malloc, calloc and realloc of this executable's objects (the static
+// tapegrad library included) here; __real_* is the C library's (or the sanitizer's) function.
+extern "C" {
+void* __real_malloc(std::size_t size);
+void* __real_calloc(std::size_t count, std::size_t size);
+void* __real_realloc(void* p, std::size_t size);
+void* __wrap_malloc(std::size_t size) {
+  ++g_mallocs;
+  return __real_malloc(size);
+}
+void* __wrap_calloc(std::size_t count, std::size_t size) {
+  ++g_mallocs;
+  return __real_calloc(count, size);
+}
+void* __wrap_realloc(void* p, std::size_t size) {
+  ++g_mallocs;
+  return __real_realloc(p, size);
+}
+}
+#endif
+
+namespace {
+
+struct Counts {
+  std::size_t news;
+  std::size_t mallocs;
+};
+Counts counts() { return {g_news, g_mallocs}; }
+
+}  // namespace
+
+namespace tapegrad::test {
+
+// Matrices large enough for Eigen's blocked matrix product (not its small-size coefficient loop).
+struct WideValues {
+  Tensor X, W, b;
+
+  [[nodiscard]] std::array<TensorView, 3> leaves() const { return {X, W, b}; }
+  static WideValues random(Rng& rng) {
+    const Range r{-1.0, 1.0};
+    return {r.draw(rng, {24, 40}), r.draw(rng, {16, 24}), r.draw(rng, {16, 1})};
+  }
+};
+
+struct WideGraph {
+  Var X, W, b, J;
+
+  [[nodiscard]] std::array<Var, 3> leaves() const { return {X, W, b}; }
+  [[nodiscard]] Var root() const { return J; }
+};
+
+// J = mean(sigmoid(W X + b)) + mean(sum(W^T W, 1))
+WideGraph record(Tape& tape, const WideValues& v) {
+  WideGraph g{tape.input(v.X), tape.param(v.W), tape.param(v.b), {}};
+  g.J = mean(sigmoid(matmul(g.W, g.X) + g.b)) + mean(sum(matmul(transpose(g.W), g.W), 1));
+  return g;
+}
+
+}  // namespace tapegrad::test
+
+namespace {
+
+// Records a graph, replays it once to warm up, then replays it at 8 more random points (drawn
+// beforehand) and checks that those replays allocated nothing.
+template <class Values>
+void check_warm_replay_allocates_nothing() {
+  tg::test::Rng rng;
+  std::vector<Values> values;
+  for (int i = 0; i < 9; ++i) values.push_back(Values::random(rng));
+  tg::Tape tape;
+  const auto g = tg::test::record(tape, values[0]);
+  tg::test::replay(tape, g, values[0]);
+  const Counts before = counts();
+  for (std::size_t i = 1; i < values.size(); ++i) tg::test::replay(tape, g, values[i]);
+  const Counts after = counts();
+  CHECK(after.news - before.news == 0);
+  CHECK(after.mallocs - before.mallocs == 0);
+  // The replays did run: the root's value is that of the last point.
+  tg::Tape fresh;
+  CHECK(g.root().value() == tg::test::record(fresh, values.back()).root().value());
+}
+
+}  // namespace
+
+TEST_CASE("allocation counters see operator new, std::vector and the tape's recording") {
+  const Counts before = counts();
+  void* volatile p = ::operator new(32);
+  ::operator delete(p);
+  CHECK(counts().news == before.news + 1);
+  tg::Tape tape;
+  const Counts recorded = counts();
+  const tg::Var w = tape.param(tg::Tensor::row({1.0, 2.0}));
+  (void)tg::sum(w * w);
+  CHECK(counts().news > recorded.news);
+#if defined(TAPEGRAD_COUNT_MALLOC)
+  const Counts c_before = counts();
+  void* volatile q = std::malloc(16);
+  std::free(q);
+  CHECK(counts().mallocs >= c_before.mallocs + 1);  // operator new above went through malloc too
+#endif
+}
+
+TEST_CASE(
+    "warm replay of the lecture graph (set, forward, zero_grad, backward) allocates nothing") {
+  check_warm_replay_allocates_nothing<tg::test::LogisticPoint>();
+}
+
+TEST_CASE("warm replay of a tensor graph (matmul, broadcasting, reductions) allocates nothing") {
+  check_warm_replay_allocates_nothing<tg::test::NetValues>();
+}
+
+TEST_CASE(
+    "warm replay of a graph with blocked matrix products (16x24 by 24x40) allocates nothing") {
+  check_warm_replay_allocates_nothing<tg::test::WideValues>();
+}
