@@ -230,7 +230,9 @@ Model model_from_json(std::string_view text, std::string_view name) {
   Json doc;
   try {
     doc = Json::parse(text);
-  } catch (const Json::parse_error& e) {
+  } catch (const Json::out_of_range& e) {  // 1e999: would read as infinity
+    detail::fail("load_model", name, "(document): expected finite numbers: {}", e.what());
+  } catch (const Json::exception& e) {
     detail::fail("load_model", name, "(document): invalid JSON: {}", e.what());
   }
   return parse_document(doc, Checker(name));
