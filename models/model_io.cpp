@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <cmath>
@@ -92,6 +93,20 @@ class Checker {
     return out;
   }
 
+  /// f()'s result; an Error from f is reported for `field` with f's own reason (the text after
+  /// "op: argument: ").
+  template <class F>
+  auto reported(std::string_view field, F&& f) const {
+    try {
+      return f();
+    } catch (const Error& e) {
+      std::string_view reason = e.what();
+      for (int i = 0; i < 2; ++i)
+        reason.remove_prefix(std::min(reason.size(), reason.find(": ") + 2));
+      fail(field, "{}", reason);
+    }
+  }
+
  private:
   std::string_view file_;
 };
@@ -107,36 +122,19 @@ Model parse_document(const Json& doc, const Checker& c) {
 
   Model model;
   const std::string kind = c.string(c.member(doc, "", "kind"), "kind");
-  if (kind == "logreg") {
-    model.kind = ModelKind::logreg;
-  } else if (kind == "mlp") {
-    model.kind = ModelKind::mlp;
-  } else {
-    c.fail("kind", "expected 'logreg' or 'mlp', found '{}'", kind);
-  }
+  model.kind = c.reported("kind", [&] { return parse_model_kind(kind); });
 
   const Json& sizes = c.member(doc, "", "sizes");
   c.expect_type(sizes, "sizes", Json::value_t::array, "an array");
   for (std::size_t i = 0; i < sizes.size(); ++i) {
     model.sizes.push_back(c.count(sizes[i], fmt::format("sizes[{}]", i)));
   }
-  std::vector<Shape> shapes;
-  try {
-    shapes = param_shapes(model.kind, model.sizes);
-  } catch (const Error& e) {
-    const std::string_view what = e.what();
-    c.fail("sizes", "{}", what.substr(what.find("sizes: ") + 7));
-  }
+  const std::vector<Shape> shapes =
+      c.reported("sizes", [&] { return param_shapes(model.kind, model.sizes); });
 
   if (model.kind == ModelKind::mlp) {
     const std::string activation = c.string(c.member(doc, "", "activation"), "activation");
-    if (activation == "tanh") {
-      model.activation = Activation::tanh;
-    } else if (activation == "relu") {
-      model.activation = Activation::relu;
-    } else {
-      c.fail("activation", "expected 'tanh' or 'relu', found '{}'", activation);
-    }
+    model.activation = c.reported("activation", [&] { return parse_activation(activation); });
   }
 
   const std::size_t n = model.sizes.front();
