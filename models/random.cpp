@@ -6,6 +6,10 @@
 
 namespace tapegrad {
 
+double Rng::uniform01() { return static_cast<double>(next() >> 11) * 0x1.0p-53; }
+
+double Rng::uniform(double lo, double hi) { return lo + (hi - lo) * uniform01(); }
+
 std::uint64_t Rng::below(std::uint64_t n) {
   if (n == 0) detail::fail("Rng::below", "n", "must be positive");
   // 2^64 mod n: words below it would make small results more likely; draw again.

@@ -29,9 +29,10 @@ class Rng {
   /// The next raw 64-bit word of std::mt19937_64.
   std::uint64_t next() { return engine_(); }
   /// A double in [0, 1): the top 53 bits of a word times 2^-53.
-  double uniform01() { return static_cast<double>(next() >> 11) * 0x1.0p-53; }
-  /// A double in [lo, hi): lo + (hi - lo) * uniform01().
-  double uniform(double lo, double hi) { return lo + (hi - lo) * uniform01(); }
+  double uniform01();
+  /// A double in [lo, hi): lo + (hi - lo) * uniform01(), rounded after each operation (compiled
+  /// with -ffp-contract=off, so never fused into one multiply-add).
+  double uniform(double lo, double hi);
   /// An integer in [0, n) without modulo bias; n must be positive.
   std::uint64_t below(std::uint64_t n);
 
