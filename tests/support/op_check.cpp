@@ -91,6 +91,33 @@ void check_broadcasting(const BinaryOp& op, const Reference& reference, Range a,
   }
 }
 
+ValueGrad value_and_grad(const std::function<Var(const Var&)>& f, const Tensor& x) {
+  Tape tape;
+  const Var xv = tape.param(x, "x");
+  const Var y = f(xv);
+  tape.backward(sum(y));
+  return {y.op(), y.value().to_tensor(), xv.grad().to_tensor()};
+}
+
+Tensor reduction_grad(const Reduction& reduce, const Tensor& x, int axis, const Tensor& w,
+                      std::source_location where) {
+  INFO(where_text(where));
+  Tape tape;
+  const Var xv = tape.param(x, "x");
+  const Var y = reduce(xv, axis);
+  CHECK(tape.node(y.index()).axis == axis);
+  tape.backward(sum(y * tape.input(w)));
+  return xv.grad().to_tensor();
+}
+
+void check_reduction_at_random_points(const Reduction& reduce, std::source_location where) {
+  for (const int axis : {-1, 0, 1}) {
+    INFO("axis ", axis);
+    check_gradients_at_random_points(
+        {{{3, 5}, {}}}, [&](std::span<const Var> p) { return reduce(p[0], axis); }, 4, {}, where);
+  }
+}
+
 bool operator==(double actual, const Near& n) { return within(actual, n.expected, n.rel, n.abs); }
 
 bool operator==(TensorView actual, const NearTensor& n) {

@@ -57,6 +57,26 @@ void check_gradients_at_random_points(std::initializer_list<Arg> args, const Gra
                                       int points = 4, GradCheckOptions options = {},
                                       std::source_location where = std::source_location::current());
 
+/// What value_and_grad found: the op's output node kind, its value and d sum(f(x)) / dx.
+struct ValueGrad {
+  OpKind op;
+  Tensor value;
+  Tensor grad;
+};
+/// Records y = f(x) for a param x holding `x`, runs backward(sum(y)) and returns y's op, y's value
+/// and x's gradient: for an element-wise f, the derivative f'(x) element by element.
+ValueGrad value_and_grad(const std::function<Var(const Var&)>& f, const Tensor& x);
+
+/// A reduction over all elements (axis -1) or along axis 0 or 1: sum or mean.
+using Reduction = std::function<Var(const Var&, int axis)>;
+/// d sum(reduce(x, axis) * w) / dx, with w of reduce's output shape (1x1, a row or a column).
+/// Also CHECKs that the node records `axis`.
+Tensor reduction_grad(const Reduction& reduce, const Tensor& x, int axis, const Tensor& w,
+                      std::source_location where = std::source_location::current());
+/// check_gradients_at_random_points for reduce(x, axis), axis -1, 0 and 1, on a 3 x 5 x.
+void check_reduction_at_random_points(const Reduction& reduce,
+                                      std::source_location where = std::source_location::current());
+
 /// The broadcast shapes every binary element-wise op is checked with, both operand orders.
 struct BroadcastCase {
   std::string_view name;
