@@ -92,6 +92,12 @@ Var Tape::input(double value, std::string_view label) {
 Var Tape::input(TensorView value, std::string_view label) {
   return leaf(OpKind::Input, value, label, "input");
 }
+Var Tape::input(Shape shape, std::string_view label) {
+  if (shape.size() == 0) detail::fail("input", "shape", "{} has no elements", shape);
+  Var v(this, push(OpKind::Input, 0, 0, shape, kLeaf));  // push zero-fills the value
+  if (!label.empty()) v.set_label(label);
+  return v;
+}
 Var Tape::param(double value, std::string_view label) {
   return leaf(OpKind::Param, TensorView(&value, Shape{}), label, "param");
 }

@@ -132,6 +132,9 @@ class Tape {
   /// A leaf holding data: no gradient flows into it. Settable with set() for replay.
   Var input(double value, std::string_view label = {});
   Var input(TensorView value, std::string_view label = {});
+  /// A zero-filled input leaf of the given shape, to be filled in place through mutable_value():
+  /// large data goes straight into the tape without a temporary copy.
+  Var input(Shape shape, std::string_view label = {});
   /// A leaf holding a trainable parameter: backward() accumulates its gradient.
   Var param(double value, std::string_view label = {});
   Var param(TensorView value, std::string_view label = {});
