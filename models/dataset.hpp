@@ -40,7 +40,7 @@ struct Dataset {
   /// Number of examples m.
   [[nodiscard]] std::size_t size() const noexcept { return X.rows(); }
   /// Number of features n.
-  [[nodiscard]] std::size_t features() const noexcept { return feature_names.size(); }
+  [[nodiscard]] std::size_t features() const noexcept { return X.cols(); }
 };
 
 /// Reads a CSV file (see the top of this header). `target` names the label column; with an empty

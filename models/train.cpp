@@ -127,6 +127,10 @@ TrainResult train(const Dataset& data, const TrainConfig& config, const EpochCal
     detail::fail("train", "data", "expected labelled examples, found {} rows and labels {}",
                  data.size(), data.y.shape());
   }
+  if (data.feature_names.size() != data.features()) {
+    detail::fail("train", "data", "expected {} feature names, found {}", data.features(),
+                 data.feature_names.size());
+  }
   auto [train_part, test_part] = train_test_split(data, config.test_fraction, config.seed);
   if (train_part.size() == 0) detail::fail("train", "test_fraction", "leaves no training data");
 

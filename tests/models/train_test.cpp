@@ -227,4 +227,7 @@ TEST_CASE("train: invalid inputs are rejected") {
   CHECK_THROWS_WITH_AS((void)tg::train(unlabelled, {}),
                        "train: data: expected labelled examples, found 1 rows and labels 0x0",
                        tg::Error);
+  tg::Dataset nameless{tg::Tensor(4, 2), tg::Tensor::column({0, 1, 0, 1}), {}, "y"};
+  CHECK_THROWS_WITH_AS((void)tg::train(nameless, {}),
+                       "train: data: expected 2 feature names, found 0", tg::Error);
 }
