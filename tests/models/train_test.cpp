@@ -65,6 +65,7 @@ TEST_CASE("train: full-batch gradient descent through the tape matches an Eigen 
     worst = std::max(worst, rel_error(model.params[0][static_cast<std::size_t>(j)], w(j)));
   }
   worst = std::max(worst, rel_error(model.params[1][0], b));
+  MESSAGE("tape vs Eigen after 100 steps: worst relative difference ", worst);
   CHECK(worst <= 1e-10);
   CHECK(costs.back() < 0.1);  // the run really trained
 }
