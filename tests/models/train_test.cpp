@@ -232,3 +232,20 @@ TEST_CASE("train: invalid inputs are rejected") {
   CHECK_THROWS_WITH_AS((void)tg::train(nameless, {}),
                        "train: data: expected 2 feature names, found 0", tg::Error);
 }
+
+TEST_CASE("train: breast cancer accuracy holds across split seeds, not just one") {
+  // Mean test accuracy over ten seeded splits (and MLP initialisations).
+  for (tg::ModelKind kind : {tg::ModelKind::logreg, tg::ModelKind::mlp}) {
+    tg::TrainConfig config;
+    config.kind = kind;
+    config.hidden = {16};
+    config.epochs = 200;
+    double sum = 0.0;
+    for (std::uint64_t seed = 1; seed <= 10; ++seed) {
+      config.seed = seed;
+      sum += tg::train(tg::test::breast_cancer(), config).test.accuracy;
+    }
+    MESSAGE(tg::to_string(kind), ": mean test accuracy over seeds 1-10: ", sum / 10.0);
+    CHECK(sum / 10.0 >= 0.96);
+  }
+}
