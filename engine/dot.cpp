@@ -285,6 +285,10 @@ void render_dot(std::string_view dot, const std::filesystem::path& out, ImageFor
                  "Graphviz's dot program is not on PATH; install Graphviz "
                  "(apt-get install graphviz) to get pictures");
   }
+  const std::filesystem::path folder = std::filesystem::absolute(out).parent_path();
+  if (!std::filesystem::is_directory(folder)) {
+    detail::fail("render", out.string(), "folder {} does not exist", folder.string());
+  }
   const std::filesystem::path dot_file = temp_name(out);
   const std::filesystem::path image_file = temp_name(out);
   write_file_atomic(dot_file, dot);

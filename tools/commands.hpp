@@ -47,6 +47,7 @@ struct GradcheckArgs {
   double step = 1e-6;
   double rtol = 1e-6;
   double atol = 1e-9;
+  double fd_noise = GradCheckOptions{}.fd_noise;
   bool json = false;
 };
 int run_gradcheck(const GradcheckArgs& args);

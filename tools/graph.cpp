@@ -55,6 +55,7 @@ int check_gradients(Var root, const GradcheckArgs& args, const std::string& what
   o.step = args.step;
   o.rtol = args.rtol;
   o.atol = args.atol;
+  o.fd_noise = args.fd_noise;
   const GradCheckResult r = grad_check(root, o);
   const std::string worst_name =
       fmt::format("{}[{},{}]", r.worst.leaf.label(), r.worst.row, r.worst.col);
@@ -70,7 +71,8 @@ int check_gradients(Var root, const GradcheckArgs& args, const std::string& what
                                      {"rel_error", r.worst.rel_error}}},
                                    {"step", o.step},
                                    {"rtol", o.rtol},
-                                   {"atol", o.atol}};
+                                   {"atol", o.atol},
+                                   {"fd_noise", o.fd_noise}};
     fmt::print("{}\n", j.dump(2));
   } else {
     fmt::print(

@@ -96,7 +96,8 @@ int main(int argc, char** argv) {
   ExampleOptions graph_ex;
   std::string ops = "separate";
   CLI::App* graph_cmd = app.add_subcommand(
-      "graph", "Write the diagram (DOT, and SVG/PNG with Graphviz) of a lecture example");
+      "graph",
+      "Write the diagram (DOT, and SVG/PNG with Graphviz) of a lecture example or a saved model");
   graph_ex.add_to(*graph_cmd, true);
   graph_cmd->add_option("--data", graph.data, "Model graphs: CSV whose first rows feed the graph");
   graph_cmd->add_option("--target", graph.target, "Model graphs: label column (default: model's)");
@@ -115,7 +116,8 @@ int main(int argc, char** argv) {
   tool::GradcheckArgs gradcheck;
   ExampleOptions gradcheck_ex;
   CLI::App* gradcheck_cmd = app.add_subcommand(
-      "gradcheck", "Check every param's gradient of a lecture example by finite differences");
+      "gradcheck",
+      "Check every param's gradient of a lecture example or a saved model by finite differences");
   gradcheck_ex.add_to(*gradcheck_cmd, true);
   gradcheck_cmd->add_option("--data", gradcheck.data, "Models: CSV to check the loss on");
   gradcheck_cmd->add_option("--target", gradcheck.target,
@@ -127,6 +129,10 @@ int main(int argc, char** argv) {
   gradcheck_cmd->add_option("--rtol", gradcheck.rtol, "Relative tolerance")
       ->check(CLI::NonNegativeNumber);
   gradcheck_cmd->add_option("--atol", gradcheck.atol, "Absolute tolerance")
+      ->check(CLI::NonNegativeNumber);
+  gradcheck_cmd
+      ->add_option("--fd-noise", gradcheck.fd_noise,
+                   "Multiples of the difference quotient's rounding error tolerated (default 64)")
       ->check(CLI::NonNegativeNumber);
   gradcheck_cmd->add_flag("--json", gradcheck.json, "Machine-readable output");
 

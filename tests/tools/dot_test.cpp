@@ -290,6 +290,8 @@ TEST_CASE("render_dot: SVG and PNG with Graphviz, errors leave no file") {
   CHECK_THROWS_WITH_AS(tg::render_dot("digraph { a -> }", dir / "bad.svg", tg::ImageFormat::Svg),
                        doctest::Contains("dot failed (exit status 1)"), tg::Error);
   CHECK_FALSE(fs::exists(dir / "bad.svg"));
+  CHECK_THROWS_WITH_AS(tg::render_dot(dot, dir / "none" / "g.svg", tg::ImageFormat::Svg),
+                       doctest::Contains("does not exist"), tg::Error);
   std::size_t files = 0;
   for (const auto& entry : fs::directory_iterator(dir)) files += entry.is_regular_file() ? 1 : 0;
   CHECK(files == 2);
