@@ -43,23 +43,23 @@ Activation parse_activation(std::string_view text);
 
 /// Counts of a 0.5-threshold classification; "positive" is label 1.
 struct ConfusionMatrix {
-  std::size_t true_positive = 0;
-  std::size_t false_positive = 0;
-  std::size_t true_negative = 0;
-  std::size_t false_negative = 0;
+  std::size_t true_positive = 0;   ///< label 1, predicted 1
+  std::size_t false_positive = 0;  ///< label 0, predicted 1
+  std::size_t true_negative = 0;   ///< label 0, predicted 0
+  std::size_t false_negative = 0;  ///< label 1, predicted 0
 };
 
 /// Quality of predictions on labelled examples.
 struct Metrics {
   double loss = 0.0;      ///< mean log-loss, computed from the logits (finite)
   double accuracy = 0.0;  ///< fraction classified right: label 1 predicted when z >= 0 (p >= 0.5)
-  ConfusionMatrix confusion;
-  std::size_t count = 0;  ///< number of examples
+  ConfusionMatrix confusion;  ///< counts at the 0.5 threshold
+  std::size_t count = 0;      ///< number of examples
 };
 
 /// A binary classifier: architecture, parameters and the data conventions it was trained with.
 struct Model {
-  ModelKind kind = ModelKind::logreg;
+  ModelKind kind = ModelKind::logreg;  ///< logistic regression or MLP
   /// Layer widths from input to output: {n, 1} for logreg, e.g. {30, 16, 8, 1} for an MLP.
   std::vector<std::size_t> sizes;
   Activation activation = Activation::tanh;  ///< hidden activation (MLP only)

@@ -28,11 +28,11 @@ OptimizerKind parse_optimizer_kind(std::string_view text);
 
 /// Update rule and its hyper-parameters.
 struct OptimizerConfig {
-  OptimizerKind kind = OptimizerKind::gd;
-  double learning_rate = 0.1;  ///< α
-  double beta1 = 0.9;          ///< momentum's β, Adam's first-moment decay
-  double beta2 = 0.999;        ///< Adam's second-moment decay
-  double epsilon = 1e-8;       ///< Adam's ε
+  OptimizerKind kind = OptimizerKind::gd;  ///< the update rule
+  double learning_rate = 0.1;              ///< α
+  double beta1 = 0.9;                      ///< momentum's β, Adam's first-moment decay
+  double beta2 = 0.999;                    ///< Adam's second-moment decay
+  double epsilon = 1e-8;                   ///< Adam's ε
 };
 
 /// Applies one rule to a fixed list of parameters, keeping its state between steps.

@@ -42,7 +42,7 @@ using EpochCallback = std::function<void(const EpochStats&)>;
 
 /// How fit() trains.
 struct FitOptions {
-  OptimizerConfig optimizer;
+  OptimizerConfig optimizer;   ///< update rule and learning rate
   std::size_t epochs = 100;    ///< number of passes over the data
   std::size_t batch_size = 0;  ///< examples per step; 0 (or >= m) for full batch
   std::uint64_t seed = 0;      ///< seeds the per-epoch shuffles of mini-batch training
@@ -55,13 +55,13 @@ std::vector<EpochStats> fit(Model& model, TensorView X_rows, TensorView y,
 
 /// Everything train() needs.
 struct TrainConfig {
-  ModelKind kind = ModelKind::logreg;
-  std::vector<std::size_t> hidden = {16};  ///< MLP hidden layer widths (ignored for logreg)
-  Activation activation = Activation::tanh;
-  OptimizerConfig optimizer;
-  std::size_t epochs = 100;
-  std::size_t batch_size = 0;  ///< 0 for full batch
-  std::uint64_t seed = 0;
+  ModelKind kind = ModelKind::logreg;        ///< logistic regression or MLP
+  std::vector<std::size_t> hidden = {16};    ///< MLP hidden layer widths (ignored for logreg)
+  Activation activation = Activation::tanh;  ///< MLP hidden activation
+  OptimizerConfig optimizer;                 ///< update rule and learning rate
+  std::size_t epochs = 100;                  ///< passes over the training part
+  std::size_t batch_size = 0;                ///< 0 for full batch
+  std::uint64_t seed = 0;      ///< split: seed, MLP init: seed + 1, shuffles: seed + 2
   double test_fraction = 0.2;  ///< in [0, 1); 0 trains on everything
   bool standardize = true;     ///< fit a z-score standardizer on the training part
 };
