@@ -36,7 +36,9 @@ else
   build=${BUILD_DIR:-build-bench-callgrind} march=x86-64-v3
 fi
 if ((build_it)); then
-  cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release -DTAPEGRAD_BENCH_MARCH=$march >/dev/null
+  # -g only adds line tables (for callgrind_annotate); the code is the Release code.
+  cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release -DTAPEGRAD_BENCH_MARCH=$march \
+    -DCMAKE_CXX_FLAGS="$([[ $mode == time ]] || echo -g)" >/dev/null
   cmake --build "$build" --target tapegrad_bench -j2 >/dev/null
 fi
 bin=$build/bench/tapegrad_bench

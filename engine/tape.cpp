@@ -48,6 +48,7 @@ std::uint32_t Tape::push(OpKind op, std::uint32_t in0, std::uint32_t in1, Shape 
   if (nodes_.size() >= kMax || values_.size() + size >= kMax || grads_.size() + size >= kMax) {
     detail::fail(op_name(op), "tape", "full: a tape holds fewer than 2^32 nodes and elements");
   }
+  if (size == 1) flags |= detail::kScalar;
   Node n{op,
          flags,
          0,
@@ -159,8 +160,10 @@ void Tape::backward(Var root) {
                  "differentiate",
                  describe(root.index_));
   }
-  // Intermediate gradients describe one pass: start them from zero.
-  if (inner_mixed_) {
+  // Intermediate gradients describe one pass: start them from zero (unless they are).
+  if (inner_zero_) {
+    // nothing to reset
+  } else if (inner_mixed_) {
     for (const Node& n : nodes_) {
       if (n.grad != kNoGrad && (n.flags & kLeaf) == 0) {
         std::fill_n(grads_.begin() + n.grad, n.size(), 0.0);
@@ -175,9 +178,13 @@ void Tape::backward(Var root) {
     const Node& n = nodes_[i];
     if (n.grad != kNoGrad && (n.flags & kLeaf) == 0) detail::backward_node(ctx, n);
   }
+  inner_zero_ = false;
 }
 
-void Tape::zero_grad() noexcept { std::fill(grads_.begin(), grads_.end(), 0.0); }
+void Tape::zero_grad() noexcept {
+  std::fill(grads_.begin(), grads_.end(), 0.0);
+  inner_zero_ = true;
+}
 
 void Tape::clear() noexcept {
   nodes_.clear();
@@ -188,6 +195,7 @@ void Tape::clear() noexcept {
   inner_begin_ = 0;
   has_inner_ = false;
   inner_mixed_ = false;
+  inner_zero_ = true;
 }
 
 void Tape::reserve(std::size_t nodes, std::size_t elements) {

@@ -45,6 +45,7 @@ inline constexpr std::uint32_t kNoGrad = 0xffffffffu;
 enum NodeFlag : std::uint8_t {
   kRequiresGrad = 1,  // the node has gradient storage and backward visits it
   kLeaf = 2,          // Input or Param: set by the user, never recomputed
+  kScalar = 4,        // one element (an element-wise op's operands then have one too)
 };
 
 /// One recorded operation. For unary ops in1 holds an op-specific auxiliary number: an index into
@@ -195,6 +196,9 @@ class Tape {
   std::size_t inner_begin_ = 0;
   bool has_inner_ = false;
   bool inner_mixed_ = false;
+  // True while every intermediate gradient is known to be zero (after zero_grad(), clear() or
+  // before the first backward()): backward() then skips its reset.
+  bool inner_zero_ = true;
 };
 
 }  // namespace tapegrad

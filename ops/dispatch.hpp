@@ -29,7 +29,7 @@
 namespace tapegrad::detail {
 
 /// Computes n's value from its inputs' values.
-inline void forward_node(const Ctx& t, const Node& n) {
+[[gnu::always_inline]] inline void forward_node(const Ctx& t, const Node& n) {
   switch (n.op) {
     case OpKind::Input:
     case OpKind::Param:
@@ -78,7 +78,7 @@ inline void forward_node(const Ctx& t, const Node& n) {
 }
 
 /// Adds n's gradient times each local partial derivative into its inputs' gradients.
-inline void backward_node(const Ctx& t, const Node& n) {
+[[gnu::always_inline]] inline void backward_node(const Ctx& t, const Node& n) {
   switch (n.op) {
     case OpKind::Input:
     case OpKind::Param:

@@ -33,7 +33,7 @@ inline Strides broadcast_strides(const Node& x) noexcept {
 }
 
 template <class Rule>
-inline void forward_unary(const Ctx& t, const Node& n) {
+[[gnu::noinline]] void forward_unary_n(const Ctx& t, const Node& n) {
   const double* k = t.consts + n.in1;
   const double* x = t.values + t.nodes[n.in0].value;
   double* y = t.values + n.value;
@@ -42,7 +42,7 @@ inline void forward_unary(const Ctx& t, const Node& n) {
 }
 
 template <class Rule>
-inline void backward_unary(const Ctx& t, const Node& n) {
+[[gnu::noinline]] void backward_unary_n(const Ctx& t, const Node& n) {
   const Node& xn = t.nodes[n.in0];
   if (xn.grad == kNoGrad) return;
   const double* k = t.consts + n.in1;
@@ -55,7 +55,7 @@ inline void backward_unary(const Ctx& t, const Node& n) {
 }
 
 template <class Rule>
-inline void forward_binary(const Ctx& t, const Node& n) {
+[[gnu::noinline]] void forward_binary_n(const Ctx& t, const Node& n) {
   const Node& an = t.nodes[n.in0];
   const Node& bn = t.nodes[n.in1];
   const double* a = t.values + an.value;
@@ -76,7 +76,7 @@ inline void forward_binary(const Ctx& t, const Node& n) {
 }
 
 template <class Rule>
-inline void backward_binary(const Ctx& t, const Node& n) {
+[[gnu::noinline]] void backward_binary_n(const Ctx& t, const Node& n) {
   const Node& an = t.nodes[n.in0];
   const Node& bn = t.nodes[n.in1];
   const double* a = t.values + an.value;
@@ -118,6 +118,45 @@ inline void backward_binary(const Ctx& t, const Node& n) {
       }
     }
   }
+}
+
+// The drivers the dispatch switches call. One-element nodes (scalar graphs are made of them) run
+// straight-line code here; everything else goes to the loops above, kept out of line so that the
+// switches stay small and cheap to enter for scalar nodes. A one-element result of an element-wise
+// op has one-element operands.
+
+template <class Rule>
+inline void forward_unary(const Ctx& t, const Node& n) {
+  if ((n.flags & kScalar) == 0) return forward_unary_n<Rule>(t, n);
+  t.values[n.value] = Rule::forward(t.values[t.nodes[n.in0].value], t.consts + n.in1);
+}
+
+template <class Rule>
+inline void backward_unary(const Ctx& t, const Node& n) {
+  if ((n.flags & kScalar) == 0) return backward_unary_n<Rule>(t, n);
+  const Node& xn = t.nodes[n.in0];
+  if (xn.grad == kNoGrad) return;
+  const double y = t.values[n.value];
+  t.grads[xn.grad] += t.grads[n.grad] * Rule::partial(t.values[xn.value], y, t.consts + n.in1);
+}
+
+template <class Rule>
+inline void forward_binary(const Ctx& t, const Node& n) {
+  if ((n.flags & kScalar) == 0) return forward_binary_n<Rule>(t, n);
+  t.values[n.value] = Rule::forward(t.values[t.nodes[n.in0].value], t.values[t.nodes[n.in1].value]);
+}
+
+template <class Rule>
+inline void backward_binary(const Ctx& t, const Node& n) {
+  if ((n.flags & kScalar) == 0) return backward_binary_n<Rule>(t, n);
+  const Node& an = t.nodes[n.in0];
+  const Node& bn = t.nodes[n.in1];
+  const double a = t.values[an.value];
+  const double b = t.values[bn.value];
+  const double y = t.values[n.value];
+  const double g = t.grads[n.grad];
+  if (an.grad != kNoGrad) t.grads[an.grad] += g * Rule::partial_a(a, b, y);
+  if (bn.grad != kNoGrad) t.grads[bn.grad] += g * Rule::partial_b(a, b, y);
 }
 
 }  // namespace tapegrad::detail
