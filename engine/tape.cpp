@@ -71,8 +71,8 @@ std::uint32_t Tape::push(OpKind op, std::uint32_t in0, std::uint32_t in1, Shape 
   }
   nodes_.push_back(n);
   if ((flags & kLeaf) == 0) {
-    detail::forward_node({nodes_.data(), consts_.data(), values_.data(), grads_.data()},
-                         nodes_.back());
+    detail::forward_node(
+        {nodes_.data(), consts_.data(), values_.data(), grads_.data(), &workspace_}, nodes_.back());
   }
   return static_cast<std::uint32_t>(nodes_.size() - 1);
 }
@@ -142,7 +142,7 @@ MutableTensorView Tape::mutable_value(Var leaf) {
 // ---------------------------------------------------------------- passes
 
 void Tape::forward() {
-  const detail::Ctx ctx{nodes_.data(), consts_.data(), values_.data(), grads_.data()};
+  const detail::Ctx ctx{nodes_.data(), consts_.data(), values_.data(), grads_.data(), &workspace_};
   for (const Node& n : nodes_) {
     if ((n.flags & kLeaf) == 0) detail::forward_node(ctx, n);
   }
@@ -173,7 +173,7 @@ void Tape::backward(Var root) {
     std::fill(grads_.begin() + static_cast<std::ptrdiff_t>(inner_begin_), grads_.end(), 0.0);
   }
   grads_[r.grad] += 1.0;  // d root / d root
-  const detail::Ctx ctx{nodes_.data(), consts_.data(), values_.data(), grads_.data()};
+  const detail::Ctx ctx{nodes_.data(), consts_.data(), values_.data(), grads_.data(), &workspace_};
   for (std::size_t i = root.index_ + 1; i-- > 0;) {
     const Node& n = nodes_[i];
     if (n.grad != kNoGrad && (n.flags & kLeaf) == 0) detail::backward_node(ctx, n);

@@ -190,6 +190,7 @@ class Tape {
   std::vector<double> values_;
   std::vector<double> grads_;
   std::vector<double> consts_;
+  std::vector<double> workspace_;  // scratch for rules (matmul packing), kept across passes
   std::unordered_map<std::uint32_t, std::string> labels_;
   // Gradients of non-leaf nodes occupy grads_[inner_begin_, end) unless a param was created
   // after an intermediate (inner_mixed_): backward() then resets them node by node.

@@ -10,6 +10,7 @@
 #pragma once
 
 #include <cstddef>
+#include <vector>
 
 #include "tapegrad/engine/tape.hpp"
 
@@ -21,6 +22,9 @@ struct Ctx {
   const double* consts;
   double* values;
   double* grads;
+  /// Scratch memory owned by the tape that rules may grow (matmul's packing buffers), so that a
+  /// warm replay does not allocate; null when the caller has none.
+  std::vector<double>* workspace = nullptr;
 };
 
 /// Row and column strides that read operand `x` broadcast to the shape of `out`.
