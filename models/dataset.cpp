@@ -14,6 +14,29 @@
 namespace tapegrad {
 namespace {
 
+// Field text as it appears inside an error message: control characters escaped (\n, \r, \t,
+// \xNN) so that the message stays on one line, and long text cut at 60 bytes with "...".
+std::string shown(std::string_view text) {
+  constexpr std::size_t kMax = 60;
+  std::string out;
+  for (std::size_t i = 0; i < text.size() && i < kMax; ++i) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    if (c == '\n') {
+      out += "\\n";
+    } else if (c == '\r') {
+      out += "\\r";
+    } else if (c == '\t') {
+      out += "\\t";
+    } else if (c < 0x20 || c == 0x7f) {
+      out += fmt::format("\\x{:02x}", c);
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  if (text.size() > kMax) out += "...";
+  return out;
+}
+
 struct Field {
   std::string text;
   std::size_t line;
@@ -89,7 +112,7 @@ class CsvReader {
       if (pos_ < text_.size() && text_[pos_] != ',' && !at_line_end()) {
         detail::fail("read_csv", where,
                      "expected a comma or a line end after the closing quote, found '{}'",
-                     text_[pos_]);
+                     shown(text_.substr(pos_, 1)));
       }
       return field;
     }
@@ -98,7 +121,7 @@ class CsvReader {
     field.text.assign(text_.substr(begin, pos_ - begin));
     if (field.text.find('"') != std::string::npos) {
       detail::fail("read_csv", where, "expected quotes only around a whole field, found '{}'",
-                   field.text);
+                   shown(field.text));
     }
     return field;
   }
@@ -118,7 +141,7 @@ std::string_view trim(std::string_view s) noexcept {
 double parse_number(const Field& field, std::string_view name) {
   const auto fail = [&](std::string_view expected) {
     detail::fail("read_csv", fmt::format("{}:{}:{}", name, field.line, field.col),
-                 "expected {}, found '{}'", expected, field.text);
+                 "expected {}, found '{}'", expected, shown(field.text));
   };
   std::string_view s = trim(field.text);
   if (s.size() > 1 && s.front() == '+' && s[1] != '-') s.remove_prefix(1);
@@ -154,8 +177,8 @@ Dataset parse_csv(std::string_view text, std::string_view name, std::string_view
     for (std::size_t j = 0; j < i; ++j) {
       if (header.fields[j].text == f.text) {
         detail::fail("read_csv", where,
-                     "expected unique column names, found '{}' again (first in column {})", f.text,
-                     j + 1);
+                     "expected unique column names, found '{}' again (first in column {})",
+                     shown(f.text), j + 1);
       }
     }
     if (!target.empty() && f.text == target) {
@@ -166,7 +189,7 @@ Dataset parse_csv(std::string_view text, std::string_view name, std::string_view
   }
   if (!target.empty() && target_col == header.fields.size()) {
     detail::fail("read_csv", fmt::format("{}:{}", name, header.line),
-                 "expected a column named '{}', found none", target);
+                 "expected a column named '{}', found none", shown(target));
   }
 
   const std::size_t width = header.fields.size();
@@ -188,7 +211,7 @@ Dataset parse_csv(std::string_view text, std::string_view name, std::string_view
         labels.push_back(value);
       } else {
         detail::fail("read_csv", fmt::format("{}:{}:{}", name, f.line, f.col),
-                     "expected a label 0 or 1, found '{}'", f.text);
+                     "expected a label 0 or 1, found '{}'", shown(f.text));
       }
     }
     ++rows;

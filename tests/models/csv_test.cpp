@@ -108,6 +108,18 @@ TEST_CASE("csv: malformed input names file, line, column and what was expected")
         "read_csv: data.csv:3:2: expected a label 0 or 1, found '7'");
 }
 
+TEST_CASE("csv: messages stay on one line: control characters are escaped, long text cut") {
+  // Found by tests/fuzz/csv_fuzz: a quoted header field holding a line break was echoed raw.
+  CHECK(csv_error("\"\n12\",0,\"\n12\"\n1,2,3\n") ==
+        "read_csv: data.csv:2:3: expected unique column names, found '\\n12' again "
+        "(first in column 1)");
+  CHECK(csv_error("a,y\n\"1\t\r\x01\",0\n") ==
+        "read_csv: data.csv:2:1: expected a number, found '1\\t\\r\\x01'");
+  const std::string long_field(100, 'x');
+  CHECK(csv_error("a,y\n" + long_field + ",0\n") ==
+        "read_csv: data.csv:2:1: expected a number, found '" + std::string(60, 'x') + "...'");
+}
+
 TEST_CASE("csv: errors are tapegrad::Error") {
   CHECK_THROWS_AS((void)tg::parse_csv("a,y\nabc,0\n", "data.csv", "y"), tg::Error);
 }

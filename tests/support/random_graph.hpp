@@ -71,7 +71,7 @@ inline RandomGraph build_random_graph(Tape& tape, ByteSource& bytes) {
     const std::size_t cols = 1 + bytes.below(3);
     Tensor t(rows, cols);
     for (double& x : t) x = bytes.between(-2.0, 2.0);
-    nodes.push_back(tape.param(t, "p" + std::to_string(i)));
+    nodes.push_back(tape.param(t, fmt::format("p{}", i)));
     g.params.push_back(nodes.back());
     g.trace += fmt::format("p{} = param {}\n", i, t.shape());
   }
