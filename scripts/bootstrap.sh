@@ -30,4 +30,4 @@ cmake -S . -B "$build_dir" -DCMAKE_BUILD_TYPE=Release ${TAPEGRAD_CMAKE_ARGS:-}
 cmake --build "$build_dir" -j "$jobs"
 
 echo
-exec "$build_dir/tools/tapegrad-lecture"
+exec "$build_dir/tools/tapegrad" demo
