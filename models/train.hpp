@@ -60,7 +60,7 @@ struct TrainConfig {
   Activation activation = Activation::tanh;  ///< MLP hidden activation
   OptimizerConfig optimizer;                 ///< update rule and learning rate
   std::size_t epochs = 100;                  ///< passes over the training part
-  std::size_t batch_size = 0;                ///< 0 for full batch
+  std::size_t batch_size = 0;  ///< 0 for full batch; train() rejects more than the training set
   std::uint64_t seed = 0;      ///< split: seed, MLP init: seed + 1, shuffles: seed + 2
   double test_fraction = 0.2;  ///< in [0, 1); 0 trains on everything
   bool standardize = true;     ///< fit a z-score standardizer on the training part

@@ -1,6 +1,8 @@
 // tapegrad: the command-line tool. Parses the command line with CLI11 and runs one subcommand.
 // Exit status: 0 success, 1 a failed check, 2 a usage or input error (one line on stderr).
+#include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <exception>
 #include <map>
 #include <string>
@@ -14,6 +16,23 @@ namespace tg = tapegrad;
 namespace tool = tapegrad::tool;
 
 namespace {
+
+// A number option's check with a plain message ("expected a number greater than 0, found '0'"):
+// CLI11's PositiveNumber spells its range out as 0 to 1.797...e308.
+CLI::Validator number_check(bool allow_zero) {
+  const char* what = allow_zero ? "a number >= 0" : "a number greater than 0";
+  return CLI::Validator(
+      [allow_zero, what](std::string& text) -> std::string {
+        char* end = nullptr;
+        const double v = std::strtod(text.c_str(), &end);
+        const bool ok = !text.empty() && end == text.c_str() + text.size() && std::isfinite(v) &&
+                        (allow_zero ? v >= 0.0 : v > 0.0);
+        return ok ? std::string() : fmt::format("expected {}, found '{}'", what, text);
+      },
+      allow_zero ? "NONNEGATIVE" : "POSITIVE");
+}
+const CLI::Validator kPositive = number_check(false);
+const CLI::Validator kNonNegative = number_check(true);
 
 // The settable values of the examples, shared by explain, graph and gradcheck.
 struct ExampleOptions {
@@ -102,7 +121,7 @@ int main(int argc, char** argv) {
   graph_cmd->add_option("--data", graph.data, "Model graphs: CSV whose first rows feed the graph");
   graph_cmd->add_option("--target", graph.target, "Model graphs: label column (default: model's)");
   graph_cmd->add_option("--rows", graph.rows, "Model graphs: number of examples (default 4)")
-      ->check(CLI::PositiveNumber);
+      ->check(kPositive);
   graph_cmd->add_option("-o,--out", graph.out, "DOT file to write (default: DOT to stdout)");
   graph_cmd->add_flag("--svg", graph.svg, "Also write an SVG next to the DOT file (Graphviz)");
   graph_cmd->add_flag("--png", graph.png, "Also write a PNG next to the DOT file (Graphviz)");
@@ -123,17 +142,15 @@ int main(int argc, char** argv) {
   gradcheck_cmd->add_option("--target", gradcheck.target,
                             "Models: label column (default: model's)");
   gradcheck_cmd->add_option("--rows", gradcheck.rows, "Models: number of examples (default 16)")
-      ->check(CLI::PositiveNumber);
+      ->check(kPositive);
   gradcheck_cmd->add_option("--step", gradcheck.step, "Relative finite-difference step")
-      ->check(CLI::PositiveNumber);
-  gradcheck_cmd->add_option("--rtol", gradcheck.rtol, "Relative tolerance")
-      ->check(CLI::NonNegativeNumber);
-  gradcheck_cmd->add_option("--atol", gradcheck.atol, "Absolute tolerance")
-      ->check(CLI::NonNegativeNumber);
+      ->check(kPositive);
+  gradcheck_cmd->add_option("--rtol", gradcheck.rtol, "Relative tolerance")->check(kNonNegative);
+  gradcheck_cmd->add_option("--atol", gradcheck.atol, "Absolute tolerance")->check(kNonNegative);
   gradcheck_cmd
       ->add_option("--fd-noise", gradcheck.fd_noise,
                    "Multiples of the difference quotient's rounding error tolerated (default 64)")
-      ->check(CLI::NonNegativeNumber);
+      ->check(kNonNegative);
   gradcheck_cmd->add_flag("--json", gradcheck.json, "Machine-readable output");
 
   tool::TrainArgs train;
@@ -147,15 +164,14 @@ int main(int argc, char** argv) {
       train_cmd
           ->add_option("--hidden", train.hidden, "MLP hidden layer widths, e.g. 16,8 (default 16)")
           ->delimiter(',')
-          ->check(CLI::PositiveNumber);
+          ->check(kPositive);
   train_cmd->add_option("--activation", train.activation, "MLP hidden activation: tanh or relu")
       ->check(CLI::IsMember({"tanh", "relu"}));
   train_cmd->add_option("--optimizer", train.optimizer, "gd, momentum or adam (default gd)")
       ->check(CLI::IsMember({"gd", "momentum", "adam"}));
-  train_cmd->add_option("--lr", train.lr, "Learning rate (default 0.1)")
-      ->check(CLI::PositiveNumber);
+  train_cmd->add_option("--lr", train.lr, "Learning rate (default 0.1)")->check(kPositive);
   train_cmd->add_option("--epochs", train.epochs, "Passes over the data (default 100)")
-      ->check(CLI::PositiveNumber);
+      ->check(kPositive);
   train_cmd->add_option("--batch", train.batch, "Examples per step; 0 for full batch (default)");
   train_cmd->add_option("--seed", train.seed, "Seed of the split, initialisation and shuffles");
   train_cmd

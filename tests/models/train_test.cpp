@@ -231,6 +231,15 @@ TEST_CASE("train: invalid inputs are rejected") {
   tg::Dataset nameless{tg::Tensor(4, 2), tg::Tensor::column({0, 1, 0, 1}), {}, "y"};
   CHECK_THROWS_WITH_AS((void)tg::train(nameless, {}),
                        "train: data: expected 2 feature names, found 0", tg::Error);
+  // 5 examples, test fraction 0.2: 4 for training, so a batch of 5 cannot be filled.
+  const tg::Dataset five = tg::parse_csv("a,y\n1,0\n2,1\n3,0\n4,1\n5,0\n", "five.csv", "y");
+  tg::TrainConfig config;
+  config.batch_size = 5;
+  CHECK_THROWS_WITH_AS((void)tg::train(five, config),
+                       "train: batch_size: 5 is larger than the training set (4 examples)",
+                       tg::Error);
+  config.batch_size = 4;
+  CHECK(tg::train(five, config).train.count == 4);
 }
 
 TEST_CASE("train: breast cancer accuracy holds across split seeds, not just one") {
