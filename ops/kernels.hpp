@@ -79,49 +79,47 @@ template <class Rule>
   }
 }
 
-template <class Rule>
-[[gnu::noinline]] void backward_binary_n(const Ctx& t, const Node& n) {
-  const Node& an = t.nodes[n.in0];
-  const Node& bn = t.nodes[n.in1];
+// Adds g * d y / d operand into one operand's gradient (kOperand 0: a, 1: b), summing over the
+// axes along which that operand was broadcast.
+template <class Rule, int kOperand>
+inline void accumulate_operand(const Ctx& t, const Node& n, const Node& an, const Node& bn) {
+  const Node& target = kOperand == 0 ? an : bn;
+  if (target.grad == kNoGrad) return;
+  const auto partial = [](double a, double b, double y) {
+    if constexpr (kOperand == 0) {
+      return Rule::partial_a(a, b, y);
+    } else {
+      return Rule::partial_b(a, b, y);
+    }
+  };
   const double* a = t.values + an.value;
   const double* b = t.values + bn.value;
   const double* y = t.values + n.value;
   const double* g = t.grads + n.grad;
-  const std::size_t size = n.size();
-  const bool same =
-      an.rows == n.rows && an.cols == n.cols && bn.rows == n.rows && bn.cols == n.cols;
-  if (an.grad != kNoGrad) {
-    double* ga = t.grads + an.grad;
-    if (same) {
-      for (std::size_t i = 0; i < size; ++i) ga[i] += g[i] * Rule::partial_a(a[i], b[i], y[i]);
-    } else {
-      const Strides sa = broadcast_strides(an);
-      const Strides sb = broadcast_strides(bn);
-      for (std::size_t r = 0; r < n.rows; ++r) {
-        for (std::size_t c = 0; c < n.cols; ++c) {
-          const std::size_t i = r * n.cols + c;
-          const std::size_t ia = r * sa.row + c * sa.col;
-          ga[ia] += g[i] * Rule::partial_a(a[ia], b[r * sb.row + c * sb.col], y[i]);
-        }
-      }
+  double* gt = t.grads + target.grad;
+  if (an.rows == n.rows && an.cols == n.cols && bn.rows == n.rows && bn.cols == n.cols) {
+    const std::size_t size = n.size();
+    for (std::size_t i = 0; i < size; ++i) gt[i] += g[i] * partial(a[i], b[i], y[i]);
+    return;
+  }
+  const Strides sa = broadcast_strides(an);
+  const Strides sb = broadcast_strides(bn);
+  for (std::size_t r = 0; r < n.rows; ++r) {
+    for (std::size_t c = 0; c < n.cols; ++c) {
+      const std::size_t i = r * n.cols + c;
+      const std::size_t ia = r * sa.row + c * sa.col;
+      const std::size_t ib = r * sb.row + c * sb.col;
+      gt[kOperand == 0 ? ia : ib] += g[i] * partial(a[ia], b[ib], y[i]);
     }
   }
-  if (bn.grad != kNoGrad) {
-    double* gb = t.grads + bn.grad;
-    if (same) {
-      for (std::size_t i = 0; i < size; ++i) gb[i] += g[i] * Rule::partial_b(a[i], b[i], y[i]);
-    } else {
-      const Strides sa = broadcast_strides(an);
-      const Strides sb = broadcast_strides(bn);
-      for (std::size_t r = 0; r < n.rows; ++r) {
-        for (std::size_t c = 0; c < n.cols; ++c) {
-          const std::size_t i = r * n.cols + c;
-          const std::size_t ib = r * sb.row + c * sb.col;
-          gb[ib] += g[i] * Rule::partial_b(a[r * sa.row + c * sa.col], b[ib], y[i]);
-        }
-      }
-    }
-  }
+}
+
+template <class Rule>
+[[gnu::noinline]] void backward_binary_n(const Ctx& t, const Node& n) {
+  const Node& an = t.nodes[n.in0];
+  const Node& bn = t.nodes[n.in1];
+  accumulate_operand<Rule, 0>(t, n, an, bn);
+  accumulate_operand<Rule, 1>(t, n, an, bn);
 }
 
 // The drivers the dispatch switches call. One-element nodes (scalar graphs are made of them) run
