@@ -94,6 +94,10 @@ void check_options(const Tape& tape, const DotOptions& o) {
   if (o.precision < 1 || o.precision > 17) {
     detail::fail("to_dot", "precision", "{} is outside 1..17", o.precision);
   }
+  if (o.anomaly && *o.anomaly >= tape.size()) {
+    detail::fail("to_dot", "anomaly", "node {} is out of range (the tape has {} nodes)", *o.anomaly,
+                 tape.size());
+  }
   if (o.highlight && *o.highlight >= tape.size()) {
     detail::fail("to_dot", "highlight", "node {} is out of range (the tape has {} nodes)",
                  *o.highlight, tape.size());
@@ -220,9 +224,17 @@ std::string to_dot(const Tape& tape, const DotOptions& o) {
   for (std::size_t i = 0; i < tape.size(); ++i) {
     const NodeInfo n = tape.node(i);
     const bool hi = o.highlight == i;
+    const bool anomaly = o.anomaly == i;
     const std::string_view extra = hi ? ", penwidth=3, color=\"#d62728\"" : "";
-    out += fmt::format("  v{} [label={}, {}{}];\n", i, dot_quote(value_label(tape, n, o)),
-                       node_style(n), extra);
+    // Later attributes override node_style's fill.
+    const std::string_view mark =
+        anomaly ? ", style=\"rounded,filled,bold\", fillcolor=\"#f8d7da\", color=\"#d62728\", "
+                  "penwidth=3"
+                : "";
+    const std::string text =
+        anomaly ? value_label(tape, n, o) + "\nnon-finite (anomaly)" : value_label(tape, n, o);
+    out +=
+        fmt::format("  v{} [label={}, {}{}{}];\n", i, dot_quote(text), node_style(n), extra, mark);
     if (n.input_count == 0) continue;
     const std::string target = separate ? fmt::format("op{}", i) : fmt::format("v{}", i);
     if (separate) {

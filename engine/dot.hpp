@@ -50,6 +50,9 @@ struct DotOptions {
   /// Highlight this node and the edges from its inputs: the gradient flowing into the inputs
   /// (labelled with the contribution d root/d node * d node/d input for scalar nodes).
   std::optional<std::size_t> highlight;
+  /// Mark this node as the anomaly: the node an AnomalyError names (AnomalyError::node()), drawn
+  /// filled red with a "non-finite" line.
+  std::optional<std::size_t> anomaly;
   /// Graph title drawn at the top; empty for none.
   std::string title;
   /// Layout direction: "LR" (left to right, default) or "TB" (top to bottom).

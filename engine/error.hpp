@@ -6,6 +6,7 @@
 // detail::fail builds that message with fmt so call sites stay one line long.
 #pragma once
 
+#include <cstddef>
 #include <stdexcept>
 #include <string>
 #include <utility>
@@ -18,6 +19,18 @@ namespace tapegrad {
 class Error : public std::invalid_argument {
  public:
   using std::invalid_argument::invalid_argument;
+};
+
+/// Thrown by anomaly detection (Tape::set_detect_anomalies) at the first non-finite value in a
+/// forward pass or gradient in a backward pass; node() is the index of the node concerned.
+class AnomalyError : public Error {
+ public:
+  AnomalyError(const std::string& message, std::size_t node) : Error(message), node_(node) {}
+  /// The node whose value or gradient is not finite.
+  [[nodiscard]] std::size_t node() const noexcept { return node_; }
+
+ private:
+  std::size_t node_;
 };
 
 namespace detail {

@@ -1,6 +1,7 @@
 #include "tapegrad/engine/tape.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <limits>
 
 #include "tapegrad/engine/error.hpp"
@@ -70,11 +71,13 @@ std::uint32_t Tape::push(OpKind op, std::uint32_t in0, std::uint32_t in1, Shape 
     grads_.resize(grads_.size() + size, 0.0);
   }
   nodes_.push_back(n);
+  const auto index = static_cast<std::uint32_t>(nodes_.size() - 1);
   if ((flags & kLeaf) == 0) {
     detail::forward_node(
         {nodes_.data(), consts_.data(), values_.data(), grads_.data(), &workspace_}, nodes_.back());
+    if (detect_anomalies_) check_finite(index, false);
   }
-  return static_cast<std::uint32_t>(nodes_.size() - 1);
+  return index;
 }
 
 Var Tape::leaf(OpKind op, TensorView value, std::string_view label, std::string_view who) {
@@ -84,6 +87,7 @@ Var Tape::leaf(OpKind op, TensorView value, std::string_view label, std::string_
   std::copy(value.begin(), value.end(), values_.begin() + nodes_[i].value);
   Var v(this, i);
   if (!label.empty()) v.set_label(label);
+  if (detect_anomalies_) check_finite(i, false);
   return v;
 }
 
@@ -143,8 +147,15 @@ MutableTensorView Tape::mutable_value(Var leaf) {
 
 void Tape::forward() {
   const detail::Ctx ctx{nodes_.data(), consts_.data(), values_.data(), grads_.data(), &workspace_};
-  for (const Node& n : nodes_) {
-    if ((n.flags & kLeaf) == 0) detail::forward_node(ctx, n);
+  if (!detect_anomalies_) {
+    for (const Node& n : nodes_) {
+      if ((n.flags & kLeaf) == 0) detail::forward_node(ctx, n);
+    }
+    return;
+  }
+  for (std::size_t i = 0; i < nodes_.size(); ++i) {
+    if ((nodes_[i].flags & kLeaf) == 0) detail::forward_node(ctx, nodes_[i]);
+    check_finite(i, false);
   }
 }
 
@@ -174,11 +185,21 @@ void Tape::backward(Var root) {
   }
   grads_[r.grad] += 1.0;  // d root / d root
   const detail::Ctx ctx{nodes_.data(), consts_.data(), values_.data(), grads_.data(), &workspace_};
+  inner_zero_ = false;
+  if (!detect_anomalies_) {
+    for (std::size_t i = root.index_ + 1; i-- > 0;) {
+      const Node& n = nodes_[i];
+      if (n.grad != kNoGrad && (n.flags & kLeaf) == 0) detail::backward_node(ctx, n);
+    }
+    return;
+  }
+  // A node's gradient is complete when the reverse walk reaches it: check it there.
   for (std::size_t i = root.index_ + 1; i-- > 0;) {
     const Node& n = nodes_[i];
-    if (n.grad != kNoGrad && (n.flags & kLeaf) == 0) detail::backward_node(ctx, n);
+    if (n.grad == kNoGrad) continue;
+    check_finite(i, true);
+    if ((n.flags & kLeaf) == 0) detail::backward_node(ctx, n);
   }
-  inner_zero_ = false;
 }
 
 void Tape::zero_grad() noexcept {
@@ -265,6 +286,36 @@ TensorView Tape::grad(std::size_t index) const {
                  describe(index));
   }
   return {grads_.data() + n.grad, n.shape()};
+}
+
+void Tape::check_finite(std::size_t index, bool gradient) const {
+  const Node& n = nodes_[index];
+  const double* p = (gradient ? grads_.data() + n.grad : values_.data() + n.value);
+  const std::size_t size = n.size();
+  std::size_t bad = 0;
+  while (bad < size && std::isfinite(p[bad])) ++bad;
+  if (bad == size) return;
+  // The inputs' values, in full when small, otherwise their range.
+  std::string inputs;
+  const std::size_t arity = op_arity(n.op);
+  for (std::size_t s = 0; s < arity; ++s) {
+    const std::size_t in = s == 0 ? n.in0 : n.in1;
+    const TensorView v = value(in);
+    double lo = v[0], hi = v[0];
+    for (double x : v) {
+      lo = std::min(lo, x);
+      hi = std::max(hi, x);
+    }
+    inputs += fmt::format("{}{} = {}", s == 0 ? "; inputs: " : ", ", describe(in),
+                          v.size() <= 16 ? fmt::format("{}", v)
+                                         : fmt::format("{} values in [{}, {}]", v.shape(), lo, hi));
+  }
+  throw AnomalyError(
+      fmt::format("{}: {}: {}[{},{}] = {} is not finite (shape {}){}",
+                  gradient ? "backward" : "forward", describe(index),
+                  gradient ? "gradient" : "value", bad / n.cols, bad % n.cols,
+                  std::isnan(p[bad]) ? "nan" : fmt::format("{}", p[bad]), n.shape(), inputs),
+      index);
 }
 
 std::string Tape::describe(std::size_t index) const {

@@ -18,6 +18,10 @@
 // params accumulate across passes until zero_grad(). Warm replay (set, forward, zero_grad,
 // backward) performs no heap allocation.
 //
+// Anomaly detection (off by default) checks every value as it is computed and every gradient
+// when backward reaches it, and throws AnomalyError at the first non-finite one, naming the node,
+// its shape and its inputs' values.
+//
 // Var is a 16-byte handle (tape pointer + node index). A Tape is neither copyable nor movable
 // because Vars point at it; views returned by value() and grad() stay valid until the tape
 // records another node or is cleared.
@@ -154,6 +158,14 @@ class Tape {
   /// Sets every gradient (params' included) to zero.
   void zero_grad() noexcept;
 
+  /// Anomaly detection: while on, recording and forward() throw AnomalyError at the first node
+  /// (leaves included) whose value has a non-finite element, and backward() at the first node,
+  /// in reverse order, whose gradient has one; the message names the node (index, op, label), the
+  /// element, the shape and the inputs' values. Off by default: it costs one pass over each value
+  /// and gradient. A node recorded with a non-finite value stays on the tape.
+  void set_detect_anomalies(bool on) noexcept { detect_anomalies_ = on; }
+  [[nodiscard]] bool detect_anomalies() const noexcept { return detect_anomalies_; }
+
   /// Forgets every node but keeps the memory, so recording the same graph again does not
   /// allocate. Every Var of this tape becomes invalid.
   void clear() noexcept;
@@ -185,6 +197,7 @@ class Tape {
   const detail::Node& checked_node(std::size_t index, std::string_view op) const;
   const detail::Node& own(const Var& v, std::string_view op, std::string_view argument) const;
   std::string describe(std::size_t index) const;
+  void check_finite(std::size_t index, bool gradient) const;
 
   std::vector<detail::Node> nodes_;
   std::vector<double> values_;
@@ -200,6 +213,22 @@ class Tape {
   // True while every intermediate gradient is known to be zero (after zero_grad(), clear() or
   // before the first backward()): backward() then skips its reset.
   bool inner_zero_ = true;
+  bool detect_anomalies_ = false;
+};
+
+/// Turns anomaly detection on for a scope and restores the previous setting when it ends.
+class AnomalyGuard {
+ public:
+  explicit AnomalyGuard(Tape& tape) : tape_(tape), previous_(tape.detect_anomalies()) {
+    tape_.set_detect_anomalies(true);
+  }
+  AnomalyGuard(const AnomalyGuard&) = delete;
+  AnomalyGuard& operator=(const AnomalyGuard&) = delete;
+  ~AnomalyGuard() { tape_.set_detect_anomalies(previous_); }
+
+ private:
+  Tape& tape_;
+  bool previous_;
 };
 
 }  // namespace tapegrad

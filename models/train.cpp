@@ -84,6 +84,8 @@ std::vector<EpochStats> fit(Model& model, TensorView X_rows, TensorView y,
   BatchGraph main(model, batch);
   std::unique_ptr<BatchGraph> tail;
   if (remainder > 0) tail = std::make_unique<BatchGraph>(model, remainder);
+  main.tape->set_detect_anomalies(options.detect_anomalies);
+  if (tail) tail->tape->set_detect_anomalies(options.detect_anomalies);
 
   std::vector<Shape> shapes;
   for (const Tensor& p : model.params) shapes.push_back(p.shape());
@@ -108,7 +110,11 @@ std::vector<EpochStats> fit(Model& model, TensorView X_rows, TensorView y,
         }
       }
       g.load(Xt, y, std::span<const std::size_t>(order).subspan(first, count));
-      loss_sum += g.run(correct) * static_cast<double>(count);
+      try {
+        loss_sum += g.run(correct) * static_cast<double>(count);
+      } catch (const AnomalyError& e) {
+        throw AnomalyError(fmt::format("fit: epoch {}: {}", epoch, e.what()), e.node());
+      }
       optimizer.step(main.params, g.grads);  // p := p - α dp (or momentum / Adam)
     }
     const EpochStats stats{epoch, loss_sum / static_cast<double>(m),
@@ -152,7 +158,8 @@ TrainResult train(const Dataset& data, const TrainConfig& config, const EpochCal
   result.model.target_name = data.target_name;
   if (config.standardize) result.model.standardizer = Standardizer::fit(train_part.X);
 
-  const FitOptions options{config.optimizer, config.epochs, config.batch_size, config.seed + 2};
+  const FitOptions options{config.optimizer, config.epochs, config.batch_size, config.seed + 2,
+                           config.detect_anomalies};
   result.history = fit(result.model, train_part.X, train_part.y, options, on_epoch);
   result.train = result.model.evaluate(train_part.X, train_part.y);
   if (test_part.size() > 0) result.test = result.model.evaluate(test_part.X, test_part.y);

@@ -46,6 +46,9 @@ struct FitOptions {
   std::size_t epochs = 100;    ///< number of passes over the data
   std::size_t batch_size = 0;  ///< examples per step; 0 (or >= m) for full batch
   std::uint64_t seed = 0;      ///< seeds the per-epoch shuffles of mini-batch training
+  /// Stop at the first non-finite value or gradient with an AnomalyError ("fit: epoch E: ...")
+  /// instead of training on NaN (see Tape::set_detect_anomalies).
+  bool detect_anomalies = false;
 };
 
 /// Trains `model` in place on rows X (m x n raw features; the model's standardizer, if any, is
@@ -60,10 +63,11 @@ struct TrainConfig {
   Activation activation = Activation::tanh;  ///< MLP hidden activation
   OptimizerConfig optimizer;                 ///< update rule and learning rate
   std::size_t epochs = 100;                  ///< passes over the training part
-  std::size_t batch_size = 0;  ///< 0 for full batch; train() rejects more than the training set
-  std::uint64_t seed = 0;      ///< split: seed, MLP init: seed + 1, shuffles: seed + 2
-  double test_fraction = 0.2;  ///< in [0, 1); 0 trains on everything
-  bool standardize = true;     ///< fit a z-score standardizer on the training part
+  std::size_t batch_size = 0;    ///< 0 for full batch; train() rejects more than the training set
+  std::uint64_t seed = 0;        ///< split: seed, MLP init: seed + 1, shuffles: seed + 2
+  double test_fraction = 0.2;    ///< in [0, 1); 0 trains on everything
+  bool standardize = true;       ///< fit a z-score standardizer on the training part
+  bool detect_anomalies = true;  ///< stop at the first non-finite value (FitOptions)
 };
 
 /// What train() produces.

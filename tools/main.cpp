@@ -248,6 +248,13 @@ int main(int argc, char** argv) {
     if (*predict_cmd) return tool::run_predict(predict);
     if (*eval_cmd) return tool::run_eval(eval);
     if (*demo_cmd) return tool::run_demo(demo);
+  } catch (const tg::AnomalyError& e) {
+    // Training diverged: a failed run (exit 1), not a usage error.
+    fmt::print(stderr,
+               "tapegrad: {}; hint: lower the learning rate (--lr), or keep the features "
+               "standardized\n",
+               e.what());
+    return 1;
   } catch (const tg::Error& e) {
     fmt::print(stderr, "tapegrad: {}\n", e.what());
     return 2;

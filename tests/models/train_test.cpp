@@ -258,3 +258,19 @@ TEST_CASE("train: breast cancer accuracy holds across split seeds, not just one"
     CHECK(sum / 10.0 >= 0.96);
   }
 }
+
+TEST_CASE("train: anomaly detection stops a diverging run at the first non-finite parameter") {
+  const tg::Dataset& data = tg::test::breast_cancer();
+  tg::TrainConfig config;
+  config.standardize = false;
+  config.optimizer.learning_rate = 1e308;  // the first step sends w to +-inf
+  config.epochs = 5;
+  CHECK_THROWS_WITH_AS((void)tg::train(data, config),
+                       doctest::Contains("fit: epoch 2: forward: node 1 (param 'w'): value["),
+                       tg::AnomalyError);
+  config.detect_anomalies = false;  // without it, training runs on into non-finite numbers
+  const tg::TrainResult r = tg::train(data, config);
+  bool finite = true;
+  for (double v : r.model.params[0]) finite = finite && std::isfinite(v);
+  CHECK_FALSE(finite);
+}
