@@ -75,7 +75,8 @@ std::uint32_t Tape::push(OpKind op, std::uint32_t in0, std::uint32_t in1, Shape 
   if ((flags & kLeaf) == 0) {
     detail::forward_node(
         {nodes_.data(), consts_.data(), values_.data(), grads_.data(), &workspace_}, nodes_.back());
-    if (detect_anomalies_) check_finite(index, false);
+    if (detect_anomalies_)
+      check_finite(index, false);
   }
   return index;
 }
@@ -87,7 +88,8 @@ Var Tape::leaf(OpKind op, TensorView value, std::string_view label, std::string_
   std::copy(value.begin(), value.end(), values_.begin() + nodes_[i].value);
   Var v(this, i);
   if (!label.empty()) v.set_label(label);
-  if (detect_anomalies_) check_finite(i, false);
+  if (detect_anomalies_)
+    check_finite(i, false);
   return v;
 }
 
@@ -147,12 +149,15 @@ MutableTensorView Tape::mutable_value(Var leaf) {
 
 void Tape::forward() {
   const detail::Ctx ctx{nodes_.data(), consts_.data(), values_.data(), grads_.data(), &workspace_};
-  if (!detect_anomalies_) {
-    for (const Node& n : nodes_) {
-      if ((n.flags & kLeaf) == 0) detail::forward_node(ctx, n);
-    }
-    return;
+  if (detect_anomalies_) return forward_checked();
+  for (const Node& n : nodes_) {
+    if ((n.flags & kLeaf) == 0) detail::forward_node(ctx, n);
   }
+}
+
+// forward() with anomaly detection: kept apart so that the unchecked loop stays as tight.
+void Tape::forward_checked() {
+  const detail::Ctx ctx{nodes_.data(), consts_.data(), values_.data(), grads_.data(), &workspace_};
   for (std::size_t i = 0; i < nodes_.size(); ++i) {
     if ((nodes_[i].flags & kLeaf) == 0) detail::forward_node(ctx, nodes_[i]);
     check_finite(i, false);
@@ -186,15 +191,18 @@ void Tape::backward(Var root) {
   grads_[r.grad] += 1.0;  // d root / d root
   const detail::Ctx ctx{nodes_.data(), consts_.data(), values_.data(), grads_.data(), &workspace_};
   inner_zero_ = false;
-  if (!detect_anomalies_) {
-    for (std::size_t i = root.index_ + 1; i-- > 0;) {
-      const Node& n = nodes_[i];
-      if (n.grad != kNoGrad && (n.flags & kLeaf) == 0) detail::backward_node(ctx, n);
-    }
-    return;
-  }
-  // A node's gradient is complete when the reverse walk reaches it: check it there.
+  if (detect_anomalies_) return backward_checked(root.index_);
   for (std::size_t i = root.index_ + 1; i-- > 0;) {
+    const Node& n = nodes_[i];
+    if (n.grad != kNoGrad && (n.flags & kLeaf) == 0) detail::backward_node(ctx, n);
+  }
+}
+
+// The reverse walk with anomaly detection. A node's gradient is complete when the walk reaches
+// it: it is checked there, before the node passes it on.
+void Tape::backward_checked(std::size_t root) {
+  const detail::Ctx ctx{nodes_.data(), consts_.data(), values_.data(), grads_.data(), &workspace_};
+  for (std::size_t i = root + 1; i-- > 0;) {
     const Node& n = nodes_[i];
     if (n.grad == kNoGrad) continue;
     check_finite(i, true);

@@ -198,6 +198,8 @@ class Tape {
   const detail::Node& own(const Var& v, std::string_view op, std::string_view argument) const;
   std::string describe(std::size_t index) const;
   void check_finite(std::size_t index, bool gradient) const;
+  void forward_checked();
+  void backward_checked(std::size_t root);
 
   std::vector<detail::Node> nodes_;
   std::vector<double> values_;
