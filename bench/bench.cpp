@@ -73,11 +73,12 @@ W2& instance<W2>() {
 }
 template <>
 W3& instance<W3>() {
-  return build<W3>("W3", 3, 1e-10, &W3::replay_step);
+  return build<W3>("W3", 3, 1e-10, &W3::hand_step_2t, &W3::replay_step, &W3::blocked_step,
+                   &W3::blocked_step_2t);
 }
 template <>
 W4& instance<W4>() {
-  return build<W4>("W4", 3, 1e-10, &W4::replay_step);
+  return build<W4>("W4", 3, 1e-10, &W4::replay_step, &W4::blocked_step);
 }
 
 template <class W, std::span<const double> (W::*variant)()>
@@ -117,12 +118,20 @@ const Entry kEntries[] = {
     entry<W2, &W2::replay_step>("W2_tape_replay", benchmark::kMicrosecond),
     entry<W3, &W3::hand_step>("W3_hand_written", benchmark::kMillisecond),
     entry<W3, &W3::replay_step>("W3_tape_replay", benchmark::kMillisecond),
+    entry<W3, &W3::blocked_step>("W3_tape_blocked", benchmark::kMillisecond),
+    entry<W3, &W3::hand_step_2t>("W3_hand_written_2t", benchmark::kMillisecond),
+    entry<W3, &W3::blocked_step_2t>("W3_tape_blocked_2t", benchmark::kMillisecond),
     entry<W4, &W4::hand_step>("W4_hand_written", benchmark::kMillisecond),
     entry<W4, &W4::replay_step>("W4_tape_replay", benchmark::kMillisecond),
+    entry<W4, &W4::blocked_step>("W4_tape_blocked", benchmark::kMillisecond),
 };
 
 void register_all() {
-  for (const Entry& e : kEntries) benchmark::RegisterBenchmark(e.name, e.timed)->Unit(e.unit);
+  for (const Entry& e : kEntries) {
+    auto* b = benchmark::RegisterBenchmark(e.name, e.timed)->Unit(e.unit);
+    // Two-thread variants: wall-clock time (CPU time would count the calling thread only).
+    if (std::string_view(e.name).ends_with("_2t")) b->UseRealTime();
+  }
 }
 
 int callgrind(std::string_view name, long iters) {
@@ -147,10 +156,17 @@ double peak_rss_bytes() {
 int memory(std::string_view name) {
   double x_bytes = 0;
   if (name == "W3") {
-    for (int i = 0; i < 2; ++i) instance<W3>().replay_step();
+    for (int i = 0; i < 2; ++i) {
+      instance<W3>().replay_step();
+      instance<W3>().blocked_step();
+      instance<W3>().blocked_step_2t();
+    }
     x_bytes = 200'000.0 * 100 * 8;
   } else if (name == "W4") {
-    for (int i = 0; i < 2; ++i) instance<W4>().replay_step();
+    for (int i = 0; i < 2; ++i) {
+      instance<W4>().replay_step();
+      instance<W4>().blocked_step();
+    }
     x_bytes = 50'000.0 * 100 * 8;
   } else {
     fmt::print(stderr, "--memory takes W3 or W4\n");

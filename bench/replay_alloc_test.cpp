@@ -103,14 +103,16 @@ TEST_CASE("W2: a warm replay step and a warm record step allocate nothing") {
   CHECK(warm_step_allocations(w, &W2::record_step) == 0);
 }
 
-TEST_CASE("W3: a warm replay step allocates nothing") {
+TEST_CASE("W3: a warm replay step and a warm blocked step allocate nothing") {
   W3 w(50'000, 100);  // large enough for Eigen's heap paths (above its 128 KB stack limit)
   CHECK(warm_step_allocations(w, &W3::replay_step) == 0);
+  CHECK(warm_step_allocations(w, &W3::blocked_step) == 0);
 }
 
-TEST_CASE("W4: a warm replay step allocates nothing") {
+TEST_CASE("W4: a warm replay step and a warm blocked step allocate nothing") {
   W4 w;
   CHECK(warm_step_allocations(w, &W4::replay_step) == 0);
+  CHECK(warm_step_allocations(w, &W4::blocked_step) == 0);
 }
 
 }  // namespace

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <thread>
 
 namespace tapegrad::bench {
 
@@ -37,6 +38,19 @@ void read_and_update(Tape& tape, std::span<const Var> params, std::vector<double
       g[k++] = grad[i];
       value[i] -= kLearningRate * grad[i];
     }
+  }
+}
+
+// The gradient of loss at the tape's current values: forward(), zero_grad(), backward(), or with
+// `blocks` zero_grad() and forward_backward().
+void gradient(Tape& tape, Var loss, const BlockOptions* blocks) {
+  if (blocks == nullptr) {
+    tape.forward();
+    tape.zero_grad();
+    tape.backward(loss);
+  } else {
+    tape.zero_grad();
+    tape.forward_backward(loss, *blocks);
   }
 }
 
@@ -245,45 +259,74 @@ W3::W3(std::size_t m, std::size_t n) : m_(m), n_(n) {
   w_ = tape_.param(TensorView(init_.data(), Shape{n, 1}), "w");
   b_ = tape_.param(init_[n], "b");
   loss_ = mean(log_loss_with_logits(matmul(x_, w_) + b_, y_));
-  hand_p_ = init_;
-  hand_g_.resize(n + 1);
-  hand_z_.resize(kBlockRows);
-  replay_g_.resize(n + 1);
+  hand_p_ = hand2_p_ = replay_p_ = blocked_p_ = blocked2_p_ = init_;
+  hand_g_.resize(2 * (n + 1));  // two threads' partial sums
+  hand_z_.resize(2 * kBlockRows);
+  tape_g_.resize(n + 1);
 }
 
-std::span<const double> W3::hand_step() {
-  const double* X = x_.value().data();
-  const double* y = y_.value().data();
-  const ConstVectorMap w(hand_p_.data(), static_cast<Eigen::Index>(n_));
-  const double b = hand_p_[n_];
-  VectorMap gw(hand_g_.data(), static_cast<Eigen::Index>(n_));
-  gw.setZero();
-  double gb = 0.0;
-  for (std::size_t r0 = 0; r0 < m_; r0 += kBlockRows) {
-    const auto rows = static_cast<Eigen::Index>(std::min(kBlockRows, m_ - r0));
-    const ConstMatrixMap xb(X + r0 * n_, rows, static_cast<Eigen::Index>(n_));
-    VectorMap dz(hand_z_.data(), rows);
+namespace {
+// Rows [r0, r1) of the gradient, in blocks of kBlockRows rows: g[0, n) += X^T dz, g[n] += sum dz
+// with dz = sigmoid(X w + b) - y (dL/dz = a - y); z is scratch for one block.
+void w3_rows(const double* X, const double* y, std::size_t n, std::size_t r0, std::size_t r1,
+             const double* p, double* g, double* z) {
+  const ConstVectorMap w(p, static_cast<Eigen::Index>(n));
+  VectorMap gw(g, static_cast<Eigen::Index>(n));
+  for (std::size_t b0 = r0; b0 < r1; b0 += kBlockRows) {
+    const auto rows = static_cast<Eigen::Index>(std::min(kBlockRows, r1 - b0));
+    const ConstMatrixMap xb(X + b0 * n, rows, static_cast<Eigen::Index>(n));
+    VectorMap dz(z, rows);
     dz.noalias() = xb * w;
     for (Eigen::Index i = 0; i < rows; ++i) {
-      dz[i] = sigmoid(dz[i] + b) - y[r0 + static_cast<std::size_t>(i)];  // dL/dz = a - y
-      gb += dz[i];
+      dz[i] = sigmoid(dz[i] + p[n]) - y[b0 + static_cast<std::size_t>(i)];  // dL/dz = a - y
+      g[n] += dz[i];
     }
     gw.noalias() += xb.transpose() * dz;  // X read once: the block is still in cache
   }
-  hand_g_[n_] = gb;
+}
+}  // namespace
+
+std::span<const double> W3::hand(std::vector<double>& p, std::size_t threads) {
+  const double* X = x_.value().data();
+  const double* y = y_.value().data();
+  std::fill(hand_g_.begin(), hand_g_.end(), 0.0);
+  if (threads == 1) {
+    w3_rows(X, y, n_, 0, m_, p.data(), hand_g_.data(), hand_z_.data());
+  } else {
+    // Two halves (whole blocks), each summed privately, then added.
+    const std::size_t half = (m_ / kBlockRows / 2) * kBlockRows;
+    std::jthread other(
+        [&] { w3_rows(X, y, n_, half, m_, p.data(), &hand_g_[n_ + 1], &hand_z_[kBlockRows]); });
+    w3_rows(X, y, n_, 0, half, p.data(), hand_g_.data(), hand_z_.data());
+    other.join();
+    for (std::size_t j = 0; j <= n_; ++j) hand_g_[j] += hand_g_[n_ + 1 + j];
+  }
   const double scale = 1.0 / static_cast<double>(m_);
-  for (double& v : hand_g_) v *= scale;
-  sgd(hand_p_, hand_g_);
-  return hand_g_;
+  for (std::size_t j = 0; j <= n_; ++j) hand_g_[j] *= scale;
+  const std::span<const double> g(hand_g_.data(), n_ + 1);
+  sgd(p, g);
+  return g;
 }
 
-std::span<const double> W3::replay_step() {
-  tape_.forward();
-  tape_.zero_grad();
-  tape_.backward(loss_);
+std::span<const double> W3::tape_step(std::vector<double>& p, const BlockOptions* blocks) {
+  std::copy_n(p.data(), n_, tape_.mutable_value(w_).data());
+  tape_.mutable_value(b_)[0] = p[n_];
+  gradient(tape_, loss_, blocks);
   const Var params[2] = {w_, b_};
-  read_and_update(tape_, params, replay_g_);
-  return replay_g_;
+  read_and_update(tape_, params, tape_g_);
+  std::copy_n(tape_.mutable_value(w_).data(), n_, p.data());
+  p[n_] = b_.item();
+  return tape_g_;
+}
+
+std::span<const double> W3::blocked_step() {
+  const BlockOptions one{0, 1};
+  return tape_step(blocked_p_, &one);
+}
+
+std::span<const double> W3::blocked_step_2t() {
+  const BlockOptions two{0, 2};
+  return tape_step(blocked2_p_, &two);
 }
 
 double W3::tape_memory_ratio() const noexcept {
@@ -328,6 +371,7 @@ W4::W4(std::size_t m, std::size_t n, std::size_t hidden)
   const Var H = tanh(matmul(x_, w1_) + b1_);
   loss_ = mean(log_loss_with_logits(matmul(H, w2_) + b2_, y_));
   replay_g_.resize(count);
+  replay_p_ = blocked_p_ = init_;
 
   Hand& hd = *hand_;
   const auto N = static_cast<Eigen::Index>(n);
@@ -388,13 +432,27 @@ std::span<const double> W4::hand_step() {
   return hd.g;
 }
 
-std::span<const double> W4::replay_step() {
-  tape_.forward();
-  tape_.zero_grad();
-  tape_.backward(loss_);
+// Loads p (W1 | b1 | W2 | b2) into the tape, takes a step, stores the updated params back.
+std::span<const double> W4::tape_step(std::vector<double>& p, const BlockOptions* blocks) {
   const Var params[4] = {w1_, b1_, w2_, b2_};
+  const double* from = p.data();
+  for (const Var& v : params) {
+    const MutableTensorView value = tape_.mutable_value(v);
+    std::copy_n(from, value.size(), value.data());
+    from += value.size();
+  }
+  gradient(tape_, loss_, blocks);
   read_and_update(tape_, params, replay_g_);
+  double* to = p.data();
+  for (const Var& v : params) to = std::copy(v.value().begin(), v.value().end(), to);
   return replay_g_;
+}
+
+std::span<const double> W4::replay_step() { return tape_step(replay_p_, nullptr); }
+
+std::span<const double> W4::blocked_step() {
+  const BlockOptions one{0, 1};
+  return tape_step(blocked_p_, &one);
 }
 
 }  // namespace tapegrad::bench

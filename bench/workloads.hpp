@@ -104,23 +104,33 @@ class W2 {
 };
 
 /// W3: vectorized logistic regression, X m x n float64, z = X w + b, J = mean log-loss. X lives
-/// once, in the replay tape's input leaf; the hand-written gradient reads that same memory, once,
-/// in cache-sized blocks of rows.
+/// once, in the tape's input leaf; the hand-written gradient reads that same memory, once, in
+/// cache-sized blocks of rows. Each variant keeps its own parameters (loaded into the one tape
+/// at the start of its step), so that every variant steps from the same start.
 class W3 {
  public:
   explicit W3(std::size_t m = 200'000, std::size_t n = 100);
-  std::span<const double> hand_step();
-  std::span<const double> replay_step();
+  std::span<const double> hand_step() { return hand(hand_p_, 1); }
+  /// The hand-written gradient with the rows split between two threads.
+  std::span<const double> hand_step_2t() { return hand(hand2_p_, 2); }
+  /// forward(), zero_grad(), backward().
+  std::span<const double> replay_step() { return tape_step(replay_p_, nullptr); }
+  /// zero_grad(), forward_backward() over blocks of rows, on one thread and on two.
+  std::span<const double> blocked_step();
+  std::span<const double> blocked_step_2t();
   /// The tape's bytes (X included) over the bytes of X.
   [[nodiscard]] double tape_memory_ratio() const noexcept;
 
  private:
+  std::span<const double> hand(std::vector<double>& p, std::size_t threads);
+  std::span<const double> tape_step(std::vector<double>& p, const BlockOptions* blocks);
+
   std::size_t m_, n_;
   Tape tape_;
   Var x_, y_, w_, b_, loss_;
   std::vector<double> init_;
-  std::vector<double> hand_p_, hand_g_, hand_z_;
-  std::vector<double> replay_g_;
+  std::vector<double> hand_p_, hand2_p_, replay_p_, blocked_p_, blocked2_p_;
+  std::vector<double> hand_g_, hand_z_, tape_g_;
 };
 
 /// W4: a {n, hidden, 1} MLP with tanh, m examples: H = tanh(X W1 + b1), z = H W2 + b2,
@@ -133,15 +143,20 @@ class W4 {
   W4(const W4&) = delete;
   W4& operator=(const W4&) = delete;
   std::span<const double> hand_step();
+  /// forward(), zero_grad(), backward().
   std::span<const double> replay_step();
+  /// zero_grad(), forward_backward() over blocks of rows.
+  std::span<const double> blocked_step();
 
  private:
   struct Hand;  // Eigen buffers of the hand-written backprop
+  std::span<const double> tape_step(std::vector<double>& p, const BlockOptions* blocks);
 
   std::size_t m_, n_, h_;
   Tape tape_;
   Var x_, y_, w1_, b1_, w2_, b2_, loss_;
   std::vector<double> init_;  // W1 | b1 | W2 | b2, row-major
+  std::vector<double> replay_p_, blocked_p_;
   std::unique_ptr<Hand> hand_;
   std::vector<double> replay_g_;
 };

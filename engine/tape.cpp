@@ -75,8 +75,7 @@ std::uint32_t Tape::push(OpKind op, std::uint32_t in0, std::uint32_t in1, Shape 
   if ((flags & kLeaf) == 0) {
     detail::forward_node(
         {nodes_.data(), consts_.data(), values_.data(), grads_.data(), &workspace_}, nodes_.back());
-    if (detect_anomalies_)
-      check_finite(index, false);
+    if (detect_anomalies_) check_finite(index, false);
   }
   return index;
 }
@@ -88,8 +87,7 @@ Var Tape::leaf(OpKind op, TensorView value, std::string_view label, std::string_
   std::copy(value.begin(), value.end(), values_.begin() + nodes_[i].value);
   Var v(this, i);
   if (!label.empty()) v.set_label(label);
-  if (detect_anomalies_)
-    check_finite(i, false);
+  if (detect_anomalies_) check_finite(i, false);
   return v;
 }
 
@@ -164,19 +162,21 @@ void Tape::forward_checked() {
   }
 }
 
-void Tape::backward(Var root) {
-  const Node& r = own(root, "backward", "root");
+const Node& Tape::check_root(const Var& root, std::string_view op) const {
+  const Node& r = own(root, op, "root");
   if (r.size() != 1) {
-    detail::fail("backward", "root", "{} has shape {}; backward needs a one-element root",
-                 describe(root.index_), r.shape());
+    detail::fail(op, "root", "{} has shape {}; {} needs a one-element root", describe(root.index_),
+                 r.shape(), op);
   }
   if (r.grad == kNoGrad) {
-    detail::fail("backward", "root",
-                 "{} does not depend on any param; there is nothing to "
-                 "differentiate",
+    detail::fail(op, "root", "{} does not depend on any param; there is nothing to differentiate",
                  describe(root.index_));
   }
-  // Intermediate gradients describe one pass: start them from zero (unless they are).
+  return r;
+}
+
+// Intermediate gradients describe one pass: start them from zero (unless they are).
+void Tape::reset_inner_grads() noexcept {
   if (inner_zero_) {
     // nothing to reset
   } else if (inner_mixed_) {
@@ -188,9 +188,14 @@ void Tape::backward(Var root) {
   } else if (has_inner_) {
     std::fill(grads_.begin() + static_cast<std::ptrdiff_t>(inner_begin_), grads_.end(), 0.0);
   }
+  inner_zero_ = false;
+}
+
+void Tape::backward(Var root) {
+  const Node& r = check_root(root, "backward");
+  reset_inner_grads();
   grads_[r.grad] += 1.0;  // d root / d root
   const detail::Ctx ctx{nodes_.data(), consts_.data(), values_.data(), grads_.data(), &workspace_};
-  inner_zero_ = false;
   if (detect_anomalies_) return backward_checked(root.index_);
   for (std::size_t i = root.index_ + 1; i-- > 0;) {
     const Node& n = nodes_[i];

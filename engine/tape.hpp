@@ -71,6 +71,15 @@ struct Node {
 
 struct Recorder;  // the ops' way in: see ops/record.hpp
 
+/// Scratch of one thread of Tape::forward_backward(), kept across calls so that a warm pass does
+/// not allocate: the nodes with batch nodes narrowed to the current block of rows, and (threads
+/// after the first) private gradient accumulators and matmul workspace.
+struct BlockScratch {
+  std::vector<Node> nodes;
+  std::vector<double> grads;
+  std::vector<double> workspace;
+};
+
 }  // namespace detail
 
 /// Handle to one node of a tape: small, trivially copyable, valid as long as its tape lives.
@@ -124,6 +133,14 @@ struct NodeInfo {
   std::string_view label;
 };
 
+/// How Tape::forward_backward() splits its work.
+struct BlockOptions {
+  /// Rows per block; 0 picks about 256 KiB of the batch nodes' values and gradients per block.
+  std::size_t block_rows = 0;
+  /// Threads that share the blocks, the calling thread included (at least 1).
+  std::size_t threads = 1;
+};
+
 /// A recorded computation graph with its values and gradients.
 class Tape {
  public:
@@ -157,6 +174,21 @@ class Tape {
   void backward(Var root);
   /// Sets every gradient (params' included) to zero.
   void zero_grad() noexcept;
+
+  /// forward() then backward(root), over blocks of rows when the graph is a batch of examples:
+  /// root is sum(P) or mean(P) over all elements of a node P whose m >= 2 rows are examples, and
+  /// every node between the batch leaves (inputs and params with m rows) and P works row by row
+  /// (element-wise ops whose other operand has one row, matmul with a batch left operand and a
+  /// batch-free right one, sums and means along columns). Each block is then run forward and at
+  /// once backward while it is in cache, so a large input is read once per gradient instead of
+  /// twice; with threads > 1 the blocks are shared out and each thread sums param gradients
+  /// privately. Values and gradients are those of forward() and backward(root) up to the order
+  /// in which sums over rows are added (deterministic for given options). Any other graph, and
+  /// any graph while anomaly detection is on, runs forward() and backward(root). Threads are
+  /// started per call; with one thread a warm call allocates nothing.
+  void forward_backward(Var root, const BlockOptions& options = {});
+  /// True when forward_backward(root) runs over blocks of rows (see there).
+  [[nodiscard]] bool blockable(Var root) const;
 
   /// Anomaly detection: while on, recording and forward() throw AnomalyError at the first node
   /// (leaves included) whose value has a non-finite element, and backward() at the first node,
@@ -200,6 +232,11 @@ class Tape {
   void check_finite(std::size_t index, bool gradient) const;
   void forward_checked();
   void backward_checked(std::size_t root);
+  const detail::Node& check_root(const Var& root, std::string_view op) const;
+  void reset_inner_grads() noexcept;
+  std::uint32_t classify_rows(std::uint32_t root, std::vector<std::uint8_t>& batch) const;
+  void run_blocks(std::size_t thread, std::size_t first, std::size_t last, std::size_t rows,
+                  std::size_t m, std::uint32_t root);
 
   std::vector<detail::Node> nodes_;
   std::vector<double> values_;
@@ -207,6 +244,10 @@ class Tape {
   std::vector<double> consts_;
   std::vector<double> workspace_;  // scratch for rules (matmul packing), kept across passes
   std::unordered_map<std::uint32_t, std::string> labels_;
+  // forward_backward(): which nodes are batch nodes, the batch nodes in order, per-thread scratch.
+  std::vector<std::uint8_t> block_batch_;
+  std::vector<std::uint32_t> block_order_;
+  std::vector<detail::BlockScratch> block_scratch_;
   // Gradients of non-leaf nodes occupy grads_[inner_begin_, end) unless a param was created
   // after an intermediate (inner_mixed_): backward() then resets them node by node.
   std::size_t inner_begin_ = 0;

@@ -66,8 +66,14 @@ template <class Rule>
   const double* b = t.values + bn.value;
   double* y = t.values + n.value;
   const std::size_t size = n.size();
-  if (an.rows == n.rows && an.cols == n.cols && bn.rows == n.rows && bn.cols == n.cols) {
+  const bool a_full = an.rows == n.rows && an.cols == n.cols;
+  const bool b_full = bn.rows == n.rows && bn.cols == n.cols;
+  if (a_full && b_full) {
     for (std::size_t i = 0; i < size; ++i) y[i] = Rule::forward(a[i], b[i]);
+    return;
+  }
+  if (a_full && bn.size() == 1) {  // e.g. a bias or a scalar broadcast over a batch
+    for (std::size_t i = 0; i < size; ++i) y[i] = Rule::forward(a[i], b[0]);
     return;
   }
   const Strides sa = broadcast_strides(an);
@@ -97,9 +103,21 @@ inline void accumulate_operand(const Ctx& t, const Node& n, const Node& an, cons
   const double* y = t.values + n.value;
   const double* g = t.grads + n.grad;
   double* gt = t.grads + target.grad;
-  if (an.rows == n.rows && an.cols == n.cols && bn.rows == n.rows && bn.cols == n.cols) {
-    const std::size_t size = n.size();
+  const std::size_t size = n.size();
+  const bool a_full = an.rows == n.rows && an.cols == n.cols;
+  const bool b_full = bn.rows == n.rows && bn.cols == n.cols;
+  if (a_full && b_full) {
     for (std::size_t i = 0; i < size; ++i) gt[i] += g[i] * partial(a[i], b[i], y[i]);
+    return;
+  }
+  if (a_full && bn.size() == 1) {  // b broadcast from one element
+    if constexpr (kOperand == 0) {
+      for (std::size_t i = 0; i < size; ++i) gt[i] += g[i] * partial(a[i], b[0], y[i]);
+    } else {
+      double sum = gt[0];  // same additions, in the same order, as the general loop below
+      for (std::size_t i = 0; i < size; ++i) sum += g[i] * partial(a[i], b[0], y[i]);
+      gt[0] = sum;
+    }
     return;
   }
   const Strides sa = broadcast_strides(an);

@@ -1,0 +1,249 @@
+// Tape::forward_backward(): forward and backward over blocks of rows.
+//
+// When the root is sum(P) or mean(P) over all elements, d root / d P does not depend on any value
+// (it is 1, or 1/m, for every element), so the backward pass of a row of P can start as soon as
+// that row is computed. If moreover every node between the batch leaves and P works row by row,
+// a block of rows can be run forward and then backward while it is in cache: a large input X is
+// read once per gradient instead of once per pass.
+//
+// Nodes before the root are either
+//   batch nodes   row r depends only on row r of the batch leaves (inputs and params with m
+//                 rows, m the rows of P): they run per block, on views narrowed to the block's
+//                 rows (a node's value and gradient are row-major, so a block of rows is one
+//                 contiguous slice); or
+//   fixed nodes   they depend on no batch node (the other leaves, what is computed from params):
+//                 they run forward before the blocks and backward after them, once.
+// A graph with any other use of a batch node (a transpose, a sum over rows, a matmul with a batch
+// right operand, ...) runs forward() and backward(root) instead.
+//
+// The op rules are the usual ones: each thread owns a copy of the nodes whose batch nodes it
+// rewrites per block (rows, value and gradient offsets), and the rules read their operands
+// through it. Threads own contiguous ranges of blocks; the calling thread works in the tape's
+// gradient array, the others in private arrays (block-sized slots for batch gradients, copied in
+// and out per block; accumulators for fixed gradients, added into the tape's in thread order).
+#include <algorithm>
+#include <exception>
+#include <thread>
+#include <vector>
+
+#include "tapegrad/engine/error.hpp"
+#include "tapegrad/engine/tape.hpp"
+#include "tapegrad/ops/dispatch.hpp"
+
+namespace tapegrad {
+
+using detail::kLeaf;
+using detail::kNoGrad;
+using detail::Node;
+
+namespace {
+// Target bytes of batch values and gradients per block: well inside a 1-2 MiB L2 cache.
+constexpr std::size_t kBlockBytes = std::size_t{256} * 1024;
+}  // namespace
+
+// Marks batch[i] = 1 for the batch nodes before root; returns m, or 0 when the graph does not
+// qualify.
+std::uint32_t Tape::classify_rows(std::uint32_t root, std::vector<std::uint8_t>& batch) const {
+  const Node& r = nodes_[root];
+  if ((r.op != OpKind::Sum && r.op != OpKind::Mean) || r.in1 != 0) return 0;
+  const std::uint32_t m = nodes_[r.in0].rows;
+  if (m < 2) return 0;
+  batch.assign(root, 0);
+  for (std::uint32_t i = 0; i < root; ++i) {
+    const Node& n = nodes_[i];
+    // An element-wise operand that is not a batch node must broadcast along the rows.
+    const auto row_wise = [&](std::uint32_t in) { return batch[in] || nodes_[in].rows == 1; };
+    bool is_batch = false;
+    switch (n.op) {
+      case OpKind::Input:
+      case OpKind::Param:
+        is_batch = n.rows == m;
+        break;
+      case OpKind::Detach:
+      case OpKind::Affine:
+      case OpKind::RDiv:
+      case OpKind::Pow:
+      case OpKind::Exp:
+      case OpKind::Log:
+      case OpKind::Sigmoid:
+      case OpKind::Tanh:
+      case OpKind::Relu:
+        is_batch = batch[n.in0] != 0;
+        break;
+      case OpKind::Add:
+      case OpKind::Sub:
+      case OpKind::Mul:
+      case OpKind::Div:
+      case OpKind::LogLoss:
+      case OpKind::LogLossWithLogits:
+        is_batch = batch[n.in0] || batch[n.in1];
+        if (is_batch && !(row_wise(n.in0) && row_wise(n.in1))) return 0;
+        break;
+      case OpKind::Matmul:
+        if (batch[n.in1]) return 0;
+        is_batch = batch[n.in0] != 0;
+        break;
+      case OpKind::Sum:
+      case OpKind::Mean:
+        is_batch = batch[n.in0] != 0;
+        if (is_batch && n.in1 != 2) return 0;  // only sums along columns stay within a row
+        break;
+      case OpKind::Transpose:
+        if (batch[n.in0]) return 0;
+        break;
+      case OpKind::Mse:
+        if (batch[n.in0] || batch[n.in1]) return 0;
+        break;
+    }
+    batch[i] = is_batch ? 1 : 0;
+  }
+  return batch[r.in0] ? m : 0;
+}
+
+bool Tape::blockable(Var root) const {
+  const Node& r = check_root(root, "blockable");
+  (void)r;
+  std::vector<std::uint8_t> batch;
+  return !detect_anomalies_ && classify_rows(root.index_, batch) != 0;
+}
+
+void Tape::forward_backward(Var root, const BlockOptions& options) {
+  const Node& r = check_root(root, "forward_backward");
+  if (options.threads == 0) {
+    detail::fail("forward_backward", "threads", "0; at least one thread (the caller) is needed");
+  }
+  const std::uint32_t m = detect_anomalies_ ? 0 : classify_rows(root.index_, block_batch_);
+  if (m == 0) {
+    forward();
+    backward(root);
+    return;
+  }
+  std::size_t row_bytes = 0;
+  block_order_.clear();
+  for (std::uint32_t i = 0; i < root.index_; ++i) {
+    if (!block_batch_[i]) continue;
+    const Node& n = nodes_[i];
+    row_bytes += n.cols * sizeof(double) * (n.grad == kNoGrad ? 1 : 2);
+    if ((n.flags & kLeaf) == 0) block_order_.push_back(i);
+  }
+  const std::size_t rows = options.block_rows != 0
+                               ? std::min<std::size_t>(options.block_rows, m)
+                               : std::clamp<std::size_t>(kBlockBytes / row_bytes, 1, m);
+  const std::size_t blocks = (m + rows - 1) / rows;
+  const std::size_t threads = std::min(options.threads, blocks);
+  const detail::Ctx ctx{nodes_.data(), consts_.data(), values_.data(), grads_.data(), &workspace_};
+
+  // Fixed nodes forward; seed the root and spread its gradient over P (needs no values).
+  for (std::uint32_t i = 0; i < root.index_; ++i) {
+    if (!block_batch_[i] && (nodes_[i].flags & kLeaf) == 0) detail::forward_node(ctx, nodes_[i]);
+  }
+  reset_inner_grads();
+  grads_[r.grad] += 1.0;  // d root / d root
+  detail::backward_node(ctx, r);
+
+  if (block_scratch_.size() < threads) block_scratch_.resize(threads);
+  if (threads == 1) {
+    run_blocks(0, 0, blocks, rows, m, root.index_);
+  } else {
+    std::vector<std::exception_ptr> errors(threads);
+    {
+      std::vector<std::jthread> workers;
+      workers.reserve(threads - 1);
+      for (std::size_t t = 1; t < threads; ++t) {
+        workers.emplace_back([&, t] {
+          try {
+            run_blocks(t, blocks * t / threads, blocks * (t + 1) / threads, rows, m, root.index_);
+          } catch (...) {
+            errors[t] = std::current_exception();
+          }
+        });
+      }
+      try {
+        run_blocks(0, 0, blocks / threads, rows, m, root.index_);
+      } catch (...) {
+        errors[0] = std::current_exception();
+      }
+    }
+    for (const std::exception_ptr& e : errors) {
+      if (e) std::rethrow_exception(e);
+    }
+    // Fixed gradients: each thread's sums, added in thread order.
+    for (std::size_t t = 1; t < threads; ++t) {
+      const detail::BlockScratch& s = block_scratch_[t];
+      for (std::uint32_t i = 0; i < root.index_; ++i) {
+        const Node& n = nodes_[i];
+        if (block_batch_[i] || n.grad == kNoGrad) continue;
+        const double* from = s.grads.data() + s.nodes[i].grad;
+        double* to = grads_.data() + n.grad;
+        for (std::size_t k = 0; k < n.size(); ++k) to[k] += from[k];
+      }
+    }
+  }
+
+  // The root's value, the nodes after it, then the fixed nodes backward.
+  detail::forward_node(ctx, r);
+  for (std::size_t i = root.index_ + 1; i < nodes_.size(); ++i) {
+    if ((nodes_[i].flags & kLeaf) == 0) detail::forward_node(ctx, nodes_[i]);
+  }
+  for (std::uint32_t i = root.index_; i-- > 0;) {
+    const Node& n = nodes_[i];
+    if (!block_batch_[i] && n.grad != kNoGrad && (n.flags & kLeaf) == 0) {
+      detail::backward_node(ctx, n);
+    }
+  }
+}
+
+// Runs blocks [first, last) of `rows` rows on thread `thread`.
+void Tape::run_blocks(std::size_t thread, std::size_t first, std::size_t last, std::size_t rows,
+                      std::size_t m, std::uint32_t root) {
+  detail::BlockScratch& s = block_scratch_[thread];
+  s.nodes.assign(nodes_.begin(), nodes_.begin() + root);
+  const bool own_grads = thread == 0;  // the calling thread works in grads_ itself
+  if (!own_grads) {
+    // Private layout: fixed gradients (zeroed accumulators), then one block-sized slot per batch
+    // gradient.
+    std::size_t size = 0;
+    for (std::uint32_t i = 0; i < root; ++i) {
+      Node& n = s.nodes[i];
+      if (n.grad == kNoGrad) continue;
+      n.grad = static_cast<std::uint32_t>(size);
+      size += block_batch_[i] ? rows * n.cols : n.size();
+    }
+    s.grads.assign(size, 0.0);
+  }
+  const detail::Ctx ctx{s.nodes.data(), consts_.data(), values_.data(),
+                        own_grads ? grads_.data() : s.grads.data(),
+                        own_grads ? &workspace_ : &s.workspace};
+  for (std::size_t b = first; b < last; ++b) {
+    const std::size_t r0 = b * rows;
+    const std::size_t count = std::min(rows, m - r0);
+    for (std::uint32_t i = 0; i < root; ++i) {
+      if (!block_batch_[i]) continue;
+      const Node& n = nodes_[i];
+      Node& v = s.nodes[i];
+      const std::size_t offset = r0 * n.cols;
+      v.rows = static_cast<std::uint32_t>(count);
+      v.value = static_cast<std::uint32_t>(n.value + offset);
+      if (n.grad == kNoGrad) continue;
+      if (own_grads) {
+        v.grad = static_cast<std::uint32_t>(n.grad + offset);
+      } else {
+        std::copy_n(grads_.data() + n.grad + offset, count * n.cols, s.grads.data() + v.grad);
+      }
+    }
+    for (const std::uint32_t i : block_order_) detail::forward_node(ctx, s.nodes[i]);
+    for (std::size_t k = block_order_.size(); k-- > 0;) {
+      const Node& v = s.nodes[block_order_[k]];
+      if (v.grad != kNoGrad) detail::backward_node(ctx, v);
+    }
+    if (own_grads) continue;
+    for (std::uint32_t i = 0; i < root; ++i) {
+      const Node& n = nodes_[i];
+      if (!block_batch_[i] || n.grad == kNoGrad) continue;
+      std::copy_n(s.grads.data() + s.nodes[i].grad, count * n.cols,
+                  grads_.data() + n.grad + r0 * n.cols);
+    }
+  }
+}
+
+}  // namespace tapegrad

@@ -1,0 +1,271 @@
+// Tape::forward_backward(): blocks of rows (and threads) give the values and gradients of
+// forward() + backward(root), to rounding in the sums over rows; graphs that do not qualify run
+// the plain passes and give them bitwise.
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <vector>
+
+#include <tapegrad/tapegrad.hpp>
+
+#include "support/random.hpp"
+
+namespace tg = tapegrad;
+
+namespace {
+
+tg::Tensor random_tensor(tg::test::Rng& rng, std::size_t rows, std::size_t cols, double lo,
+                         double hi) {
+  tg::Tensor t(rows, cols);
+  for (double& v : t) v = rng.uniform(lo, hi);
+  return t;
+}
+
+tg::Tensor random_labels(tg::test::Rng& rng, std::size_t rows) {
+  tg::Tensor t(rows, 1);
+  for (double& v : t) v = rng.bit();
+  return t;
+}
+
+// The data of a batch graph, drawn once so that two tapes can record the same graph.
+struct Data {
+  std::size_t m, n, h;
+  tg::Tensor X, y, w, W1, b1, W2, b2, weights;
+  explicit Data(std::size_t rows, std::size_t features = 5, std::size_t hidden = 4)
+      : m(rows), n(features), h(hidden) {
+    tg::test::Rng rng;
+    X = random_tensor(rng, m, n, -1.0, 1.0);
+    y = random_labels(rng, m);
+    w = random_tensor(rng, n, 1, -0.8, 0.8);
+    W1 = random_tensor(rng, n, h, -0.8, 0.8);
+    b1 = random_tensor(rng, 1, h, -0.2, 0.2);
+    W2 = random_tensor(rng, h, 1, -0.8, 0.8);
+    b2 = random_tensor(rng, 1, 1, -0.2, 0.2);
+    weights = random_tensor(rng, m, 1, 0.5, 1.5);
+  }
+};
+
+// What a graph exposes for comparison: its root and the nodes whose gradients are checked.
+struct Graph {
+  tg::Var root;
+  std::vector<tg::Var> checked;  // params, intermediates
+  std::vector<tg::Var> after;    // nodes recorded after the root
+};
+
+// Logistic regression with examples as rows: J = mean(L(X w + b, y)).
+Graph logistic(tg::Tape& t, const Data& d) {
+  const tg::Var X = t.input(d.X), y = t.input(d.y);
+  const tg::Var w = t.param(d.w);
+  const tg::Var b = t.param(d.b2);
+  const tg::Var z = tg::matmul(X, w) + b;
+  const tg::Var J = tg::mean(tg::log_loss_with_logits(z, y));
+  const tg::Var p = tg::sigmoid(z);  // predictions, recorded after the loss
+  return {J, {w, b, z}, {p}};
+}
+
+// A two-layer MLP with a fixed node between a param and its use (W1 scaled), a per-row sum, a
+// batch param (per-example weights) and a sum root.
+Graph mlp(tg::Tape& t, const Data& d) {
+  const tg::Var X = t.input(d.X), y = t.input(d.y);
+  const tg::Var W1 = t.param(d.W1), b1 = t.param(d.b1), W2 = t.param(d.W2), b2 = t.param(d.b2);
+  const tg::Var weights = t.param(d.weights);
+  const tg::Var W1s = W1 * 0.5;  // fixed: depends on a param only
+  const tg::Var H = tg::tanh(tg::matmul(X, W1s) + b1);
+  const tg::Var r = tg::sum(H * H, 1);  // per-row: stays within the row
+  const tg::Var z = tg::matmul(H, W2) + b2 + 0.1 * r;
+  const tg::Var J = tg::sum(tg::log_loss_with_logits(z, y) * weights);
+  return {J, {W1, b1, W2, b2, weights, H, z, W1s}, {}};
+}
+
+void check_close(const tg::TensorView got, const tg::TensorView want) {
+  REQUIRE(got.shape() == want.shape());
+  double scale = 0.0;
+  for (double v : want) scale = std::max(scale, std::abs(v));
+  for (std::size_t i = 0; i < got.size(); ++i) {
+    INFO("element ", i);
+    CHECK(std::abs(got[i] - want[i]) <= 1e-13 * std::max(scale, 1.0));
+  }
+}
+
+// Records `make` on two tapes; runs forward + backward on one and forward_backward(options) on
+// the other (twice, so that param gradients accumulate), and compares.
+template <class Make>
+void check_blocked(Make make, const Data& d, const tg::BlockOptions& options) {
+  tg::Tape plain, blocked;
+  const Graph p = make(plain, d);
+  const Graph b = make(blocked, d);
+  REQUIRE(blocked.blockable(b.root));
+  // New param values before each pass, so that every value must be recomputed.
+  const auto nudge = [](tg::Tape& t, int pass) {
+    for (tg::Var v : t.params()) {
+      for (double& x : t.mutable_value(v)) x += 0.125 * (pass + 1);
+    }
+  };
+  for (int pass = 0; pass < 2; ++pass) {
+    nudge(plain, pass);
+    nudge(blocked, pass);
+    plain.forward();
+    plain.backward(p.root);
+    blocked.forward_backward(b.root, options);
+  }
+  check_close(b.root.value(), p.root.value());
+  for (std::size_t i = 0; i < p.checked.size(); ++i) {
+    INFO("checked node ", i);
+    check_close(b.checked[i].grad(), p.checked[i].grad());
+    check_close(b.checked[i].value(), p.checked[i].value());
+  }
+  for (std::size_t i = 0; i < p.after.size(); ++i)
+    check_close(b.after[i].value(), p.after[i].value());
+}
+
+}  // namespace
+
+TEST_CASE("forward_backward over row blocks matches forward + backward (logistic regression)") {
+  const Data d(103);
+  for (const std::size_t rows : {0, 1, 2, 7, 16, 102, 103, 500}) {
+    for (const std::size_t threads : {1, 2, 3}) {
+      INFO("block_rows ", rows, ", threads ", threads);
+      check_blocked(logistic, d, {rows, threads});
+    }
+  }
+}
+
+TEST_CASE("forward_backward over row blocks matches forward + backward (MLP, batch param)") {
+  const Data d(61, 6, 5);
+  for (const std::size_t rows : {0, 1, 5, 60, 61}) {
+    for (const std::size_t threads : {1, 2, 4}) {
+      INFO("block_rows ", rows, ", threads ", threads);
+      check_blocked(mlp, d, {rows, threads});
+    }
+  }
+}
+
+TEST_CASE("forward_backward gradients agree with central finite differences") {
+  const Data d(37, 3, 2);
+  tg::Tape t;
+  const Graph g = mlp(t, d);
+  t.forward_backward(g.root, {5, 2});
+  // d J / d W2[j], by central differences of J recomputed with forward().
+  for (std::size_t j = 0; j < d.h; ++j) {
+    const tg::MutableTensorView w = t.mutable_value(g.checked[2]);
+    const double w0 = w[j], step = 1e-6;
+    w[j] = w0 + step;
+    t.forward();
+    const double up = g.root.item();
+    w[j] = w0 - step;
+    t.forward();
+    const double down = g.root.item();
+    w[j] = w0;
+    const double numeric = (up - down) / (2 * step);
+    CHECK(g.checked[2].grad()[j] == doctest::Approx(numeric).epsilon(1e-7));
+  }
+}
+
+TEST_CASE("forward_backward with the same options is deterministic") {
+  const Data d(200, 8, 3);
+  tg::Tape a, b;
+  const Graph ga = mlp(a, d), gb = mlp(b, d);
+  a.forward_backward(ga.root, {9, 3});
+  b.forward_backward(gb.root, {9, 3});
+  for (std::size_t i = 0; i < ga.checked.size(); ++i) {
+    const tg::TensorView x = ga.checked[i].grad(), y = gb.checked[i].grad();
+    CHECK(std::equal(x.begin(), x.end(), y.begin(), y.end()));  // bitwise
+  }
+}
+
+TEST_CASE("graphs that are not a batch of rows run forward + backward, bitwise") {
+  tg::test::Rng rng;
+  const tg::Tensor data = random_tensor(rng, 6, 3, -1.0, 1.0);
+  const tg::Tensor square = random_tensor(rng, 6, 6, -1.0, 1.0);
+  const tg::Tensor row = random_tensor(rng, 1, 6, -1.0, 1.0);
+  // Each makes a root from X (6x3 input, rows as examples), w (3x1), S (6x6) and F (1x6).
+  using Make = tg::Var (*)(tg::Var X, tg::Var w, tg::Var S, tg::Var F);
+  const Make makes[] = {
+      // root not a sum or mean
+      [](tg::Var X, tg::Var w, tg::Var, tg::Var) { return 2.0 * tg::mean(tg::matmul(X, w)); },
+      // mean along an axis, then mean: the root's input has one row
+      [](tg::Var X, tg::Var w, tg::Var, tg::Var) {
+        return tg::mean(tg::mean(tg::matmul(X, w), 0));
+      },
+      // a transpose of a batch node
+      [](tg::Var X, tg::Var w, tg::Var, tg::Var) {
+        return tg::sum(tg::transpose(tg::matmul(X, w)));
+      },
+      // a batch node as a matmul's right operand
+      [](tg::Var X, tg::Var, tg::Var S, tg::Var) { return tg::mean(tg::matmul(S, X)); },
+      // a batch node combined with a fixed operand of more than one row
+      [](tg::Var X, tg::Var w, tg::Var, tg::Var F) {
+        return tg::mean(tg::matmul(X, w) * tg::transpose(F));
+      },
+      // a sum over the rows of a batch node
+      [](tg::Var X, tg::Var w, tg::Var, tg::Var) {
+        return tg::mean(tg::matmul(X, w) + tg::sum(X, 0) * 0.0 + 1.0);
+      },
+      // mse is a reduction of its own
+      [](tg::Var X, tg::Var w, tg::Var, tg::Var) {
+        return tg::mse(tg::matmul(X, w), tg::sum(X, 1));
+      },
+  };
+  for (std::size_t k = 0; k < std::size(makes); ++k) {
+    INFO("graph ", k);
+    tg::Tape plain, blocked;
+    const tg::Var w0 = plain.param(tg::Tensor(3, 1, 0.3));
+    const tg::Var r0 = makes[k](plain.input(data), w0, plain.param(square), plain.param(row));
+    const tg::Var w1 = blocked.param(tg::Tensor(3, 1, 0.3));
+    const tg::Var r1 = makes[k](blocked.input(data), w1, blocked.param(square), blocked.param(row));
+    CHECK_FALSE(blocked.blockable(r1));
+    plain.forward();
+    plain.backward(r0);
+    blocked.forward_backward(r1, {2, 2});
+    CHECK(r1.item() == r0.item());
+    CHECK(std::equal(w1.grad().begin(), w1.grad().end(), w0.grad().begin(), w0.grad().end()));
+  }
+}
+
+TEST_CASE("forward_backward runs the plain passes while anomaly detection is on") {
+  const Data d(40);
+  tg::Tape t;
+  const Graph g = logistic(t, d);
+  CHECK(t.blockable(g.root));
+  tg::AnomalyGuard guard(t);
+  CHECK_FALSE(t.blockable(g.root));
+  t.mutable_value(g.checked[1])[0] = std::numeric_limits<double>::quiet_NaN();  // b
+  CHECK_THROWS_AS(t.forward_backward(g.root), tg::AnomalyError);
+}
+
+TEST_CASE("forward_backward rejects bad arguments with op: argument: reason") {
+  const Data d(10);
+  tg::Tape t;
+  const Graph g = logistic(t, d);
+  CHECK_THROWS_WITH_AS(t.forward_backward(g.root, {0, 0}),
+                       "forward_backward: threads: 0; at least one thread (the caller) is needed",
+                       tg::Error);
+  CHECK_THROWS_WITH_AS(t.forward_backward(g.checked[2]),
+                       "forward_backward: root: node 5 (add) has shape 10x1; forward_backward "
+                       "needs a one-element root",
+                       tg::Error);
+  CHECK_THROWS_WITH_AS(t.forward_backward(tg::Var{}),
+                       "forward_backward: root: empty Var (default-constructed, not from a tape)",
+                       tg::Error);
+  tg::Tape other;
+  const tg::Var c = other.input(1.0);
+  CHECK_THROWS_WITH_AS(t.forward_backward(c),
+                       "forward_backward: root: node 0 belongs to another tape", tg::Error);
+}
+
+TEST_CASE("concurrency: forward_backward with several threads matches one thread") {
+  // Run under ThreadSanitizer in CI: the threads share the tape's values and gradients by rows.
+  const Data d(997, 7, 6);
+  tg::Tape one, many;
+  const Graph g1 = mlp(one, d), gm = mlp(many, d);
+  for (int step = 0; step < 3; ++step) {
+    one.forward_backward(g1.root, {13, 1});
+    many.forward_backward(gm.root, {13, 4});
+  }
+  for (std::size_t i = 0; i < g1.checked.size(); ++i) {
+    INFO("checked node ", i);
+    check_close(gm.checked[i].grad(), g1.checked[i].grad());
+  }
+  check_close(gm.root.value(), g1.root.value());
+}
