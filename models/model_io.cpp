@@ -141,8 +141,20 @@ Model parse_document(const Json& doc, const Checker& c) {
   const Json& names = c.array(c.member(doc, "", "feature_names"), "feature_names", n);
   for (std::size_t i = 0; i < n; ++i) {
     model.feature_names.push_back(c.string(names[i], fmt::format("feature_names[{}]", i)));
+    // Prediction finds columns by name: each name must be one column.
+    for (std::size_t j = 0; j < i; ++j) {
+      if (model.feature_names[j] == model.feature_names[i]) {
+        c.fail(fmt::format("feature_names[{}]", i), "'{}' repeats feature_names[{}]",
+               model.feature_names[i], j);
+      }
+    }
   }
   model.target_name = c.string(c.member(doc, "", "target_name"), "target_name");
+  for (std::size_t j = 0; j < n; ++j) {
+    if (model.feature_names[j] == model.target_name) {
+      c.fail("target_name", "'{}' is also feature_names[{}]", model.target_name, j);
+    }
+  }
 
   const Json& standardization = c.member(doc, "", "standardization");
   if (!standardization.is_null()) {

@@ -175,6 +175,11 @@ TEST_CASE("model files: loading rejects each kind of bad document with file and 
   CHECK(load_error(doc) == p + "feature_names: expected 2 elements, found 1");
   doc["feature_names"] = Json::array({"a", 7});
   CHECK(load_error(doc) == p + "feature_names[1]: expected a string, found number");
+  doc["feature_names"] = Json::array({"a", "a"});
+  CHECK(load_error(doc) == p + "feature_names[1]: 'a' repeats feature_names[0]");
+  doc["feature_names"] = Json::array({"a", "b"});
+  doc["target_name"] = "b";
+  CHECK(load_error(doc) == p + "target_name: 'b' is also feature_names[1]");
   doc = valid_logreg();
   doc["standardization"] = "none";
   CHECK(load_error(doc) == p + "standardization: expected an object or null, found string");
