@@ -50,7 +50,7 @@ int generate(const char* path, std::size_t rows, std::size_t cols, std::uint64_t
   for (std::size_t i = 0; i < rows; ++i) {
     double score = 0.0;
     for (std::size_t j = 0; j < cols; ++j) {
-      // Magnitudes from 1e-3 to 1e3 and 6 significant digits: cells of 6 to 12 bytes.
+      // 6 significant digits, magnitudes up to 1e3: about 9 bytes a cell with its comma.
       const double x = (rng.uniform() * 2.0 - 1.0) * std::pow(10.0, rng.uniform() * 6.0 - 3.0);
       score += (j % 2 == 0 ? x : -x);
       fmt::format_to(std::back_inserter(buf), "{:.6g},", x);

@@ -46,9 +46,9 @@ struct Dataset {
 
 /// Reads a CSV file (see the top of this header). `target` names the label column; with an empty
 /// `target` every column is a feature and y is left empty (data to predict on). Messages name the
-/// file as `path.string()`. The file is read in one pass, 1 MiB at a time, straight into the
-/// numbers' storage, which is sized from the file's size; peak memory stays close to the numbers
-/// themselves (m x (n + 1) doubles), not the file's text.
+/// file as `path.string()`. The file is read in one pass, 1 MiB at a time, record by record into
+/// the numbers' storage, which is sized from the file's size; peak memory stays close to the
+/// numbers themselves (m x (n + 1) doubles), not the file's text.
 Dataset read_csv(const std::filesystem::path& path, std::string_view target);
 
 /// Parses CSV text; `name` stands for the file in error messages.
