@@ -1,11 +1,13 @@
 #include "tapegrad/models/dataset.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <cstdlib>
+#include <cstring>
 #include <fstream>
-#include <iterator>
-#include <sstream>
+#include <istream>
+#include <span>
 #include <system_error>
 
 #include "tapegrad/engine/error.hpp"
@@ -13,6 +15,8 @@
 
 namespace tapegrad {
 namespace {
+
+constexpr std::size_t kCsvChunk = std::size_t{1} << 20;  // bytes read from a file at a time
 
 // Field text as it appears inside an error message: control characters escaped (\n, \r, \t,
 // \xNN) so that the message stays on one line, and long text cut at 60 bytes with "...".
@@ -39,31 +43,44 @@ std::string shown(std::string_view text) {
 
 struct Field {
   std::string text;
-  std::size_t line;
-  std::size_t col;
+  std::size_t line = 0;
+  std::size_t col = 0;
 };
 
+/// One CSV record. Field objects are reused from record to record (their strings keep their
+/// capacity), so only the first `count` belong to the current record.
 struct Record {
   std::vector<Field> fields;
-  std::size_t line;
+  std::size_t count = 0;
+  std::size_t line = 0;
+
+  [[nodiscard]] std::span<const Field> view() const noexcept { return {fields.data(), count}; }
 };
 
-/// RFC 4180 tokenizer with line and field positions for messages.
+/// RFC 4180 tokenizer with line and field positions for messages. It reads either text held in
+/// memory or a stream in chunks of `chunk` bytes into one reusable buffer, so a file is read in
+/// one pass without ever holding more than a chunk of it.
 class CsvReader {
  public:
-  CsvReader(std::string_view text, std::string_view name) : text_(text), name_(name) {
-    if (text_.starts_with("\xEF\xBB\xBF")) text_.remove_prefix(3);
+  CsvReader(std::string_view text, std::string_view name)
+      : name_(name), data_(text.data()), size_(text.size()) {
+    skip_bom();
+  }
+  CsvReader(std::istream& in, std::string_view name, std::size_t chunk)
+      : name_(name), in_(&in), buffer_(std::max<std::size_t>(chunk, 4)), data_(buffer_.data()) {
+    skip_bom();
   }
 
   /// The next non-blank record; false at the end of the text.
   bool next(Record& record) {
     skip_blank_lines();
-    if (pos_ >= text_.size()) return false;
-    record.fields.clear();
+    if (peek() < 0) return false;
+    record.count = 0;
     record.line = line_;
     for (std::size_t col = 1;; ++col) {
-      record.fields.push_back(read_field(col));
-      if (pos_ < text_.size() && text_[pos_] == ',') {
+      if (record.count == record.fields.size()) record.fields.emplace_back();
+      read_field(record.fields[record.count++], col);
+      if (peek() == ',') {
         ++pos_;
         continue;
       }
@@ -73,33 +90,63 @@ class CsvReader {
   }
 
   [[nodiscard]] std::size_t line() const noexcept { return line_; }
+  /// Bytes consumed so far, the byte order mark included.
+  [[nodiscard]] std::size_t consumed() const noexcept { return offset_ + pos_; }
 
  private:
-  [[nodiscard]] bool at_line_end() const noexcept {
-    return text_.compare(pos_, 1, "\n") == 0 || text_.compare(pos_, 2, "\r\n") == 0;
+  /// The byte `ahead` places after the current one, or -1 past the end.
+  int peek(std::size_t ahead = 0) {
+    if (pos_ + ahead >= size_ && !fill(ahead + 1)) return -1;
+    return static_cast<unsigned char>(data_[pos_ + ahead]);
   }
-  void end_line() noexcept {
-    if (pos_ < text_.size()) {
-      pos_ += text_[pos_] == '\r' ? 2 : 1;
+
+  /// Makes at least `need` unconsumed bytes available, reading more of the stream (after moving
+  /// the unconsumed bytes to the front of the buffer); false if the input ends first.
+  bool fill(std::size_t need) {
+    if (in_ == nullptr || size_ - pos_ >= need) return size_ - pos_ >= need;
+    std::memmove(buffer_.data(), buffer_.data() + pos_, size_ - pos_);
+    offset_ += pos_;
+    size_ -= pos_;
+    pos_ = 0;
+    while (size_ < need && !in_->eof()) {
+      in_->read(buffer_.data() + size_, static_cast<std::streamsize>(buffer_.size() - size_));
+      size_ += static_cast<std::size_t>(in_->gcount());
+      if (in_->bad() || (in_->fail() && !in_->eof())) {
+        detail::fail("read_csv", name_, "cannot read the file");
+      }
+    }
+    return size_ >= need;
+  }
+
+  void skip_bom() {
+    if (peek(0) == 0xEF && peek(1) == 0xBB && peek(2) == 0xBF) pos_ += 3;
+  }
+  [[nodiscard]] bool at_line_end() { return peek() == '\n' || (peek() == '\r' && peek(1) == '\n'); }
+  void end_line() {
+    if (peek() >= 0) {
+      pos_ += data_[pos_] == '\r' ? 2 : 1;
       ++line_;
     }
   }
-  void skip_blank_lines() noexcept {
-    while (pos_ < text_.size() && at_line_end()) end_line();
+  void skip_blank_lines() {
+    while (at_line_end()) end_line();
   }
 
-  Field read_field(std::size_t col) {
-    Field field{{}, line_, col};
-    const std::string where = fmt::format("{}:{}:{}", name_, line_, col);
-    if (pos_ < text_.size() && text_[pos_] == '"') {
+  void read_field(Field& field, std::size_t col) {
+    field.text.clear();
+    field.line = line_;
+    field.col = col;
+    const auto where = [&] { return fmt::format("{}:{}:{}", name_, field.line, col); };
+    if (peek() == '"') {
       ++pos_;
       for (;;) {
-        if (pos_ >= text_.size()) {
-          detail::fail("read_csv", where, "expected a closing quote, found the end of the file");
+        const int c = peek();
+        if (c < 0) {
+          detail::fail("read_csv", where(), "expected a closing quote, found the end of the file");
         }
-        const char c = text_[pos_++];
+        ++pos_;
         if (c == '"') {
-          if (pos_ < text_.size() && text_[pos_] == '"') {
+          if (peek() == '"') {
             field.text += '"';
             ++pos_;
             continue;
@@ -107,28 +154,40 @@ class CsvReader {
           break;
         }
         if (c == '\n') ++line_;
-        field.text += c;
+        field.text += static_cast<char>(c);
       }
-      if (pos_ < text_.size() && text_[pos_] != ',' && !at_line_end()) {
-        detail::fail("read_csv", where,
+      if (peek() >= 0 && peek() != ',' && !at_line_end()) {
+        detail::fail("read_csv", where(),
                      "expected a comma or a line end after the closing quote, found '{}'",
-                     shown(text_.substr(pos_, 1)));
+                     shown(std::string_view(data_ + pos_, 1)));
       }
-      return field;
+      return;
     }
-    const std::size_t begin = pos_;
-    while (pos_ < text_.size() && text_[pos_] != ',' && !at_line_end()) ++pos_;
-    field.text.assign(text_.substr(begin, pos_ - begin));
+    for (;;) {  // up to a comma, a line end or the end of the input, a buffer's worth at a time
+      std::size_t end = pos_;
+      while (end < size_ && data_[end] != ',' && data_[end] != '\n' && data_[end] != '\r') ++end;
+      field.text.append(data_ + pos_, end - pos_);
+      pos_ = end;
+      const int c = peek();  // refills the buffer when the scan reached its end
+      if (c < 0 || c == ',' || c == '\n' || (c == '\r' && peek(1) == '\n')) break;
+      if (c == '\r') {  // a lone CR is part of the field
+        field.text += '\r';
+        ++pos_;
+      }
+    }
     if (field.text.find('"') != std::string::npos) {
-      detail::fail("read_csv", where, "expected quotes only around a whole field, found '{}'",
+      detail::fail("read_csv", where(), "expected quotes only around a whole field, found '{}'",
                    shown(field.text));
     }
-    return field;
   }
 
-  std::string_view text_;
   std::string_view name_;
-  std::size_t pos_ = 0;
+  std::istream* in_ = nullptr;  // null when reading text held in memory
+  std::vector<char> buffer_;    // the stream's current chunk
+  const char* data_;            // the text, or buffer_'s bytes
+  std::size_t pos_ = 0;         // the next byte of data_
+  std::size_t size_ = 0;        // bytes available in data_
+  std::size_t offset_ = 0;      // bytes of the stream dropped from the buffer's front
   std::size_t line_ = 1;
 };
 
@@ -158,24 +217,43 @@ double parse_number(const Field& field, std::string_view name) {
   return value;
 }
 
-}  // namespace
+/// The rows to make room for when `rows` rows fill the storage and the next one has been read,
+/// `read` of the input's `total` data bytes (0: unknown) having been consumed. The numbers are
+/// copied at every growth, so growth is planned from the input's size: the rows still to come
+/// at the rate seen so far plus 1/16, so that a file is usually stored in one allocation whose
+/// unused end is never touched. At least 1/8 more rows than now, so that growth stays geometric
+/// when the estimate falls short, and never more than the input can hold (each field takes at
+/// least two bytes: a character and a comma or line end).
+std::size_t planned_rows(std::size_t rows, std::size_t width, std::size_t read, std::size_t total) {
+  constexpr std::size_t kSample = 1024;  // rows before the rate is trusted
+  if (rows < kSample) return std::max<std::size_t>(1, 2 * rows);
+  if (total <= read) return rows + rows / 2;  // size unknown (or the file grew): geometric
+  const std::size_t at_least = rows + rows / 8;
+  const double left = static_cast<double>(total - read);
+  const double rate = static_cast<double>(read) / static_cast<double>(rows + 1);  // bytes a row
+  const double most = (left + 1.0) / (2.0 * static_cast<double>(width));  // last: no line end
+  const double more = std::min(left / rate * (1.0 + 1.0 / 16.0), most);
+  return std::max(at_least, rows + 1 + static_cast<std::size_t>(more));
+}
 
-Dataset parse_csv(std::string_view text, std::string_view name, std::string_view target) {
-  CsvReader reader(text, name);
+/// Reads the whole input of `reader`, whose data (BOM included) has `total` bytes (0: unknown).
+Dataset parse(CsvReader& reader, std::string_view name, std::string_view target,
+              std::size_t total) {
   Record header;
   if (!reader.next(header)) {
     detail::fail("read_csv", fmt::format("{}:1", name),
                  "expected a header row, found an empty file");
   }
+  const std::span<const Field> names = header.view();
   Dataset data;
   data.target_name = std::string(target);
-  std::size_t target_col = header.fields.size();
-  for (std::size_t i = 0; i < header.fields.size(); ++i) {
-    const Field& f = header.fields[i];
+  std::size_t target_col = names.size();
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    const Field& f = names[i];
     const std::string where = fmt::format("{}:{}:{}", name, f.line, f.col);
     if (f.text.empty()) detail::fail("read_csv", where, "expected a column name, found ''");
     for (std::size_t j = 0; j < i; ++j) {
-      if (header.fields[j].text == f.text) {
+      if (names[j].text == f.text) {
         detail::fail("read_csv", where,
                      "expected unique column names, found '{}' again (first in column {})",
                      shown(f.text), j + 1);
@@ -187,20 +265,29 @@ Dataset parse_csv(std::string_view text, std::string_view name, std::string_view
       data.feature_names.push_back(f.text);
     }
   }
-  if (!target.empty() && target_col == header.fields.size()) {
+  if (!target.empty() && target_col == names.size()) {
     detail::fail("read_csv", fmt::format("{}:{}", name, header.line),
                  "expected a column named '{}', found none", shown(target));
   }
 
-  const std::size_t width = header.fields.size();
+  const std::size_t width = names.size();
+  const std::size_t n = data.feature_names.size();
+  const std::size_t start = reader.consumed();
+  const std::size_t data_bytes = total > start ? total - start : 0;
   std::vector<double> features;
   std::vector<double> labels;
   std::size_t rows = 0;
+  std::size_t room = 0;  // rows the storage holds
   Record record;
   while (reader.next(record)) {
-    if (record.fields.size() != width) {
+    if (record.count != width) {
       detail::fail("read_csv", fmt::format("{}:{}", name, record.line),
-                   "expected {} fields as in the header, found {}", width, record.fields.size());
+                   "expected {} fields as in the header, found {}", width, record.count);
+    }
+    if (rows == room) {
+      room = planned_rows(rows, width, reader.consumed() - start, data_bytes);
+      features.reserve(room * n);
+      if (target_col != width) labels.reserve(room);
     }
     for (std::size_t i = 0; i < width; ++i) {
       const Field& f = record.fields[i];
@@ -220,19 +307,36 @@ Dataset parse_csv(std::string_view text, std::string_view name, std::string_view
     detail::fail("read_csv", fmt::format("{}:{}", name, reader.line()),
                  "expected data rows after the header, found none");
   }
-  data.X = Tensor(Shape{rows, data.feature_names.size()}, std::move(features));
+  data.X = Tensor(Shape{rows, n}, std::move(features));
   if (!target.empty()) data.y = Tensor(Shape{rows, 1}, std::move(labels));
   return data;
 }
 
+}  // namespace
+
+Dataset parse_csv(std::string_view text, std::string_view name, std::string_view target) {
+  CsvReader reader(text, name);
+  return parse(reader, name, target, text.size());
+}
+
 Dataset read_csv(const std::filesystem::path& path, std::string_view target) {
   std::ifstream in(path, std::ios::binary);
-  if (!in) detail::fail("read_csv", path.string(), "cannot open the file for reading");
-  std::ostringstream text;
-  text << in.rdbuf();
-  if (in.bad()) detail::fail("read_csv", path.string(), "cannot read the file");
-  return parse_csv(text.view(), path.string(), target);
+  const std::string name = path.string();
+  if (!in) detail::fail("read_csv", name, "cannot open the file for reading");
+  std::error_code ec;
+  const std::uintmax_t size = std::filesystem::file_size(path, ec);
+  return detail::read_csv_stream(in, name, target, kCsvChunk, ec ? 0 : size);
 }
+
+namespace detail {
+
+Dataset read_csv_stream(std::istream& in, std::string_view name, std::string_view target,
+                        std::size_t chunk, std::uintmax_t size_hint) {
+  CsvReader reader(in, name, chunk);
+  return parse(reader, name, target, static_cast<std::size_t>(size_hint));
+}
+
+}  // namespace detail
 
 Standardizer Standardizer::fit(TensorView X) {
   if (X.rows() == 0) detail::fail("Standardizer::fit", "X", "expected at least one row");

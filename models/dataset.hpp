@@ -20,6 +20,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
+#include <iosfwd>
 #include <span>
 #include <string>
 #include <string_view>
@@ -45,7 +46,9 @@ struct Dataset {
 
 /// Reads a CSV file (see the top of this header). `target` names the label column; with an empty
 /// `target` every column is a feature and y is left empty (data to predict on). Messages name the
-/// file as `path.string()`.
+/// file as `path.string()`. The file is read in one pass, 1 MiB at a time, record by record into
+/// the numbers' storage, which is sized from the file's size; peak memory stays close to the
+/// numbers themselves (m x (n + 1) doubles), not the file's text.
 Dataset read_csv(const std::filesystem::path& path, std::string_view target);
 
 /// Parses CSV text; `name` stands for the file in error messages.
@@ -72,5 +75,12 @@ Dataset select_rows(const Dataset& data, std::span<const std::size_t> rows);
 /// each in shuffled order. test_fraction must lie in [0, 1).
 std::pair<Dataset, Dataset> train_test_split(const Dataset& data, double test_fraction,
                                              std::uint64_t seed);
+
+namespace detail {
+/// read_csv's engine: reads `in` in chunks of `chunk` bytes (at least 4). `size_hint` is the
+/// input's size in bytes, 0 if unknown; it only plans the storage. Exposed for tests.
+Dataset read_csv_stream(std::istream& in, std::string_view name, std::string_view target,
+                        std::size_t chunk, std::uintmax_t size_hint);
+}  // namespace detail
 
 }  // namespace tapegrad

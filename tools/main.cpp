@@ -6,6 +6,7 @@
 #include <exception>
 #include <map>
 #include <string>
+#include <utility>
 
 #include <fmt/format.h>
 #include <CLI/CLI.hpp>
@@ -18,21 +19,25 @@ namespace tool = tapegrad::tool;
 namespace {
 
 // A number option's check with a plain message ("expected a number greater than 0, found '0'"):
-// CLI11's PositiveNumber spells its range out as 0 to 1.797...e308.
-CLI::Validator number_check(bool allow_zero) {
-  const char* what = allow_zero ? "a number >= 0" : "a number greater than 0";
+// CLI11's PositiveNumber spells its range out as 0 to 1.797...e308, and its Range(0.0, 0.999999)
+// as "Value 1 not in range 0.000000 to 0.999999".
+CLI::Validator number_check(std::string what, bool (*accepts)(double), std::string name) {
   return CLI::Validator(
-      [allow_zero, what](std::string& text) -> std::string {
+      [what, accepts](std::string& text) -> std::string {
         char* end = nullptr;
         const double v = std::strtod(text.c_str(), &end);
-        const bool ok = !text.empty() && end == text.c_str() + text.size() && std::isfinite(v) &&
-                        (allow_zero ? v >= 0.0 : v > 0.0);
+        const bool ok =
+            !text.empty() && end == text.c_str() + text.size() && std::isfinite(v) && accepts(v);
         return ok ? std::string() : fmt::format("expected {}, found '{}'", what, text);
       },
-      allow_zero ? "NONNEGATIVE" : "POSITIVE");
+      std::move(name));
 }
-const CLI::Validator kPositive = number_check(false);
-const CLI::Validator kNonNegative = number_check(true);
+const CLI::Validator kPositive = number_check(
+    "a number greater than 0", [](double v) { return v > 0.0; }, "POSITIVE");
+const CLI::Validator kNonNegative = number_check(
+    "a number >= 0", [](double v) { return v >= 0.0; }, "NONNEGATIVE");
+const CLI::Validator kFraction = number_check(
+    "a fraction in [0, 1)", [](double v) { return v >= 0.0 && v < 1.0; }, "FRACTION");
 
 // The settable values of the examples, shared by explain, graph and gradcheck.
 struct ExampleOptions {
@@ -177,7 +182,7 @@ int main(int argc, char** argv) {
   train_cmd
       ->add_option("--test-fraction", train.test_fraction,
                    "Fraction held out for testing, in [0, 1) (default 0.2)")
-      ->check(CLI::Range(0.0, 0.999999));
+      ->check(kFraction);
   train_cmd->add_flag("--no-standardize", train.no_standardize,
                       "Train on the raw features (no z-score standardisation)");
   train_cmd->add_option("--save", train.save, "Write the trained model to this JSON file");

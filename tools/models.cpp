@@ -49,7 +49,7 @@ class Progress {
   void operator()(const EpochStats& s) const {
     if (!tty_) {
       if (s.epoch == 1 || s.epoch % every_ == 0 || s.epoch == epochs_) {
-        fmt::print(stderr, "{} epoch {}/{}: loss {:.6f}, accuracy {:.2f}%\n", name_, s.epoch,
+        fmt::print(stderr, "{} epoch {}/{}: loss {:.6g}, accuracy {:.2f}%\n", name_, s.epoch,
                    epochs_, s.loss, 100.0 * s.accuracy);
       }
       return;
@@ -62,7 +62,7 @@ class Progress {
                         static_cast<double>(epochs_ - std::min(s.epoch, epochs_));
     constexpr std::size_t width = 28;
     const std::size_t filled = width * s.epoch / std::max<std::size_t>(epochs_, 1);
-    fmt::print(stderr, "\r{} [{}{}] epoch {}/{}  loss {:.4f}  acc {:.1f}%  {:.1f}s left   ", name_,
+    fmt::print(stderr, "\r{} [{}{}] epoch {}/{}  loss {:.4g}  acc {:.1f}%  {:.1f}s left   ", name_,
                std::string(filled, '#'), std::string(width - filled, '.'), s.epoch, epochs_, s.loss,
                100.0 * s.accuracy, left);
     if (s.epoch >= epochs_) fmt::print(stderr, "\n");

@@ -1,10 +1,12 @@
 // libFuzzer harness for the CSV reader: any text either parses into a consistent Dataset (every
 // feature finite, every label 0 or 1, shapes agreeing with the header) or throws tapegrad::Error
-// with a one-line message naming the reader. Anything else (another exception, a sanitizer
-// report, an inconsistent result) is a crash.
+// with a one-line message naming the reader. The streaming reader behind read_csv, fed the same
+// text in 5-byte chunks, must give the same dataset or the same message. Anything else (another
+// exception, a sanitizer report, an inconsistent result) is a crash.
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <sstream>
 #include <string>
 #include <string_view>
 
@@ -16,10 +18,29 @@ namespace {
   std::abort();
 }
 
+namespace tg = tapegrad;
+
+/// The streaming reader's result for `text` must equal `expected` (or its message `message`).
+void check_streaming(std::string_view text, std::string_view target, const tg::Dataset* expected,
+                     std::string_view message) {
+  std::istringstream in{std::string(text)};
+  try {
+    const tg::Dataset d = tg::detail::read_csv_stream(in, "fuzz.csv", target, 5, text.size());
+    if (expected == nullptr) crash("the streaming reader accepted what parse_csv rejected");
+    if (!(d.X == expected->X) || !(d.y == expected->y) ||
+        d.feature_names != expected->feature_names || d.target_name != expected->target_name) {
+      crash("the streaming reader's dataset differs from parse_csv's");
+    }
+  } catch (const tg::Error& e) {
+    if (expected != nullptr) crash("the streaming reader rejected what parse_csv accepted");
+    if (message != e.what()) crash("the streaming reader's message differs from parse_csv's");
+  }
+}
+
 void check(std::string_view text, std::string_view target) {
-  namespace tg = tapegrad;
   try {
     const tg::Dataset d = tg::parse_csv(text, "fuzz.csv", target);
+    check_streaming(text, target, &d, {});
     if (d.X.cols() != d.feature_names.size()) crash("X's columns disagree with the header");
     for (double x : d.X) {
       if (!std::isfinite(x)) crash("a non-finite feature was accepted");
@@ -34,6 +55,7 @@ void check(std::string_view text, std::string_view target) {
     const std::string_view message = e.what();
     if (message.find('\n') != std::string_view::npos) crash("a message spans several lines");
     if (message.rfind("read_csv: fuzz.csv", 0) != 0) crash("a message does not name the file");
+    check_streaming(text, target, nullptr, message);
   }
 }
 }  // namespace

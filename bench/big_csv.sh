@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# Peak memory of reading a large CSV (docs/reliability.md): generates a CSV of ROWS rows x COLS
+# numeric columns plus a 0/1 target in a temporary folder, reads it with read_csv alone
+# (tapegrad_big_csv read) under /usr/bin/time -v, and prints the file size, the numeric data size
+# (rows x columns x 8 bytes, target included), the peak resident memory and their ratio, which
+# must be at most 2 (exit status 1 otherwise). The same program reading a 10-row file gives the
+# process's baseline, printed apart; nothing is subtracted from the ratio. Not part of CI or ctest.
+#
+#   bench/big_csv.sh                       3,000,000 rows x 20 columns (about 590 MB of CSV)
+#   bench/big_csv.sh --rows 500000         a smaller run
+#
+# Options: --rows N, --cols N, --seed N, --no-build. Environment: BUILD_DIR (default
+# build-big-csv), TMPDIR (where the CSV goes; removed at exit).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+rows=3000000
+cols=20
+seed=1
+build_it=1
+while (($#)); do
+  case $1 in
+    --rows) rows=$2; shift ;;
+    --cols) cols=$2; shift ;;
+    --seed) seed=$2; shift ;;
+    --no-build) build_it=0 ;;
+    -h | --help) sed -n '2,13p' "$0"; exit 0 ;;
+    *) echo "big_csv.sh: unknown option $1" >&2; exit 2 ;;
+  esac
+  shift
+done
+
+build=${BUILD_DIR:-build-big-csv}
+if ((build_it)); then
+  cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release -DTAPEGRAD_BUILD_BENCH=ON \
+    -DTAPEGRAD_BUILD_TESTS=OFF -DTAPEGRAD_BUILD_TOOLS=OFF -DTAPEGRAD_INSTALL=OFF >/dev/null
+  cmake --build "$build" --target tapegrad_big_csv -j2 >/dev/null
+fi
+bin=$build/bench/tapegrad_big_csv
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/tapegrad-big-csv.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
+trap 'exit 130' INT TERM
+
+# measure FILE: runs `read FILE y` under /usr/bin/time -v; sets peak_kib, seconds and the
+# program's own output in $tmp/out.
+measure() {
+  /usr/bin/time -v "$bin" read "$1" y >"$tmp/out" 2>"$tmp/time" || {
+    cat "$tmp/time" >&2
+    exit 1
+  }
+  peak_kib=$(awk -F: '/Maximum resident set size/ {gsub(/ /, "", $2); print $2}' "$tmp/time")
+  seconds=$(awk '/Elapsed \(wall clock\)/ {n = split($NF, t, ":"); s = 0;
+                 for (i = 1; i <= n; ++i) s = s * 60 + t[i]; print s}' "$tmp/time")
+}
+
+echo "generating $rows rows x $cols columns + target in $tmp ..." >&2
+"$bin" generate "$tmp/small.csv" 10 "$cols" "$seed"
+"$bin" generate "$tmp/big.csv" "$rows" "$cols" "$seed"
+file_bytes=$(stat -c %s "$tmp/big.csv")
+
+measure "$tmp/small.csv"
+baseline_kib=$peak_kib
+measure "$tmp/big.csv"
+read_rows=$(awk '/^rows/ {print $2}' "$tmp/out")
+read_cols=$(awk '/^columns/ {print $2}' "$tmp/out")
+numeric_bytes=$(awk '/^numeric_bytes/ {print $2}' "$tmp/out")
+
+awk -v file="$file_bytes" -v rows="$read_rows" -v cols="$read_cols" -v num="$numeric_bytes" \
+  -v peak="$peak_kib" -v base="$baseline_kib" -v secs="$seconds" 'BEGIN {
+  mib = 1024 * 1024
+  ratio = peak * 1024 / num
+  printf "file size           %d bytes (%.1f MiB)\n", file, file / mib
+  printf "rows x columns      %d x %d (target included)\n", rows, cols
+  printf "numeric data        %d bytes (%.1f MiB)\n", num, num / mib
+  printf "peak RSS            %d KiB (%.1f MiB)\n", peak, peak / 1024
+  printf "baseline RSS        %d KiB (%.1f MiB; the same program reading a 10-row file)\n", base,
+         base / 1024
+  printf "read time           %.2f s (%.0f MiB/s of CSV)\n", secs, (secs > 0 ? file / mib / secs : 0)
+  printf "peak RSS / numeric  %.3f (limit 2): %s\n", ratio, (ratio <= 2 ? "PASS" : "FAIL")
+  exit (ratio <= 2 ? 0 : 1)
+}'
