@@ -141,12 +141,15 @@ std::string describe(const TrainConfig& c, const Model& m) {
       c.batch_size == 0 ? std::string("full batch") : fmt::format("batches of {}", c.batch_size));
 }
 
+// Losses with 6 significant digits, as in the progress lines: 12 characters hold any of them
+// (0.0623093, 1.23457e-05, 8.43348e+298), where a fixed format gives a diverging but finite run's
+// loss in 300 digits.
 void print_summary(const TrainResult& r) {
-  fmt::print("            loss      accuracy   examples\n");
-  fmt::print("  train  {:>9.6f}  {:>10.2f}%  {:>9}\n", r.train.loss, 100.0 * r.train.accuracy,
+  fmt::print("         {:>12}  {:>9}  {:>9}\n", "loss", "accuracy", "examples");
+  fmt::print("  train  {:>12.6g}  {:>8.2f}%  {:>9}\n", r.train.loss, 100.0 * r.train.accuracy,
              r.train.count);
   if (r.test.count > 0) {
-    fmt::print("  test   {:>9.6f}  {:>10.2f}%  {:>9}\n", r.test.loss, 100.0 * r.test.accuracy,
+    fmt::print("  test   {:>12.6g}  {:>8.2f}%  {:>9}\n", r.test.loss, 100.0 * r.test.accuracy,
                r.test.count);
     print_confusion(r.test, "test set");
   } else {
@@ -273,7 +276,7 @@ int run_eval(const EvalArgs& args) {
     fmt::print("{}\n", j.dump(2));
     return 0;
   }
-  fmt::print("{} on {} (target {}): loss {:.6f}, accuracy {:.2f}%\n", args.model, args.data, target,
+  fmt::print("{} on {} (target {}): loss {:.6g}, accuracy {:.2f}%\n", args.model, args.data, target,
              m.loss, 100.0 * m.accuracy);
   print_confusion(m, "all rows");
   return 0;
