@@ -20,14 +20,20 @@ namespace {
 
 // A number option's check with a plain message ("expected a number greater than 0, found '0'"):
 // CLI11's PositiveNumber spells its range out as 0 to 1.797...e308, and its Range(0.0, 0.999999)
-// as "Value 1 not in range 0.000000 to 0.999999".
-CLI::Validator number_check(std::string what, bool (*accepts)(double), std::string name) {
+// as "Value 1 not in range 0.000000 to 0.999999". `whole` also requires the text to be decimal
+// digits after an optional sign, so "2.5" and "1e1" get the same message rather than CLI11's
+// "Could not convert" for an integer option.
+CLI::Validator number_check(std::string what, bool (*accepts)(double), std::string name,
+                            bool whole = false) {
   return CLI::Validator(
-      [what, accepts](std::string& text) -> std::string {
+      [what, accepts, whole](std::string& text) -> std::string {
         char* end = nullptr;
         const double v = std::strtod(text.c_str(), &end);
-        const bool ok =
-            !text.empty() && end == text.c_str() + text.size() && std::isfinite(v) && accepts(v);
+        const std::size_t sign = !text.empty() && (text[0] == '-' || text[0] == '+') ? 1 : 0;
+        const bool digits =
+            text.size() > sign && text.find_first_not_of("0123456789", sign) == std::string::npos;
+        const bool ok = !text.empty() && end == text.c_str() + text.size() && std::isfinite(v) &&
+                        (!whole || digits) && accepts(v);
         return ok ? std::string() : fmt::format("expected {}, found '{}'", what, text);
       },
       std::move(name));
@@ -38,6 +44,9 @@ const CLI::Validator kNonNegative = number_check(
     "a number >= 0", [](double v) { return v >= 0.0; }, "NONNEGATIVE");
 const CLI::Validator kFraction = number_check(
     "a fraction in [0, 1)", [](double v) { return v >= 0.0 && v < 1.0; }, "FRACTION");
+const CLI::Validator kPrecision = number_check(
+    "a whole number from 1 to 17", [](double v) { return v >= 1.0 && v <= 17.0; }, "1-17",
+    /*whole=*/true);
 
 // The settable values of the examples, shared by explain, graph and gradcheck.
 struct ExampleOptions {
@@ -135,7 +144,7 @@ int main(int argc, char** argv) {
   graph_cmd->add_flag("--edge-derivatives", graph.edge_derivatives,
                       "Label edges with the local partial derivative d out / d in");
   graph_cmd->add_option("--precision", graph.precision, "Significant digits (1-17, default 4)")
-      ->check(CLI::Range(1, 17));
+      ->check(kPrecision);
 
   tool::GradcheckArgs gradcheck;
   ExampleOptions gradcheck_ex;
