@@ -1,12 +1,17 @@
 // tapegrad: the command-line tool. Parses the command line with CLI11 and runs one subcommand.
 // Exit status: 0 success, 1 a failed check, 2 a usage or input error (one line on stderr).
+#include <algorithm>
+#include <charconv>
 #include <cmath>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
+#include <limits>
 #include <map>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include <fmt/format.h>
 #include <CLI/CLI.hpp>
@@ -20,20 +25,14 @@ namespace {
 
 // A number option's check with a plain message ("expected a number greater than 0, found '0'"):
 // CLI11's PositiveNumber spells its range out as 0 to 1.797...e308, and its Range(0.0, 0.999999)
-// as "Value 1 not in range 0.000000 to 0.999999". `whole` also requires the text to be decimal
-// digits after an optional sign, so "2.5" and "1e1" get the same message rather than CLI11's
-// "Could not convert" for an integer option.
-CLI::Validator number_check(std::string what, bool (*accepts)(double), std::string name,
-                            bool whole = false) {
+// as "Value 1 not in range 0.000000 to 0.999999".
+CLI::Validator number_check(std::string what, bool (*accepts)(double), std::string name) {
   return CLI::Validator(
-      [what, accepts, whole](std::string& text) -> std::string {
+      [what, accepts](std::string& text) -> std::string {
         char* end = nullptr;
         const double v = std::strtod(text.c_str(), &end);
-        const std::size_t sign = !text.empty() && (text[0] == '-' || text[0] == '+') ? 1 : 0;
-        const bool digits =
-            text.size() > sign && text.find_first_not_of("0123456789", sign) == std::string::npos;
-        const bool ok = !text.empty() && end == text.c_str() + text.size() && std::isfinite(v) &&
-                        (!whole || digits) && accepts(v);
+        const bool ok =
+            !text.empty() && end == text.c_str() + text.size() && std::isfinite(v) && accepts(v);
         return ok ? std::string() : fmt::format("expected {}, found '{}'", what, text);
       },
       std::move(name));
@@ -44,9 +43,57 @@ const CLI::Validator kNonNegative = number_check(
     "a number >= 0", [](double v) { return v >= 0.0; }, "NONNEGATIVE");
 const CLI::Validator kFraction = number_check(
     "a fraction in [0, 1)", [](double v) { return v >= 0.0 && v < 1.0; }, "FRACTION");
-const CLI::Validator kPrecision = number_check(
-    "a whole number from 1 to 17", [](double v) { return v >= 1.0 && v <= 17.0; }, "1-17",
-    /*whole=*/true);
+
+// A whole-number option's check, added with transform(): decimal digits (after an optional '+')
+// for a value from `low` to `high`, else "expected a whole number from 1 to 1000000, found
+// '2.5'". Without it CLI11 says "Could not convert: --epochs = 2.5", wraps "-1" to 2^64 - 1 and
+// saturates 30 digits to it. The text is handed on in plain decimal, so CLI11 (strtoull, base 0)
+// reads neither "010" as octal 8 nor "0x10" as 16.
+CLI::Validator whole_check(std::uint64_t low, std::uint64_t high, std::string name) {
+  return CLI::Validator(
+      [low, high](std::string& text) -> std::string {
+        const char* first = text.data() + (text.starts_with('+') ? 1 : 0);
+        const char* last = text.data() + text.size();
+        std::uint64_t v = 0;
+        const auto [end, ec] = std::from_chars(first, last, v);  // digits only: no sign, no space
+        if (first == last || ec != std::errc() || end != last || v < low || v > high) {
+          return fmt::format("expected a whole number from {} to {}, found '{}'", low, high, text);
+        }
+        text = std::to_string(v);
+        return {};
+      },
+      std::move(name));
+}
+CLI::Validator whole_check(std::uint64_t low, std::uint64_t high) {
+  return whole_check(low, high, fmt::format("{}-{}", low, high));
+}
+// Upper bounds of the whole-number options: what a value costs stays within reason. Training keeps
+// one history entry per epoch (and at about 30 µs an epoch on the breast-cancer data a million
+// epochs take half a minute); two adjacent hidden layers of 10,000 units hold a 10,000 x 10,000
+// weight matrix (800 MB, its gradient as much again). --rows and --batch are capped by the data
+// anyway; a billion examples is more than a CSV this tool can read into memory.
+constexpr std::uint64_t kMaxEpochs = 1'000'000;
+constexpr std::uint64_t kMaxHidden = 10'000;
+constexpr std::uint64_t kMaxExamples = 1'000'000'000;
+const CLI::Validator kPrecision = whole_check(1, 17);
+
+// A choice option's check, "expected 'gd', 'momentum' or 'adam', found 'sgd'", where CLI11's
+// IsMember says "sgd not in {gd,momentum,adam}". The help shows the choices as {gd,momentum,adam}.
+CLI::Validator choice_check(std::vector<std::string> choices) {
+  std::string listed;
+  std::string braced;
+  for (std::size_t i = 0; i < choices.size(); ++i) {
+    const char* separator = i == 0 ? "" : i + 1 == choices.size() ? " or " : ", ";
+    listed += fmt::format("{}'{}'", separator, choices[i]);
+    braced += fmt::format("{}{}", i == 0 ? "" : ",", choices[i]);
+  }
+  return CLI::Validator(
+      [choices, listed](std::string& text) -> std::string {
+        const bool ok = std::find(choices.begin(), choices.end(), text) != choices.end();
+        return ok ? std::string() : fmt::format("expected {}, found '{}'", listed, text);
+      },
+      "{" + braced + "}");
+}
 
 // The settable values of the examples, shared by explain, graph and gradcheck.
 struct ExampleOptions {
@@ -61,7 +108,7 @@ struct ExampleOptions {
                                 "MODEL.json saved by 'tapegrad train --save'"
                               : "lecture (logistic regression) or chain (J = 3(a + b c))")
             ->required();
-    if (!models) positional->check(CLI::IsMember(tool::example_names()));
+    if (!models) positional->check(choice_check(tool::example_names()));
     const std::map<std::string, std::string> help{
         {"x1", "lecture: feature x1 (default 1)"},
         {"x2", "lecture: feature x2 (default 2)"},
@@ -135,16 +182,16 @@ int main(int argc, char** argv) {
   graph_cmd->add_option("--data", graph.data, "Model graphs: CSV whose first rows feed the graph");
   graph_cmd->add_option("--target", graph.target, "Model graphs: label column (default: model's)");
   graph_cmd->add_option("--rows", graph.rows, "Model graphs: number of examples (default 4)")
-      ->check(kPositive);
+      ->transform(whole_check(1, kMaxExamples));
   graph_cmd->add_option("-o,--out", graph.out, "DOT file to write (default: DOT to stdout)");
   graph_cmd->add_flag("--svg", graph.svg, "Also write an SVG next to the DOT file (Graphviz)");
   graph_cmd->add_flag("--png", graph.png, "Also write a PNG next to the DOT file (Graphviz)");
   graph_cmd->add_option("--ops", ops, "Op nodes: separate bubbles or merged into values")
-      ->check(CLI::IsMember({"separate", "merged"}));
+      ->check(choice_check({"separate", "merged"}));
   graph_cmd->add_flag("--edge-derivatives", graph.edge_derivatives,
                       "Label edges with the local partial derivative d out / d in");
   graph_cmd->add_option("--precision", graph.precision, "Significant digits (1-17, default 4)")
-      ->check(kPrecision);
+      ->transform(kPrecision);
 
   tool::GradcheckArgs gradcheck;
   ExampleOptions gradcheck_ex;
@@ -156,7 +203,7 @@ int main(int argc, char** argv) {
   gradcheck_cmd->add_option("--target", gradcheck.target,
                             "Models: label column (default: model's)");
   gradcheck_cmd->add_option("--rows", gradcheck.rows, "Models: number of examples (default 16)")
-      ->check(kPositive);
+      ->transform(whole_check(1, kMaxExamples));
   gradcheck_cmd->add_option("--step", gradcheck.step, "Relative finite-difference step")
       ->check(kPositive);
   gradcheck_cmd->add_option("--rtol", gradcheck.rtol, "Relative tolerance")->check(kNonNegative);
@@ -173,21 +220,23 @@ int main(int argc, char** argv) {
   train_cmd->add_option("data", train.data, "CSV file with a header row")->required();
   train_cmd->add_option("--target", train.target, "Label column (values 0 or 1)")->required();
   train_cmd->add_option("--model", train.model, "logreg or mlp (default logreg)")
-      ->check(CLI::IsMember({"logreg", "mlp"}));
+      ->check(choice_check({"logreg", "mlp"}));
   CLI::Option* hidden =
       train_cmd
           ->add_option("--hidden", train.hidden, "MLP hidden layer widths, e.g. 16,8 (default 16)")
           ->delimiter(',')
-          ->check(kPositive);
+          ->transform(whole_check(1, kMaxHidden));
   train_cmd->add_option("--activation", train.activation, "MLP hidden activation: tanh or relu")
-      ->check(CLI::IsMember({"tanh", "relu"}));
+      ->check(choice_check({"tanh", "relu"}));
   train_cmd->add_option("--optimizer", train.optimizer, "gd, momentum or adam (default gd)")
-      ->check(CLI::IsMember({"gd", "momentum", "adam"}));
+      ->check(choice_check({"gd", "momentum", "adam"}));
   train_cmd->add_option("--lr", train.lr, "Learning rate (default 0.1)")->check(kPositive);
   train_cmd->add_option("--epochs", train.epochs, "Passes over the data (default 100)")
-      ->check(kPositive);
-  train_cmd->add_option("--batch", train.batch, "Examples per step; 0 for full batch (default)");
-  train_cmd->add_option("--seed", train.seed, "Seed of the split, initialisation and shuffles");
+      ->transform(whole_check(1, kMaxEpochs));
+  train_cmd->add_option("--batch", train.batch, "Examples per step; 0 for full batch (default)")
+      ->transform(whole_check(0, kMaxExamples));
+  train_cmd->add_option("--seed", train.seed, "Seed of the split, initialisation and shuffles")
+      ->transform(whole_check(0, std::numeric_limits<std::uint64_t>::max(), ""));
   train_cmd
       ->add_option("--test-fraction", train.test_fraction,
                    "Fraction held out for testing, in [0, 1) (default 0.2)")
