@@ -1,5 +1,6 @@
 // tapegrad: the command-line tool. Parses the command line with CLI11 and runs one subcommand.
-// Exit status: 0 success, 1 a failed check, 2 a usage or input error (one line on stderr).
+// Exit status: 0 success, 1 a failed check, 2 a usage or input error, or a run the machine cannot
+// carry out (out of memory); errors are one line on stderr.
 #include <algorithm>
 #include <charconv>
 #include <cmath>
@@ -7,9 +8,13 @@
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
+#include <filesystem>
 #include <limits>
 #include <map>
+#include <new>
+#include <stdexcept>
 #include <string>
+#include <system_error>
 #include <utility>
 #include <vector>
 
@@ -93,6 +98,29 @@ CLI::Validator choice_check(std::vector<std::string> choices) {
         return ok ? std::string() : fmt::format("expected {}, found '{}'", listed, text);
       },
       "{" + braced + "}");
+}
+
+template <typename T>
+bool is_a(const std::exception& e) {
+  return dynamic_cast<const T*>(&e) != nullptr;
+}
+
+// The line for an exception that escaped a subcommand and is neither a tapegrad::Error nor a
+// CLI11 error: what went wrong and the standard type, rather than a bare what() such as
+// "vector::reserve" or "std::bad_alloc".
+std::string describe_unexpected(const std::exception& e) {
+  if (is_a<std::bad_alloc>(e)) return "out of memory (std::bad_alloc)";
+  const char* type = is_a<std::filesystem::filesystem_error>(e)
+                         ? "std::filesystem::filesystem_error"
+                     : is_a<std::system_error>(e)  ? "std::system_error"
+                     : is_a<std::length_error>(e)  ? "std::length_error"
+                     : is_a<std::out_of_range>(e)  ? "std::out_of_range"
+                     : is_a<std::logic_error>(e)   ? "std::logic_error"
+                     : is_a<std::runtime_error>(e) ? "std::runtime_error"
+                                                   : "std::exception";
+  return fmt::format("{} ({}: {})",
+                     is_a<std::length_error>(e) ? "too large to allocate" : "unexpected error",
+                     type, e.what());
 }
 
 // The settable values of the examples, shared by explain, graph and gradcheck.
@@ -322,7 +350,11 @@ int main(int argc, char** argv) {
     fmt::print(stderr, "tapegrad: {}\n", e.what());
     return 2;
   } catch (const std::exception& e) {
-    fmt::print(stderr, "tapegrad: {}\n", e.what());
+    // Out of memory, say, with absurd sizes the options' checks let through: still one line that
+    // names the subcommand, and exit status 2 like any other input the tool cannot carry out.
+    std::string where;
+    for (const CLI::App* sub : app.get_subcommands()) where += sub->get_name() + ": ";
+    fmt::print(stderr, "tapegrad: {}{}\n", where, describe_unexpected(e));
     return 2;
   }
   fmt::print("{}", app.help());

@@ -1,10 +1,11 @@
 # Runs the tapegrad tool once and checks what it did. Invoked by CTest as
 #   cmake -DTOOL=... -DARGS=a|b|c [-DEXPECT_RC=0] [-DGOLDEN=file] [-DSTDOUT_REGEX=..]
 #         [-DSTDERR_REGEX=..] [-DONE_LINE_STDERR=ON] [-DWORKDIR=dir] [-DEXISTS=f1|f2]
-#         [-DABSENT=f1|f2] [-DNO_GRAPHVIZ=ON] -P run_cli.cmake
+#         [-DABSENT=f1|f2] [-DNO_GRAPHVIZ=ON] [-DMEMORY_LIMIT_KB=n] -P run_cli.cmake
 # ARGS, EXISTS and ABSENT are '|'-separated; @WORK@ in them stands for WORKDIR. GOLDEN compares
 # standard output with a file; TAPEGRAD_UPDATE_GOLDEN=1 in the environment rewrites it instead.
-# NO_GRAPHVIZ runs the tool with a PATH on which Graphviz's dot cannot be found.
+# NO_GRAPHVIZ runs the tool with a PATH on which Graphviz's dot cannot be found. MEMORY_LIMIT_KB
+# runs it under `ulimit -v` (address space in KiB), so that a large allocation fails at once.
 if(NOT DEFINED EXPECT_RC)
   set(EXPECT_RC 0)
 endif()
@@ -20,6 +21,9 @@ endforeach()
 set(command "${TOOL}" ${ARGS})
 if(NO_GRAPHVIZ)
   set(command "${CMAKE_COMMAND}" -E env "PATH=${WORKDIR}/no-such-bin" ${command})
+endif()
+if(MEMORY_LIMIT_KB)
+  set(command sh -c "ulimit -v ${MEMORY_LIMIT_KB} && exec \"$0\" \"$@\"" ${command})
 endif()
 execute_process(COMMAND ${command} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err
                 WORKING_DIRECTORY "${WORKDIR}")
