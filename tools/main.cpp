@@ -48,6 +48,8 @@ const CLI::Validator kNonNegative = number_check(
     "a number >= 0", [](double v) { return v >= 0.0; }, "NONNEGATIVE");
 const CLI::Validator kFraction = number_check(
     "a fraction in [0, 1)", [](double v) { return v >= 0.0 && v < 1.0; }, "FRACTION");
+const CLI::Validator kFinite = number_check(
+    "a finite number", [](double) { return true; }, "FINITE");
 
 // A whole-number option's check, added with transform(): decimal digits (after an optional '+')
 // for a value from `low` to `high`, else "expected a whole number from 1 to 1000000, found
@@ -147,7 +149,8 @@ struct ExampleOptions {
         {"b", "lecture: bias b (default 0.1); chain: b (default 3)"},
         {"c", "chain: c (default 2)"}};
     for (const std::string name : {"x1", "x2", "w1", "w2", "b", "y", "a", "c"}) {
-      options[name] = sub.add_option("--" + name, values[name], help.at(name));
+      // Not nan or inf: the walkthrough and the diagrams would show nan throughout.
+      options[name] = sub.add_option("--" + name, values[name], help.at(name))->check(kFinite);
     }
   }
 
