@@ -75,8 +75,7 @@ std::uint32_t Tape::push(OpKind op, std::uint32_t in0, std::uint32_t in1, Shape 
   if ((flags & kLeaf) == 0) {
     detail::forward_node(
         {nodes_.data(), consts_.data(), values_.data(), grads_.data(), &workspace_}, nodes_.back());
-    if (detect_anomalies_)
-      check_finite(index, false);
+    if (detect_anomalies_) check_finite(index, false);
   }
   return index;
 }
@@ -88,8 +87,7 @@ Var Tape::leaf(OpKind op, TensorView value, std::string_view label, std::string_
   std::copy(value.begin(), value.end(), values_.begin() + nodes_[i].value);
   Var v(this, i);
   if (!label.empty()) v.set_label(label);
-  if (detect_anomalies_)
-    check_finite(i, false);
+  if (detect_anomalies_) check_finite(i, false);
   return v;
 }
 
@@ -148,10 +146,30 @@ MutableTensorView Tape::mutable_value(Var leaf) {
 // ---------------------------------------------------------------- passes
 
 void Tape::forward() {
-  const detail::Ctx ctx{nodes_.data(), consts_.data(), values_.data(), grads_.data(), &workspace_};
   if (detect_anomalies_) return forward_checked();
-  for (const Node& n : nodes_) {
-    if ((n.flags & kLeaf) == 0) detail::forward_node(ctx, n);
+  const detail::Operands* plan = replay_plan();
+  const detail::Ctx ctx{nodes_.data(), consts_.data(), values_.data(), grads_.data(), &workspace_};
+  // Leaves need no test here: their case in forward_node does nothing.
+  const Node* const end = nodes_.data() + nodes_.size();
+  for (const Node* n = nodes_.data(); n != end; ++n, ++plan) {
+    detail::forward_node(ctx, *n, detail::Resolved{*plan});
+  }
+}
+
+// The plan, (re)built if nodes were recorded since it was.
+const detail::Operands* Tape::replay_plan() {
+  if (plan_.size() != nodes_.size()) build_replay_plan();
+  return plan_.data();
+}
+
+void Tape::build_replay_plan() {
+  plan_.resize(nodes_.size());
+  for (std::size_t i = 0; i < nodes_.size(); ++i) {
+    const Node& n = nodes_[i];
+    const std::size_t arity = op_arity(n.op);
+    const Node& a = nodes_[arity > 0 ? n.in0 : i];
+    const Node& b = nodes_[arity > 1 ? n.in1 : i];
+    plan_[i] = {a.value, b.value, a.grad, b.grad};
   }
 }
 
@@ -189,12 +207,21 @@ void Tape::backward(Var root) {
     std::fill(grads_.begin() + static_cast<std::ptrdiff_t>(inner_begin_), grads_.end(), 0.0);
   }
   grads_[r.grad] += 1.0;  // d root / d root
-  const detail::Ctx ctx{nodes_.data(), consts_.data(), values_.data(), grads_.data(), &workspace_};
   inner_zero_ = false;
   if (detect_anomalies_) return backward_checked(root.index_);
-  for (std::size_t i = root.index_ + 1; i-- > 0;) {
-    const Node& n = nodes_[i];
-    if (n.grad != kNoGrad && (n.flags & kLeaf) == 0) detail::backward_node(ctx, n);
+  const detail::Ctx ctx{nodes_.data(), consts_.data(), values_.data(), grads_.data(), &workspace_};
+  const Node* const first = nodes_.data();
+  const Node* n = first + root.index_ + 1;
+  // Params need no test here: their case in backward_node does nothing.
+  if (plan_.size() == nodes_.size()) {
+    for (const detail::Operands* o = plan_.data() + root.index_ + 1; n-- != first;) {
+      --o;
+      if (n->grad != kNoGrad) detail::backward_node(ctx, *n, detail::Resolved{*o});
+    }
+  } else {
+    while (n-- != first) {
+      if (n->grad != kNoGrad) detail::backward_node(ctx, *n);
+    }
   }
 }
 
@@ -221,6 +248,7 @@ void Tape::clear() noexcept {
   grads_.clear();
   consts_.clear();
   labels_.clear();
+  plan_.clear();
   inner_begin_ = 0;
   has_inner_ = false;
   inner_mixed_ = false;
@@ -274,7 +302,7 @@ std::vector<Var> Tape::params() {
 }
 
 std::size_t Tape::bytes_used() const noexcept {
-  return nodes_.size() * sizeof(Node) +
+  return nodes_.size() * sizeof(Node) + plan_.size() * sizeof(detail::Operands) +
          (values_.size() + grads_.size() + consts_.size()) * sizeof(double);
 }
 

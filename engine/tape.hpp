@@ -69,6 +69,16 @@ struct Node {
   [[nodiscard]] Shape shape() const noexcept { return {rows, cols}; }
 };
 
+/// Where one node's inputs keep their data: value and gradient offsets of input 0 (a, ga) and
+/// input 1 (b, gb; unused by unary ops). The tape's replay plan holds one per node, resolved from
+/// the input Nodes once, so that replaying a one-element node does not read its inputs' Nodes.
+struct Operands {
+  std::uint32_t a;
+  std::uint32_t b;
+  std::uint32_t ga;
+  std::uint32_t gb;
+};
+
 struct Recorder;  // the ops' way in: see ops/record.hpp
 
 }  // namespace detail
@@ -200,6 +210,8 @@ class Tape {
   void check_finite(std::size_t index, bool gradient) const;
   void forward_checked();
   void backward_checked(std::size_t root);
+  const detail::Operands* replay_plan();
+  void build_replay_plan();
 
   std::vector<detail::Node> nodes_;
   std::vector<double> values_;
@@ -207,6 +219,9 @@ class Tape {
   std::vector<double> consts_;
   std::vector<double> workspace_;  // scratch for rules (matmul packing), kept across passes
   std::unordered_map<std::uint32_t, std::string> labels_;
+  // The replay plan: plan_[i] holds node i's Operands. Built by forward() when its size differs
+  // from nodes_'s (nodes were recorded since), emptied by clear(); backward() uses it when valid.
+  std::vector<detail::Operands> plan_;
   // Gradients of non-leaf nodes occupy grads_[inner_begin_, end) unless a param was created
   // after an intermediate (inner_mixed_): backward() then resets them node by node.
   std::size_t inner_begin_ = 0;
