@@ -17,7 +17,6 @@ using detail::Node;
 // ---------------------------------------------------------------- Var
 
 TensorView Var::value() const { return tape().value(index_); }
-TensorView Var::grad() const { return tape().grad(index_); }
 Shape Var::shape() const { return tape().nodes_[index_].shape(); }
 OpKind Var::op() const { return tape().nodes_[index_].op; }
 bool Var::requires_grad() const { return (tape().nodes_[index_].flags & kRequiresGrad) != 0; }
@@ -33,49 +32,59 @@ Var& Var::set_label(std::string_view label) {
   return *this;
 }
 
-Tape& Var::tape() const {
-  if (tape_ == nullptr)
-    detail::fail("Var", "handle", "empty Var (default-constructed, not from a tape)");
-  return *tape_;
+void detail::empty_var_handle() {
+  detail::fail("Var", "handle", "empty Var (default-constructed, not from a tape)");
 }
 
 // ---------------------------------------------------------------- recording
+
+namespace {
+// push()'s failures, out of line so that the common path stays short.
+[[noreturn, gnu::cold, gnu::noinline]] void push_failed(OpKind op, Shape shape) {
+  if (shape.size() == 0) detail::fail(op_name(op), "shape", "{} has no elements", shape);
+  detail::fail(op_name(op), "tape", "full: a tape holds fewer than 2^32 nodes and elements");
+}
+}  // namespace
 
 std::uint32_t Tape::push(OpKind op, std::uint32_t in0, std::uint32_t in1, Shape shape,
                          std::uint8_t flags) {
   constexpr std::size_t kMax = std::numeric_limits<std::uint32_t>::max();
   const std::size_t size = shape.size();
-  if (size == 0) detail::fail(op_name(op), "shape", "{} has no elements", shape);
-  if (nodes_.size() >= kMax || values_.size() + size >= kMax || grads_.size() + size >= kMax) {
-    detail::fail(op_name(op), "tape", "full: a tape holds fewer than 2^32 nodes and elements");
+  // One bound covers the node and gradient counts too: every node has at least one value
+  // element, and every gradient element belongs to a node's value.
+  if (size == 0 || values_.size() + size >= kMax) [[unlikely]]
+    push_failed(op, shape);
+  const auto value = static_cast<std::uint32_t>(values_.size());
+  if (size == 1) {
+    flags |= detail::kScalar;
+    values_.push_back(0.0);
+  } else {
+    values_.resize(values_.size() + size);
   }
-  if (size == 1) flags |= detail::kScalar;
-  Node n{op,
-         flags,
-         0,
-         in0,
-         in1,
-         static_cast<std::uint32_t>(shape.rows),
-         static_cast<std::uint32_t>(shape.cols),
-         static_cast<std::uint32_t>(values_.size()),
-         kNoGrad};
-  values_.resize(values_.size() + size);
+  std::uint32_t grad = kNoGrad;
   if ((flags & kRequiresGrad) != 0) {
-    n.grad = static_cast<std::uint32_t>(grads_.size());
+    grad = static_cast<std::uint32_t>(grads_.size());
     if ((flags & kLeaf) == 0 && !has_inner_) {
       has_inner_ = true;
       inner_begin_ = grads_.size();
     } else if ((flags & kLeaf) != 0 && has_inner_) {
       inner_mixed_ = true;
     }
-    grads_.resize(grads_.size() + size, 0.0);
+    if (size == 1) {
+      grads_.push_back(0.0);
+    } else {
+      grads_.resize(grads_.size() + size, 0.0);
+    }
   }
-  nodes_.push_back(n);
+  const Node& n =
+      nodes_.emplace_back(Node{op, flags, 0, in0, in1, static_cast<std::uint32_t>(shape.rows),
+                               static_cast<std::uint32_t>(shape.cols), value, grad});
   const auto index = static_cast<std::uint32_t>(nodes_.size() - 1);
   if ((flags & kLeaf) == 0) {
     detail::forward_node(
-        {nodes_.data(), consts_.data(), values_.data(), grads_.data(), &workspace_}, nodes_.back());
-    if (detect_anomalies_) check_finite(index, false);
+        {nodes_.data(), consts_.data(), values_.data(), grads_.data(), &workspace_}, n);
+    if (detect_anomalies_) [[unlikely]]
+      check_finite(index, false);
   }
   return index;
 }
@@ -134,13 +143,10 @@ void Tape::set(Var leaf, TensorView value) {
   std::copy(value.begin(), value.end(), values_.begin() + n.value);
 }
 
-MutableTensorView Tape::mutable_value(Var leaf) {
-  const Node& n = own(leaf, "mutable_value", "leaf");
-  if ((n.flags & kLeaf) == 0) {
-    detail::fail("mutable_value", "leaf", "{} is not a leaf; only inputs and params can be changed",
-                 describe(leaf.index_));
-  }
-  return {values_.data() + n.value, n.shape()};
+void Tape::mutable_value_failed(const Var& leaf) const {
+  own(leaf, "mutable_value", "leaf");
+  detail::fail("mutable_value", "leaf", "{} is not a leaf; only inputs and params can be changed",
+               describe(leaf.index_));
 }
 
 // ---------------------------------------------------------------- passes
@@ -313,15 +319,12 @@ TensorView Tape::value(std::size_t index) const {
 
 bool Tape::has_grad(std::size_t index) const { return checked_node(index, "grad").grad != kNoGrad; }
 
-TensorView Tape::grad(std::size_t index) const {
-  const Node& n = checked_node(index, "grad");
-  if (n.grad == kNoGrad) {
-    detail::fail("grad", "node",
-                 "{} has no gradient: it depends on no param (inputs and detached "
-                 "values carry none)",
-                 describe(index));
-  }
-  return {grads_.data() + n.grad, n.shape()};
+void Tape::grad_failed(std::size_t index) const {
+  checked_node(index, "grad");
+  detail::fail("grad", "node",
+               "{} has no gradient: it depends on no param (inputs and detached "
+               "values carry none)",
+               describe(index));
 }
 
 void Tape::check_finite(std::size_t index, bool gradient) const {

@@ -81,6 +81,9 @@ struct Operands {
 
 struct Recorder;  // the ops' way in: see ops/record.hpp
 
+/// Throws Error("Var: handle: empty Var ...").
+[[noreturn, gnu::cold]] void empty_var_handle();
+
 }  // namespace detail
 
 /// Handle to one node of a tape: small, trivially copyable, valid as long as its tape lives.
@@ -212,6 +215,10 @@ class Tape {
   void backward_checked(std::size_t root);
   const detail::Operands* replay_plan();
   void build_replay_plan();
+  // The errors of mutable_value(), grad() and backward(), out of line (see the inline
+  // definitions at the end of this file).
+  [[noreturn, gnu::cold]] void mutable_value_failed(const Var& leaf) const;
+  [[noreturn, gnu::cold]] void grad_failed(std::size_t index) const;
 
   std::vector<detail::Node> nodes_;
   std::vector<double> values_;
@@ -247,5 +254,29 @@ class AnomalyGuard {
   Tape& tape_;
   bool previous_;
 };
+
+// Called once per param per training step: inline, with the errors out of line.
+
+inline MutableTensorView Tape::mutable_value(Var leaf) {
+  if (leaf.tape_ != this || (nodes_[leaf.index_].flags & detail::kLeaf) == 0) [[unlikely]]
+    mutable_value_failed(leaf);
+  const detail::Node& n = nodes_[leaf.index_];
+  return {values_.data() + n.value, n.shape()};
+}
+
+inline TensorView Tape::grad(std::size_t index) const {
+  if (index >= nodes_.size() || nodes_[index].grad == detail::kNoGrad) [[unlikely]]
+    grad_failed(index);
+  const detail::Node& n = nodes_[index];
+  return {grads_.data() + n.grad, n.shape()};
+}
+
+inline TensorView Var::grad() const { return tape().grad(index_); }
+
+inline Tape& Var::tape() const {
+  if (tape_ == nullptr) [[unlikely]]
+    detail::empty_var_handle();
+  return *tape_;
+}
 
 }  // namespace tapegrad
