@@ -17,7 +17,6 @@ using detail::Node;
 // ---------------------------------------------------------------- Var
 
 TensorView Var::value() const { return tape().value(index_); }
-TensorView Var::grad() const { return tape().grad(index_); }
 Shape Var::shape() const { return tape().nodes_[index_].shape(); }
 OpKind Var::op() const { return tape().nodes_[index_].op; }
 bool Var::requires_grad() const { return (tape().nodes_[index_].flags & kRequiresGrad) != 0; }
@@ -33,49 +32,59 @@ Var& Var::set_label(std::string_view label) {
   return *this;
 }
 
-Tape& Var::tape() const {
-  if (tape_ == nullptr)
-    detail::fail("Var", "handle", "empty Var (default-constructed, not from a tape)");
-  return *tape_;
+void detail::empty_var_handle() {
+  detail::fail("Var", "handle", "empty Var (default-constructed, not from a tape)");
 }
 
 // ---------------------------------------------------------------- recording
+
+namespace {
+// push()'s failures, out of line so that the common path stays short.
+[[noreturn, gnu::cold, gnu::noinline]] void push_failed(OpKind op, Shape shape) {
+  if (shape.size() == 0) detail::fail(op_name(op), "shape", "{} has no elements", shape);
+  detail::fail(op_name(op), "tape", "full: a tape holds fewer than 2^32 nodes and elements");
+}
+}  // namespace
 
 std::uint32_t Tape::push(OpKind op, std::uint32_t in0, std::uint32_t in1, Shape shape,
                          std::uint8_t flags) {
   constexpr std::size_t kMax = std::numeric_limits<std::uint32_t>::max();
   const std::size_t size = shape.size();
-  if (size == 0) detail::fail(op_name(op), "shape", "{} has no elements", shape);
-  if (nodes_.size() >= kMax || values_.size() + size >= kMax || grads_.size() + size >= kMax) {
-    detail::fail(op_name(op), "tape", "full: a tape holds fewer than 2^32 nodes and elements");
+  // One bound covers the node and gradient counts too: every node has at least one value
+  // element, and every gradient element belongs to a node's value.
+  if (size == 0 || values_.size() + size >= kMax) [[unlikely]]
+    push_failed(op, shape);
+  const auto value = static_cast<std::uint32_t>(values_.size());
+  if (size == 1) {
+    flags |= detail::kScalar;
+    values_.push_back(0.0);
+  } else {
+    values_.resize(values_.size() + size);
   }
-  if (size == 1) flags |= detail::kScalar;
-  Node n{op,
-         flags,
-         0,
-         in0,
-         in1,
-         static_cast<std::uint32_t>(shape.rows),
-         static_cast<std::uint32_t>(shape.cols),
-         static_cast<std::uint32_t>(values_.size()),
-         kNoGrad};
-  values_.resize(values_.size() + size);
+  std::uint32_t grad = kNoGrad;
   if ((flags & kRequiresGrad) != 0) {
-    n.grad = static_cast<std::uint32_t>(grads_.size());
+    grad = static_cast<std::uint32_t>(grads_.size());
     if ((flags & kLeaf) == 0 && !has_inner_) {
       has_inner_ = true;
       inner_begin_ = grads_.size();
     } else if ((flags & kLeaf) != 0 && has_inner_) {
       inner_mixed_ = true;
     }
-    grads_.resize(grads_.size() + size, 0.0);
+    if (size == 1) {
+      grads_.push_back(0.0);
+    } else {
+      grads_.resize(grads_.size() + size, 0.0);
+    }
   }
-  nodes_.push_back(n);
+  const Node& n =
+      nodes_.emplace_back(Node{op, flags, 0, in0, in1, static_cast<std::uint32_t>(shape.rows),
+                               static_cast<std::uint32_t>(shape.cols), value, grad});
   const auto index = static_cast<std::uint32_t>(nodes_.size() - 1);
   if ((flags & kLeaf) == 0) {
     detail::forward_node(
-        {nodes_.data(), consts_.data(), values_.data(), grads_.data(), &workspace_}, nodes_.back());
-    if (detect_anomalies_) check_finite(index, false);
+        {nodes_.data(), consts_.data(), values_.data(), grads_.data(), &workspace_}, n);
+    if (detect_anomalies_) [[unlikely]]
+      check_finite(index, false);
   }
   return index;
 }
@@ -134,22 +143,39 @@ void Tape::set(Var leaf, TensorView value) {
   std::copy(value.begin(), value.end(), values_.begin() + n.value);
 }
 
-MutableTensorView Tape::mutable_value(Var leaf) {
-  const Node& n = own(leaf, "mutable_value", "leaf");
-  if ((n.flags & kLeaf) == 0) {
-    detail::fail("mutable_value", "leaf", "{} is not a leaf; only inputs and params can be changed",
-                 describe(leaf.index_));
-  }
-  return {values_.data() + n.value, n.shape()};
+void Tape::mutable_value_failed(const Var& leaf) const {
+  own(leaf, "mutable_value", "leaf");
+  detail::fail("mutable_value", "leaf", "{} is not a leaf; only inputs and params can be changed",
+               describe(leaf.index_));
 }
 
 // ---------------------------------------------------------------- passes
 
 void Tape::forward() {
-  const detail::Ctx ctx{nodes_.data(), consts_.data(), values_.data(), grads_.data(), &workspace_};
   if (detect_anomalies_) return forward_checked();
-  for (const Node& n : nodes_) {
-    if ((n.flags & kLeaf) == 0) detail::forward_node(ctx, n);
+  const detail::Operands* plan = replay_plan();
+  const detail::Ctx ctx{nodes_.data(), consts_.data(), values_.data(), grads_.data(), &workspace_};
+  // Leaves need no test here: their case in forward_node does nothing.
+  const Node* const end = nodes_.data() + nodes_.size();
+  for (const Node* n = nodes_.data(); n != end; ++n, ++plan) {
+    detail::forward_node(ctx, *n, detail::Resolved{*plan});
+  }
+}
+
+// The plan, (re)built if nodes were recorded since it was.
+const detail::Operands* Tape::replay_plan() {
+  if (plan_.size() != nodes_.size()) build_replay_plan();
+  return plan_.data();
+}
+
+void Tape::build_replay_plan() {
+  plan_.resize(nodes_.size());
+  for (std::size_t i = 0; i < nodes_.size(); ++i) {
+    const Node& n = nodes_[i];
+    const std::size_t arity = op_arity(n.op);
+    const Node& a = nodes_[arity > 0 ? n.in0 : i];
+    const Node& b = nodes_[arity > 1 ? n.in1 : i];
+    plan_[i] = {a.value, b.value, a.grad, b.grad};
   }
 }
 
@@ -195,11 +221,20 @@ void Tape::backward(Var root) {
   const Node& r = check_root(root, "backward");
   reset_inner_grads();
   grads_[r.grad] += 1.0;  // d root / d root
-  const detail::Ctx ctx{nodes_.data(), consts_.data(), values_.data(), grads_.data(), &workspace_};
   if (detect_anomalies_) return backward_checked(root.index_);
-  for (std::size_t i = root.index_ + 1; i-- > 0;) {
-    const Node& n = nodes_[i];
-    if (n.grad != kNoGrad && (n.flags & kLeaf) == 0) detail::backward_node(ctx, n);
+  const detail::Ctx ctx{nodes_.data(), consts_.data(), values_.data(), grads_.data(), &workspace_};
+  const Node* const first = nodes_.data();
+  const Node* n = first + root.index_ + 1;
+  // Params need no test here: their case in backward_node does nothing.
+  if (plan_.size() == nodes_.size()) {
+    for (const detail::Operands* o = plan_.data() + root.index_ + 1; n-- != first;) {
+      --o;
+      if (n->grad != kNoGrad) detail::backward_node(ctx, *n, detail::Resolved{*o});
+    }
+  } else {
+    while (n-- != first) {
+      if (n->grad != kNoGrad) detail::backward_node(ctx, *n);
+    }
   }
 }
 
@@ -226,6 +261,7 @@ void Tape::clear() noexcept {
   grads_.clear();
   consts_.clear();
   labels_.clear();
+  plan_.clear();
   inner_begin_ = 0;
   has_inner_ = false;
   inner_mixed_ = false;
@@ -279,7 +315,7 @@ std::vector<Var> Tape::params() {
 }
 
 std::size_t Tape::bytes_used() const noexcept {
-  return nodes_.size() * sizeof(Node) +
+  return nodes_.size() * sizeof(Node) + plan_.size() * sizeof(detail::Operands) +
          (values_.size() + grads_.size() + consts_.size()) * sizeof(double);
 }
 
@@ -290,15 +326,12 @@ TensorView Tape::value(std::size_t index) const {
 
 bool Tape::has_grad(std::size_t index) const { return checked_node(index, "grad").grad != kNoGrad; }
 
-TensorView Tape::grad(std::size_t index) const {
-  const Node& n = checked_node(index, "grad");
-  if (n.grad == kNoGrad) {
-    detail::fail("grad", "node",
-                 "{} has no gradient: it depends on no param (inputs and detached "
-                 "values carry none)",
-                 describe(index));
-  }
-  return {grads_.data() + n.grad, n.shape()};
+void Tape::grad_failed(std::size_t index) const {
+  checked_node(index, "grad");
+  detail::fail("grad", "node",
+               "{} has no gradient: it depends on no param (inputs and detached "
+               "values carry none)",
+               describe(index));
 }
 
 void Tape::check_finite(std::size_t index, bool gradient) const {

@@ -69,6 +69,16 @@ struct Node {
   [[nodiscard]] Shape shape() const noexcept { return {rows, cols}; }
 };
 
+/// Where one node's inputs keep their data: value and gradient offsets of input 0 (a, ga) and
+/// input 1 (b, gb; unused by unary ops). The tape's replay plan holds one per node, resolved from
+/// the input Nodes once, so that replaying a one-element node does not read its inputs' Nodes.
+struct Operands {
+  std::uint32_t a;
+  std::uint32_t b;
+  std::uint32_t ga;
+  std::uint32_t gb;
+};
+
 struct Recorder;  // the ops' way in: see ops/record.hpp
 
 /// Scratch of one thread of Tape::forward_backward(), kept across calls so that a warm pass does
@@ -79,6 +89,8 @@ struct BlockScratch {
   std::vector<double> grads;
   std::vector<double> workspace;
 };
+/// Throws Error("Var: handle: empty Var ...").
+[[noreturn, gnu::cold]] void empty_var_handle();
 
 }  // namespace detail
 
@@ -237,6 +249,12 @@ class Tape {
   std::uint32_t classify_rows(std::uint32_t root, std::vector<std::uint8_t>& batch) const;
   void run_blocks(std::size_t thread, std::size_t first, std::size_t last, std::size_t rows,
                   std::size_t m, std::uint32_t root);
+  const detail::Operands* replay_plan();
+  void build_replay_plan();
+  // The errors of mutable_value(), grad() and backward(), out of line (see the inline
+  // definitions at the end of this file).
+  [[noreturn, gnu::cold]] void mutable_value_failed(const Var& leaf) const;
+  [[noreturn, gnu::cold]] void grad_failed(std::size_t index) const;
 
   std::vector<detail::Node> nodes_;
   std::vector<double> values_;
@@ -248,6 +266,9 @@ class Tape {
   std::vector<std::uint8_t> block_batch_;
   std::vector<std::uint32_t> block_order_;
   std::vector<detail::BlockScratch> block_scratch_;
+  // The replay plan: plan_[i] holds node i's Operands. Built by forward() when its size differs
+  // from nodes_'s (nodes were recorded since), emptied by clear(); backward() uses it when valid.
+  std::vector<detail::Operands> plan_;
   // Gradients of non-leaf nodes occupy grads_[inner_begin_, end) unless a param was created
   // after an intermediate (inner_mixed_): backward() then resets them node by node.
   std::size_t inner_begin_ = 0;
@@ -273,5 +294,29 @@ class AnomalyGuard {
   Tape& tape_;
   bool previous_;
 };
+
+// Called once per param per training step: inline, with the errors out of line.
+
+inline MutableTensorView Tape::mutable_value(Var leaf) {
+  if (leaf.tape_ != this || (nodes_[leaf.index_].flags & detail::kLeaf) == 0) [[unlikely]]
+    mutable_value_failed(leaf);
+  const detail::Node& n = nodes_[leaf.index_];
+  return {values_.data() + n.value, n.shape()};
+}
+
+inline TensorView Tape::grad(std::size_t index) const {
+  if (index >= nodes_.size() || nodes_[index].grad == detail::kNoGrad) [[unlikely]]
+    grad_failed(index);
+  const detail::Node& n = nodes_[index];
+  return {grads_.data() + n.grad, n.shape()};
+}
+
+inline TensorView Var::grad() const { return tape().grad(index_); }
+
+inline Tape& Var::tape() const {
+  if (tape_ == nullptr) [[unlikely]]
+    detail::empty_var_handle();
+  return *tape_;
+}
 
 }  // namespace tapegrad

@@ -28,8 +28,10 @@
 
 namespace tapegrad::detail {
 
-/// Computes n's value from its inputs' values.
-[[gnu::always_inline]] inline void forward_node(const Ctx& t, const Node& n) {
+/// Computes n's value from its inputs' values; `in` says where one-element nodes find their
+/// inputs (ViaNodes or Resolved, see kernels.hpp).
+template <class In>
+[[gnu::always_inline]] inline void forward_node(const Ctx& t, const Node& n, In in) {
   switch (n.op) {
     case OpKind::Input:
     case OpKind::Param:
@@ -37,29 +39,29 @@ namespace tapegrad::detail {
     case OpKind::Detach:
       return DetachRule::forward(t, n);
     case OpKind::Add:
-      return forward_binary<AddRule>(t, n);
+      return forward_binary<AddRule>(t, n, in);
     case OpKind::Sub:
-      return forward_binary<SubRule>(t, n);
+      return forward_binary<SubRule>(t, n, in);
     case OpKind::Mul:
-      return forward_binary<MulRule>(t, n);
+      return forward_binary<MulRule>(t, n, in);
     case OpKind::Div:
-      return forward_binary<DivRule>(t, n);
+      return forward_binary<DivRule>(t, n, in);
     case OpKind::Affine:
-      return forward_unary<AffineRule>(t, n);
+      return forward_unary<AffineRule>(t, n, in);
     case OpKind::RDiv:
-      return forward_unary<RDivRule>(t, n);
+      return forward_unary<RDivRule>(t, n, in);
     case OpKind::Pow:
-      return forward_unary<PowRule>(t, n);
+      return forward_unary<PowRule>(t, n, in);
     case OpKind::Exp:
-      return forward_unary<ExpRule>(t, n);
+      return forward_unary<ExpRule>(t, n, in);
     case OpKind::Log:
-      return forward_unary<LogRule>(t, n);
+      return forward_unary<LogRule>(t, n, in);
     case OpKind::Sigmoid:
-      return forward_unary<SigmoidRule>(t, n);
+      return forward_unary<SigmoidRule>(t, n, in);
     case OpKind::Tanh:
-      return forward_unary<TanhRule>(t, n);
+      return forward_unary<TanhRule>(t, n, in);
     case OpKind::Relu:
-      return forward_unary<ReluRule>(t, n);
+      return forward_unary<ReluRule>(t, n, in);
     case OpKind::Sum:
       return SumRule::forward(t, n);
     case OpKind::Mean:
@@ -69,45 +71,46 @@ namespace tapegrad::detail {
     case OpKind::Transpose:
       return TransposeRule::forward(t, n);
     case OpKind::LogLoss:
-      return forward_binary<LogLossRule>(t, n);
+      return forward_binary<LogLossRule>(t, n, in);
     case OpKind::LogLossWithLogits:
-      return forward_binary<LogLossWithLogitsRule>(t, n);
+      return forward_binary<LogLossWithLogitsRule>(t, n, in);
     case OpKind::Mse:
       return MseRule::forward(t, n);
   }
 }
 
 /// Adds n's gradient times each local partial derivative into its inputs' gradients.
-[[gnu::always_inline]] inline void backward_node(const Ctx& t, const Node& n) {
+template <class In>
+[[gnu::always_inline]] inline void backward_node(const Ctx& t, const Node& n, In in) {
   switch (n.op) {
     case OpKind::Input:
     case OpKind::Param:
     case OpKind::Detach:
       return;
     case OpKind::Add:
-      return backward_binary<AddRule>(t, n);
+      return backward_binary<AddRule>(t, n, in);
     case OpKind::Sub:
-      return backward_binary<SubRule>(t, n);
+      return backward_binary<SubRule>(t, n, in);
     case OpKind::Mul:
-      return backward_binary<MulRule>(t, n);
+      return backward_binary<MulRule>(t, n, in);
     case OpKind::Div:
-      return backward_binary<DivRule>(t, n);
+      return backward_binary<DivRule>(t, n, in);
     case OpKind::Affine:
-      return backward_unary<AffineRule>(t, n);
+      return backward_unary<AffineRule>(t, n, in);
     case OpKind::RDiv:
-      return backward_unary<RDivRule>(t, n);
+      return backward_unary<RDivRule>(t, n, in);
     case OpKind::Pow:
-      return backward_unary<PowRule>(t, n);
+      return backward_unary<PowRule>(t, n, in);
     case OpKind::Exp:
-      return backward_unary<ExpRule>(t, n);
+      return backward_unary<ExpRule>(t, n, in);
     case OpKind::Log:
-      return backward_unary<LogRule>(t, n);
+      return backward_unary<LogRule>(t, n, in);
     case OpKind::Sigmoid:
-      return backward_unary<SigmoidRule>(t, n);
+      return backward_unary<SigmoidRule>(t, n, in);
     case OpKind::Tanh:
-      return backward_unary<TanhRule>(t, n);
+      return backward_unary<TanhRule>(t, n, in);
     case OpKind::Relu:
-      return backward_unary<ReluRule>(t, n);
+      return backward_unary<ReluRule>(t, n, in);
     case OpKind::Sum:
       return SumRule::backward(t, n);
     case OpKind::Mean:
@@ -117,12 +120,19 @@ namespace tapegrad::detail {
     case OpKind::Transpose:
       return TransposeRule::backward(t, n);
     case OpKind::LogLoss:
-      return backward_binary<LogLossRule>(t, n);
+      return backward_binary<LogLossRule>(t, n, in);
     case OpKind::LogLossWithLogits:
-      return backward_binary<LogLossWithLogitsRule>(t, n);
+      return backward_binary<LogLossWithLogitsRule>(t, n, in);
     case OpKind::Mse:
       return MseRule::backward(t, n);
   }
+}
+
+[[gnu::always_inline]] inline void forward_node(const Ctx& t, const Node& n) {
+  forward_node(t, n, ViaNodes{t.nodes});
+}
+[[gnu::always_inline]] inline void backward_node(const Ctx& t, const Node& n) {
+  backward_node(t, n, ViaNodes{t.nodes});
 }
 
 /// Calls f.template operator()<Rule>() with the rule struct of `op`.

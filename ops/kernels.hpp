@@ -140,43 +140,64 @@ template <class Rule>
   accumulate_operand<Rule, 1>(t, n, an, bn);
 }
 
+// Where the one-element drivers below find a node's inputs: through the input Nodes (while
+// recording, and when no replay plan is built) ...
+struct ViaNodes {
+  const Node* nodes;
+  [[nodiscard]] Operands unary(const Node& n) const noexcept {
+    const Node& x = nodes[n.in0];
+    return {x.value, 0, x.grad, kNoGrad};
+  }
+  [[nodiscard]] Operands binary(const Node& n) const noexcept {
+    const Node& a = nodes[n.in0];
+    const Node& b = nodes[n.in1];
+    return {a.value, b.value, a.grad, b.grad};
+  }
+};
+// ... or in the tape's replay plan, which resolved them once.
+struct Resolved {
+  const Operands& o;
+  [[nodiscard]] Operands unary(const Node&) const noexcept { return o; }
+  [[nodiscard]] Operands binary(const Node&) const noexcept { return o; }
+};
+
 // The drivers the dispatch switches call. One-element nodes (scalar graphs are made of them) run
 // straight-line code here; everything else goes to the loops above, kept out of line so that the
 // switches stay small and cheap to enter for scalar nodes. A one-element result of an element-wise
 // op has one-element operands.
 
-template <class Rule>
-inline void forward_unary(const Ctx& t, const Node& n) {
+template <class Rule, class In>
+inline void forward_unary(const Ctx& t, const Node& n, In in) {
   if ((n.flags & kScalar) == 0) return forward_unary_n<Rule>(t, n);
-  t.values[n.value] = Rule::forward(t.values[t.nodes[n.in0].value], t.consts + n.in1);
+  t.values[n.value] = Rule::forward(t.values[in.unary(n).a], t.consts + n.in1);
 }
 
-template <class Rule>
-inline void backward_unary(const Ctx& t, const Node& n) {
+template <class Rule, class In>
+inline void backward_unary(const Ctx& t, const Node& n, In in) {
   if ((n.flags & kScalar) == 0) return backward_unary_n<Rule>(t, n);
-  const Node& xn = t.nodes[n.in0];
-  if (xn.grad == kNoGrad) return;
+  const Operands o = in.unary(n);
+  if (o.ga == kNoGrad) return;
   const double y = t.values[n.value];
-  t.grads[xn.grad] += t.grads[n.grad] * Rule::partial(t.values[xn.value], y, t.consts + n.in1);
+  t.grads[o.ga] += t.grads[n.grad] * Rule::partial(t.values[o.a], y, t.consts + n.in1);
 }
 
-template <class Rule>
-inline void forward_binary(const Ctx& t, const Node& n) {
+template <class Rule, class In>
+inline void forward_binary(const Ctx& t, const Node& n, In in) {
   if ((n.flags & kScalar) == 0) return forward_binary_n<Rule>(t, n);
-  t.values[n.value] = Rule::forward(t.values[t.nodes[n.in0].value], t.values[t.nodes[n.in1].value]);
+  const Operands o = in.binary(n);
+  t.values[n.value] = Rule::forward(t.values[o.a], t.values[o.b]);
 }
 
-template <class Rule>
-inline void backward_binary(const Ctx& t, const Node& n) {
+template <class Rule, class In>
+inline void backward_binary(const Ctx& t, const Node& n, In in) {
   if ((n.flags & kScalar) == 0) return backward_binary_n<Rule>(t, n);
-  const Node& an = t.nodes[n.in0];
-  const Node& bn = t.nodes[n.in1];
-  const double a = t.values[an.value];
-  const double b = t.values[bn.value];
+  const Operands o = in.binary(n);
+  const double a = t.values[o.a];
+  const double b = t.values[o.b];
   const double y = t.values[n.value];
   const double g = t.grads[n.grad];
-  if (an.grad != kNoGrad) t.grads[an.grad] += g * Rule::partial_a(a, b, y);
-  if (bn.grad != kNoGrad) t.grads[bn.grad] += g * Rule::partial_b(a, b, y);
+  if (o.ga != kNoGrad) t.grads[o.ga] += g * Rule::partial_a(a, b, y);
+  if (o.gb != kNoGrad) t.grads[o.gb] += g * Rule::partial_b(a, b, y);
 }
 
 }  // namespace tapegrad::detail
