@@ -3,12 +3,14 @@
 // Every precondition failure in tapegrad throws tapegrad::Error (a std::invalid_argument) whose
 // message reads "op: argument: reason", for example
 //   "add: shapes: 2x3 and 3x2 cannot be broadcast together".
-// detail::fail builds that message with fmt so call sites stay one line long.
+// detail::fail builds that message with fmt so call sites stay one line long; detail::shown
+// quotes text from outside in it.
 #pragma once
 
 #include <cstddef>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <utility>
 
 #include <fmt/format.h>
@@ -41,6 +43,30 @@ template <typename... Args>
                        fmt::format_string<Args...> reason, Args&&... args) {
   throw Error(
       fmt::format("{}: {}: {}", op, argument, fmt::format(reason, std::forward<Args>(args)...)));
+}
+
+/// Text from outside (a CSV field, a command-line argument) as it appears inside a message:
+/// control characters escaped (\n, \r, \t, \xNN) so that the message stays on one line, and long
+/// text cut at 60 bytes with "...".
+[[nodiscard]] inline std::string shown(std::string_view text) {
+  constexpr std::size_t kMax = 60;
+  std::string out;
+  for (std::size_t i = 0; i < text.size() && i < kMax; ++i) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    if (c == '\n') {
+      out += "\\n";
+    } else if (c == '\r') {
+      out += "\\r";
+    } else if (c == '\t') {
+      out += "\\t";
+    } else if (c < 0x20 || c == 0x7f) {
+      out += fmt::format("\\x{:02x}", c);
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  if (text.size() > kMax) out += "...";
+  return out;
 }
 
 }  // namespace detail

@@ -38,7 +38,8 @@ CLI::Validator number_check(std::string what, bool (*accepts)(double), std::stri
         const double v = std::strtod(text.c_str(), &end);
         const bool ok =
             !text.empty() && end == text.c_str() + text.size() && std::isfinite(v) && accepts(v);
-        return ok ? std::string() : fmt::format("expected {}, found '{}'", what, text);
+        return ok ? std::string()
+                  : fmt::format("expected {}, found '{}'", what, tg::detail::shown(text));
       },
       std::move(name));
 }
@@ -64,7 +65,8 @@ CLI::Validator whole_check(std::uint64_t low, std::uint64_t high, std::string na
         std::uint64_t v = 0;
         const auto [end, ec] = std::from_chars(first, last, v);  // digits only: no sign, no space
         if (first == last || ec != std::errc() || end != last || v < low || v > high) {
-          return fmt::format("expected a whole number from {} to {}, found '{}'", low, high, text);
+          return fmt::format("expected a whole number from {} to {}, found '{}'", low, high,
+                             tg::detail::shown(text));
         }
         text = std::to_string(v);
         return {};
@@ -97,7 +99,8 @@ CLI::Validator choice_check(std::vector<std::string> choices) {
   return CLI::Validator(
       [choices, listed](std::string& text) -> std::string {
         const bool ok = std::find(choices.begin(), choices.end(), text) != choices.end();
-        return ok ? std::string() : fmt::format("expected {}, found '{}'", listed, text);
+        return ok ? std::string()
+                  : fmt::format("expected {}, found '{}'", listed, tg::detail::shown(text));
       },
       "{" + braced + "}");
 }
