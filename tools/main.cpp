@@ -52,6 +52,9 @@ const CLI::Validator kFraction = number_check(
     "a fraction in [0, 1)", [](double v) { return v >= 0.0 && v < 1.0; }, "FRACTION");
 const CLI::Validator kFinite = number_check(
     "a finite number", [](double) { return true; }, "FINITE");
+// The lecture's y is a label, as in the CSV files the models are trained and checked on.
+const CLI::Validator kLabel = number_check(
+    "a label 0 or 1", [](double v) { return v == 0.0 || v == 1.0; }, "LABEL");
 
 // Why `text` is not a whole number from `low` to `high` ("expected a whole number from 1 to
 // 1000000, found '2.5'"), or "" when it is one, then stored in `value`: decimal digits after an
@@ -180,13 +183,14 @@ struct ExampleOptions {
         {"x2", "lecture: feature x2 (default 2)"},
         {"w1", "lecture: weight w1 (default 0.5)"},
         {"w2", "lecture: weight w2 (default -0.25)"},
-        {"y", "lecture: label y (default 1)"},
+        {"y", "lecture: label y, 0 or 1 (default 1)"},
         {"a", "chain: a (default 5)"},
         {"b", "lecture: bias b (default 0.1); chain: b (default 3)"},
         {"c", "chain: c (default 2)"}};
     for (const std::string name : {"x1", "x2", "w1", "w2", "b", "y", "a", "c"}) {
       // Not nan or inf: the walkthrough and the diagrams would show nan throughout.
-      options[name] = sub.add_option("--" + name, values[name], help.at(name))->check(kFinite);
+      options[name] = sub.add_option("--" + name, values[name], help.at(name))
+                          ->check(name == "y" ? kLabel : kFinite);
     }
   }
 
