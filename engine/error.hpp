@@ -4,7 +4,7 @@
 // message reads "op: argument: reason", for example
 //   "add: shapes: 2x3 and 3x2 cannot be broadcast together".
 // detail::fail builds that message with fmt so call sites stay one line long; detail::shown
-// quotes text from outside in it.
+// quotes text from outside in it, and detail::plural writes a count with its noun.
 #pragma once
 
 #include <cstddef>
@@ -67,6 +67,11 @@ template <typename... Args>
   }
   if (text.size() > kMax) out += "...";
   return out;
+}
+
+/// A count with its noun, "1 epoch" or "2 epochs" (`noun` is the singular; the plural adds "s").
+[[nodiscard]] inline std::string plural(std::size_t count, std::string_view noun) {
+  return fmt::format("{} {}{}", count, noun, count == 1 ? "" : "s");
 }
 
 }  // namespace detail

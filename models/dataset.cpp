@@ -259,7 +259,8 @@ Dataset parse(CsvReader& reader, std::string_view name, std::string_view target,
   while (reader.next(record)) {
     if (record.count != width) {
       detail::fail("read_csv", fmt::format("{}:{}", name, record.line),
-                   "expected {} fields as in the header, found {}", width, record.count);
+                   "expected {} as in the header, found {}", detail::plural(width, "field"),
+                   record.count);
     }
     if (rows == room) {
       room = planned_rows(rows, width, reader.consumed() - start, data_bytes);
