@@ -46,12 +46,11 @@ template <typename... Args>
 }
 
 /// Text from outside (a CSV field, a command-line argument) as it appears inside a message:
-/// control characters escaped (\n, \r, \t, \xNN) so that the message stays on one line, and long
-/// text cut at 60 bytes with "...".
-[[nodiscard]] inline std::string shown(std::string_view text) {
-  constexpr std::size_t kMax = 60;
+/// control characters escaped (\n, \r, \t, \xNN) so that the message stays on one line, and text
+/// longer than `max` bytes (60 unless told; a file name is better shown whole) cut with "...".
+[[nodiscard]] inline std::string shown(std::string_view text, std::size_t max = 60) {
   std::string out;
-  for (std::size_t i = 0; i < text.size() && i < kMax; ++i) {
+  for (std::size_t i = 0; i < text.size() && i < max; ++i) {
     const auto c = static_cast<unsigned char>(text[i]);
     if (c == '\n') {
       out += "\\n";
@@ -65,7 +64,7 @@ template <typename... Args>
       out += static_cast<char>(c);
     }
   }
-  if (text.size() > kMax) out += "...";
+  if (text.size() > max) out += "...";
   return out;
 }
 

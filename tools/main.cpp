@@ -122,21 +122,29 @@ std::string read_widths(std::string_view text, std::vector<std::size_t>* widths)
   }
 }
 
+// The choices as a message lists them: "'gd', 'momentum' or 'adam'".
+std::string listed(const std::vector<std::string>& choices) {
+  std::string out;
+  for (std::size_t i = 0; i < choices.size(); ++i) {
+    const char* separator = i == 0 ? "" : i + 1 == choices.size() ? " or " : ", ";
+    out += fmt::format("{}'{}'", separator, choices[i]);
+  }
+  return out;
+}
+
 // A choice option's check, "expected 'gd', 'momentum' or 'adam', found 'sgd'", where CLI11's
 // IsMember says "sgd not in {gd,momentum,adam}". The help shows the choices as {gd,momentum,adam}.
 CLI::Validator choice_check(std::vector<std::string> choices) {
-  std::string listed;
   std::string braced;
   for (std::size_t i = 0; i < choices.size(); ++i) {
-    const char* separator = i == 0 ? "" : i + 1 == choices.size() ? " or " : ", ";
-    listed += fmt::format("{}'{}'", separator, choices[i]);
     braced += fmt::format("{}{}", i == 0 ? "" : ",", choices[i]);
   }
   return CLI::Validator(
-      [choices, listed](std::string& text) -> std::string {
+      [choices](std::string& text) -> std::string {
         const bool ok = std::find(choices.begin(), choices.end(), text) != choices.end();
         return ok ? std::string()
-                  : fmt::format("expected {}, found '{}'", listed, tg::detail::shown(text));
+                  : fmt::format("expected {}, found '{}'", listed(choices),
+                                tg::detail::shown(text));
       },
       "{" + braced + "}");
 }
@@ -195,8 +203,15 @@ struct ExampleOptions {
   }
 
   // The example's settings: its defaults, overridden by the values given on the command line.
+  // A name that is no example must name a model file that exists (graph and gradcheck).
   [[nodiscard]] std::vector<tool::Setting> settings(std::string_view command) const {
     if (!tool::is_example(example)) {
+      std::error_code error;
+      if (!std::filesystem::exists(example, error)) {
+        tg::detail::fail(command, "example",
+                         "'{}' is neither an example ({}) nor a model file that exists",
+                         tg::detail::shown(example, example.size()), listed(tool::example_names()));
+      }
       for (const auto& [name, option] : options) {
         if (option->count() > 0) {
           tg::detail::fail(command, "--" + name, "applies to the lecture examples only");
