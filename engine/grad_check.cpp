@@ -15,10 +15,10 @@ std::string GradCheckResult::summary() const {
                                ? fmt::format("node {}", worst.leaf.valid() ? worst.leaf.index() : 0)
                                : std::string(label);
   return fmt::format(
-      "{}: {} elements, worst {}[{},{}]: analytic {:.17g} numeric {:.17g} "
+      "{}: {}, worst {}[{},{}]: analytic {:.17g} numeric {:.17g} "
       "(abs error {:.3g}, rel error {:.3g})",
-      ok ? "ok" : "FAILED", checked, name, worst.row, worst.col, worst.analytic, worst.numeric,
-      worst.abs_error, worst.rel_error);
+      ok ? "ok" : "FAILED", detail::plural(checked, "element"), name, worst.row, worst.col,
+      worst.analytic, worst.numeric, worst.abs_error, worst.rel_error);
 }
 
 GradCheckResult grad_check(Var root, std::span<const Var> leaves, GradCheckOptions options) {

@@ -18,29 +18,6 @@ namespace {
 
 constexpr std::size_t kCsvChunk = std::size_t{1} << 20;  // bytes read from a file at a time
 
-// Field text as it appears inside an error message: control characters escaped (\n, \r, \t,
-// \xNN) so that the message stays on one line, and long text cut at 60 bytes with "...".
-std::string shown(std::string_view text) {
-  constexpr std::size_t kMax = 60;
-  std::string out;
-  for (std::size_t i = 0; i < text.size() && i < kMax; ++i) {
-    const auto c = static_cast<unsigned char>(text[i]);
-    if (c == '\n') {
-      out += "\\n";
-    } else if (c == '\r') {
-      out += "\\r";
-    } else if (c == '\t') {
-      out += "\\t";
-    } else if (c < 0x20 || c == 0x7f) {
-      out += fmt::format("\\x{:02x}", c);
-    } else {
-      out += static_cast<char>(c);
-    }
-  }
-  if (text.size() > kMax) out += "...";
-  return out;
-}
-
 struct Field {
   std::string text;
   std::size_t line = 0;
@@ -159,7 +136,7 @@ class CsvReader {
       if (peek() >= 0 && peek() != ',' && !at_line_end()) {
         detail::fail("read_csv", where(),
                      "expected a comma or a line end after the closing quote, found '{}'",
-                     shown(std::string_view(data_ + pos_, 1)));
+                     detail::shown(std::string_view(data_ + pos_, 1)));
       }
       return;
     }
@@ -177,7 +154,7 @@ class CsvReader {
     }
     if (field.text.find('"') != std::string::npos) {
       detail::fail("read_csv", where(), "expected quotes only around a whole field, found '{}'",
-                   shown(field.text));
+                   detail::shown(field.text));
     }
   }
 
@@ -200,7 +177,7 @@ std::string_view trim(std::string_view s) noexcept {
 double parse_number(const Field& field, std::string_view name) {
   const auto fail = [&](std::string_view expected) {
     detail::fail("read_csv", fmt::format("{}:{}:{}", name, field.line, field.col),
-                 "expected {}, found '{}'", expected, shown(field.text));
+                 "expected {}, found '{}'", expected, detail::shown(field.text));
   };
   std::string_view s = trim(field.text);
   if (s.size() > 1 && s.front() == '+' && s[1] != '-') s.remove_prefix(1);
@@ -256,7 +233,7 @@ Dataset parse(CsvReader& reader, std::string_view name, std::string_view target,
       if (names[j].text == f.text) {
         detail::fail("read_csv", where,
                      "expected unique column names, found '{}' again (first in column {})",
-                     shown(f.text), j + 1);
+                     detail::shown(f.text), j + 1);
       }
     }
     if (!target.empty() && f.text == target) {
@@ -267,7 +244,7 @@ Dataset parse(CsvReader& reader, std::string_view name, std::string_view target,
   }
   if (!target.empty() && target_col == names.size()) {
     detail::fail("read_csv", fmt::format("{}:{}", name, header.line),
-                 "expected a column named '{}', found none", shown(target));
+                 "expected a column named '{}', found none", detail::shown(target));
   }
 
   const std::size_t width = names.size();
@@ -282,7 +259,8 @@ Dataset parse(CsvReader& reader, std::string_view name, std::string_view target,
   while (reader.next(record)) {
     if (record.count != width) {
       detail::fail("read_csv", fmt::format("{}:{}", name, record.line),
-                   "expected {} fields as in the header, found {}", width, record.count);
+                   "expected {} as in the header, found {}", detail::plural(width, "field"),
+                   record.count);
     }
     if (rows == room) {
       room = planned_rows(rows, width, reader.consumed() - start, data_bytes);
@@ -298,7 +276,7 @@ Dataset parse(CsvReader& reader, std::string_view name, std::string_view target,
         labels.push_back(value);
       } else {
         detail::fail("read_csv", fmt::format("{}:{}:{}", name, f.line, f.col),
-                     "expected a label 0 or 1, found '{}'", shown(f.text));
+                     "expected a label 0 or 1, found '{}'", detail::shown(f.text));
       }
     }
     ++rows;

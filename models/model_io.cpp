@@ -78,7 +78,7 @@ class Checker {
   const Json& array(const Json& value, std::string_view field, std::size_t size) const {
     expect_type(value, field, Json::value_t::array, "an array");
     if (value.size() != size) {
-      fail(field, "expected {} elements, found {}", size, value.size());
+      fail(field, "expected {}, found {}", detail::plural(size, "element"), value.size());
     }
     return value;
   }

@@ -140,8 +140,8 @@ TrainResult train(const Dataset& data, const TrainConfig& config, const EpochCal
   auto [train_part, test_part] = train_test_split(data, config.test_fraction, config.seed);
   if (train_part.size() == 0) detail::fail("train", "test_fraction", "leaves no training data");
   if (config.batch_size > train_part.size()) {
-    detail::fail("train", "batch_size", "{} is larger than the training set ({} examples)",
-                 config.batch_size, train_part.size());
+    detail::fail("train", "batch_size", "{} is larger than the training set ({})",
+                 config.batch_size, detail::plural(train_part.size(), "example"));
   }
 
   TrainResult result;

@@ -276,7 +276,7 @@ void write_walkthrough(const Example& ex, const std::string& dir_name) {
     }
   }
   write_file_atomic(dir / "index.html", frames_page(ex, captions, bodies, have_svg));
-  fmt::print(stderr, "tapegrad: wrote {} frames ({}) and {}\n", steps.size(),
+  fmt::print(stderr, "tapegrad: wrote {} ({}) and {}\n", detail::plural(steps.size(), "frame"),
              have_svg ? "DOT and SVG" : "DOT only", (dir / "index.html").string());
   if (!have_svg) {
     fmt::print(stderr,

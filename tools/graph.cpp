@@ -75,10 +75,8 @@ int check_gradients(Var root, const GradcheckArgs& args, const std::string& what
                                    {"fd_noise", o.fd_noise}};
     fmt::print("{}\n", j.dump(2));
   } else {
-    fmt::print(
-        "gradcheck {}: {} param elements by central differences (step {:g}, rtol {:g}, "
-        "atol {:g})\n",
-        what, r.checked, o.step, o.rtol, o.atol);
+    fmt::print("gradcheck {}: {} by central differences (step {:g}, rtol {:g}, atol {:g})\n", what,
+               detail::plural(r.checked, "param element"), o.step, o.rtol, o.atol);
     fmt::print("{}\n", r.summary());
     fmt::print("worst relative error: {:.3e} at {}\n", r.worst.rel_error, worst_name);
   }

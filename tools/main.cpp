@@ -14,6 +14,7 @@
 #include <new>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <system_error>
 #include <utility>
 #include <vector>
@@ -38,7 +39,8 @@ CLI::Validator number_check(std::string what, bool (*accepts)(double), std::stri
         const double v = std::strtod(text.c_str(), &end);
         const bool ok =
             !text.empty() && end == text.c_str() + text.size() && std::isfinite(v) && accepts(v);
-        return ok ? std::string() : fmt::format("expected {}, found '{}'", what, text);
+        return ok ? std::string()
+                  : fmt::format("expected {}, found '{}'", what, tg::detail::shown(text));
       },
       std::move(name));
 }
@@ -50,24 +52,36 @@ const CLI::Validator kFraction = number_check(
     "a fraction in [0, 1)", [](double v) { return v >= 0.0 && v < 1.0; }, "FRACTION");
 const CLI::Validator kFinite = number_check(
     "a finite number", [](double) { return true; }, "FINITE");
+// The lecture's y is a label, as in the CSV files the models are trained and checked on.
+const CLI::Validator kLabel = number_check(
+    "a label 0 or 1", [](double v) { return v == 0.0 || v == 1.0; }, "LABEL");
 
-// A whole-number option's check, added with transform(): decimal digits (after an optional '+')
-// for a value from `low` to `high`, else "expected a whole number from 1 to 1000000, found
-// '2.5'". Without it CLI11 says "Could not convert: --epochs = 2.5", wraps "-1" to 2^64 - 1 and
-// saturates 30 digits to it. The text is handed on in plain decimal, so CLI11 (strtoull, base 0)
-// reads neither "010" as octal 8 nor "0x10" as 16.
+// Why `text` is not a whole number from `low` to `high` ("expected a whole number from 1 to
+// 1000000, found '2.5'"), or "" when it is one, then stored in `value`: decimal digits after an
+// optional '+', no sign, no space.
+std::string whole_number(std::string_view text, std::uint64_t low, std::uint64_t high,
+                         std::uint64_t& value) {
+  const char* first = text.data() + (text.starts_with('+') ? 1 : 0);
+  const char* last = text.data() + text.size();
+  const auto [end, ec] = std::from_chars(first, last, value);
+  if (first == last || ec != std::errc() || end != last || value < low || value > high) {
+    return fmt::format("expected a whole number from {} to {}, found '{}'", low, high,
+                       tg::detail::shown(text));
+  }
+  return {};
+}
+
+// A whole-number option's check, added with transform(): whole_number's message. Without it
+// CLI11 says "Could not convert: --epochs = 2.5", wraps "-1" to 2^64 - 1 and saturates 30 digits
+// to it. The text is handed on in plain decimal, so CLI11 (strtoull, base 0) reads neither "010"
+// as octal 8 nor "0x10" as 16.
 CLI::Validator whole_check(std::uint64_t low, std::uint64_t high, std::string name) {
   return CLI::Validator(
       [low, high](std::string& text) -> std::string {
-        const char* first = text.data() + (text.starts_with('+') ? 1 : 0);
-        const char* last = text.data() + text.size();
         std::uint64_t v = 0;
-        const auto [end, ec] = std::from_chars(first, last, v);  // digits only: no sign, no space
-        if (first == last || ec != std::errc() || end != last || v < low || v > high) {
-          return fmt::format("expected a whole number from {} to {}, found '{}'", low, high, text);
-        }
-        text = std::to_string(v);
-        return {};
+        std::string wrong = whole_number(text, low, high, v);
+        if (wrong.empty()) text = std::to_string(v);
+        return wrong;
       },
       std::move(name));
 }
@@ -84,20 +98,53 @@ constexpr std::uint64_t kMaxHidden = 10'000;
 constexpr std::uint64_t kMaxExamples = 1'000'000'000;
 const CLI::Validator kPrecision = whole_check(1, 17);
 
+// --hidden's widths, "16,8": each a whole number from 1 to kMaxHidden. CLI11's delimiter(',')
+// drops empty items (it trained "16,,8" as 16-8), so the text is split here, and an empty or blank
+// item is named by its position: "expected a whole number from 1 to 10000, found an empty width at
+// position 2 in '16,,8'". Returns that reason, or "" when every width is good; appends the widths
+// to `widths` when given.
+std::string read_widths(std::string_view text, std::vector<std::size_t>* widths) {
+  std::size_t position = 1;
+  for (std::size_t start = 0;; ++position) {
+    const std::size_t comma = std::min(text.find(',', start), text.size());
+    const std::string_view item = text.substr(start, comma - start);
+    if (item.find_first_not_of(" \t\n\r\f\v") == std::string_view::npos) {
+      return fmt::format(
+          "expected a whole number from 1 to {}, found an empty width at position {} in '{}'",
+          kMaxHidden, position, tg::detail::shown(text));
+    }
+    std::uint64_t width = 0;
+    std::string wrong = whole_number(item, 1, kMaxHidden, width);
+    if (!wrong.empty()) return wrong;
+    if (widths != nullptr) widths->push_back(static_cast<std::size_t>(width));
+    if (comma == text.size()) return {};
+    start = comma + 1;
+  }
+}
+
+// The choices as a message lists them: "'gd', 'momentum' or 'adam'".
+std::string listed(const std::vector<std::string>& choices) {
+  std::string out;
+  for (std::size_t i = 0; i < choices.size(); ++i) {
+    const char* separator = i == 0 ? "" : i + 1 == choices.size() ? " or " : ", ";
+    out += fmt::format("{}'{}'", separator, choices[i]);
+  }
+  return out;
+}
+
 // A choice option's check, "expected 'gd', 'momentum' or 'adam', found 'sgd'", where CLI11's
 // IsMember says "sgd not in {gd,momentum,adam}". The help shows the choices as {gd,momentum,adam}.
 CLI::Validator choice_check(std::vector<std::string> choices) {
-  std::string listed;
   std::string braced;
   for (std::size_t i = 0; i < choices.size(); ++i) {
-    const char* separator = i == 0 ? "" : i + 1 == choices.size() ? " or " : ", ";
-    listed += fmt::format("{}'{}'", separator, choices[i]);
     braced += fmt::format("{}{}", i == 0 ? "" : ",", choices[i]);
   }
   return CLI::Validator(
-      [choices, listed](std::string& text) -> std::string {
+      [choices](std::string& text) -> std::string {
         const bool ok = std::find(choices.begin(), choices.end(), text) != choices.end();
-        return ok ? std::string() : fmt::format("expected {}, found '{}'", listed, text);
+        return ok ? std::string()
+                  : fmt::format("expected {}, found '{}'", listed(choices),
+                                tg::detail::shown(text));
       },
       "{" + braced + "}");
 }
@@ -144,19 +191,27 @@ struct ExampleOptions {
         {"x2", "lecture: feature x2 (default 2)"},
         {"w1", "lecture: weight w1 (default 0.5)"},
         {"w2", "lecture: weight w2 (default -0.25)"},
-        {"y", "lecture: label y (default 1)"},
+        {"y", "lecture: label y, 0 or 1 (default 1)"},
         {"a", "chain: a (default 5)"},
         {"b", "lecture: bias b (default 0.1); chain: b (default 3)"},
         {"c", "chain: c (default 2)"}};
     for (const std::string name : {"x1", "x2", "w1", "w2", "b", "y", "a", "c"}) {
       // Not nan or inf: the walkthrough and the diagrams would show nan throughout.
-      options[name] = sub.add_option("--" + name, values[name], help.at(name))->check(kFinite);
+      options[name] = sub.add_option("--" + name, values[name], help.at(name))
+                          ->check(name == "y" ? kLabel : kFinite);
     }
   }
 
   // The example's settings: its defaults, overridden by the values given on the command line.
+  // A name that is no example must name a model file that exists (graph and gradcheck).
   [[nodiscard]] std::vector<tool::Setting> settings(std::string_view command) const {
     if (!tool::is_example(example)) {
+      std::error_code error;
+      if (!std::filesystem::exists(example, error)) {
+        tg::detail::fail(command, "example",
+                         "'{}' is neither an example ({}) nor a model file that exists",
+                         tg::detail::shown(example, example.size()), listed(tool::example_names()));
+      }
       for (const auto& [name, option] : options) {
         if (option->count() > 0) {
           tg::detail::fail(command, "--" + name, "applies to the lecture examples only");
@@ -252,11 +307,13 @@ int main(int argc, char** argv) {
   train_cmd->add_option("--target", train.target, "Label column (values 0 or 1)")->required();
   train_cmd->add_option("--model", train.model, "logreg or mlp (default logreg)")
       ->check(choice_check({"logreg", "mlp"}));
+  std::vector<std::string> hidden_text;  // read into train.hidden by read_widths
   CLI::Option* hidden =
       train_cmd
-          ->add_option("--hidden", train.hidden, "MLP hidden layer widths, e.g. 16,8 (default 16)")
-          ->delimiter(',')
-          ->transform(whole_check(1, kMaxHidden));
+          ->add_option("--hidden", hidden_text, "MLP hidden layer widths, e.g. 16,8 (default 16)")
+          ->type_name("UINT")
+          ->check(CLI::Validator([](std::string& text) { return read_widths(text, nullptr); },
+                                 fmt::format("1-{}", kMaxHidden)));
   train_cmd->add_option("--activation", train.activation, "MLP hidden activation: tanh or relu")
       ->check(choice_check({"tanh", "relu"}));
   train_cmd->add_option("--optimizer", train.optimizer, "gd, momentum or adam (default gd)")
@@ -337,6 +394,10 @@ int main(int argc, char** argv) {
     }
     if (*train_cmd) {
       train.hidden_given = hidden->count() > 0;
+      if (train.hidden_given) {
+        train.hidden.clear();
+        for (const std::string& text : hidden_text) (void)read_widths(text, &train.hidden);
+      }
       return tool::run_train(train);
     }
     if (*predict_cmd) return tool::run_predict(predict);

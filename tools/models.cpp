@@ -90,7 +90,8 @@ Json metrics_json(const Metrics& m) {
 
 void print_confusion(const Metrics& m, std::string_view which) {
   const ConfusionMatrix& c = m.confusion;
-  fmt::print("Confusion matrix ({}, {} examples, threshold p >= 0.5):\n", which, m.count);
+  fmt::print("Confusion matrix ({}, {}, threshold p >= 0.5):\n", which,
+             detail::plural(m.count, "example"));
   fmt::print("              predicted 0  predicted 1\n");
   fmt::print("  actual 0    {:>11}  {:>11}\n", c.true_negative, c.false_positive);
   fmt::print("  actual 1    {:>11}  {:>11}\n", c.false_negative, c.true_positive);
@@ -136,8 +137,8 @@ std::string describe(const TrainConfig& c, const Model& m) {
     arch += fmt::format(" {} ({})", sizes, to_string(c.activation));
   }
   return fmt::format(
-      "{}; {} epochs of {} (learning rate {}, {})", arch, c.epochs, to_string(c.optimizer.kind),
-      c.optimizer.learning_rate,
+      "{}; {} of {} (learning rate {}, {})", arch, detail::plural(c.epochs, "epoch"),
+      to_string(c.optimizer.kind), c.optimizer.learning_rate,
       c.batch_size == 0 ? std::string("full batch") : fmt::format("batches of {}", c.batch_size));
 }
 
@@ -234,8 +235,8 @@ int run_train(const TrainArgs& args) {
     }
     fmt::print("{}\n", j.dump(2));
   } else {
-    fmt::print("Trained {} on {} ({} features, target {})\n", describe(config, r.model), args.data,
-               data.features(), args.target);
+    fmt::print("Trained {} on {} ({}, target {})\n", describe(config, r.model), args.data,
+               detail::plural(data.features(), "feature"), args.target);
     print_summary(r);
     for (const auto& [file, what] :
          {std::pair{args.save, "model"}, std::pair{args.history, "loss history"},
@@ -259,7 +260,8 @@ int run_predict(const PredictArgs& args) {
     fmt::print("{}", csv);
   } else {
     write_file_atomic(args.out, csv);
-    fmt::print(stderr, "tapegrad: wrote {} predictions to {}\n", p.rows(), args.out);
+    fmt::print(stderr, "tapegrad: wrote {} to {}\n", detail::plural(p.rows(), "prediction"),
+               args.out);
   }
   return 0;
 }
@@ -286,9 +288,10 @@ int run_model_graph(const GraphArgs& args) {
   if (args.data.empty()) detail::fail("graph", "--data", "a model graph needs data (--data CSV)");
   const Model model = load_model(args.example);
   const ModelLoss loss = record_model_loss(model, args.data, args.target, args.rows, "graph");
-  return emit_graph(*loss.tape, args,
-                    fmt::format("{} ({}) on the first {} examples of {}", args.example,
-                                to_string(model.kind), loss.tape->value(0).cols(), args.data));
+  return emit_graph(
+      *loss.tape, args,
+      fmt::format("{} ({}) on the first {} of {}", args.example, to_string(model.kind),
+                  detail::plural(loss.tape->value(0).cols(), "example"), args.data));
 }
 
 int run_model_gradcheck(const GradcheckArgs& args) {
@@ -299,7 +302,8 @@ int run_model_gradcheck(const GradcheckArgs& args) {
   const ModelLoss loss = record_model_loss(model, args.data, args.target, args.rows, "gradcheck");
   return check_gradients(
       loss.J, args,
-      fmt::format("{} on {} examples of {}", args.example, loss.tape->value(0).cols(), args.data));
+      fmt::format("{} on {} of {}", args.example,
+                  detail::plural(loss.tape->value(0).cols(), "example"), args.data));
 }
 
 int run_demo(const DemoArgs& args) {
@@ -335,8 +339,8 @@ int run_demo(const DemoArgs& args) {
   }
 
   const Dataset data = read_csv(data_path, "malignant");
-  fmt::print("\n2. Training on {} ({} examples, {} features)\n", data_path.string(), data.size(),
-             data.features());
+  fmt::print("\n2. Training on {} ({}, {})\n", data_path.string(),
+             detail::plural(data.size(), "example"), detail::plural(data.features(), "feature"));
   TrainConfig logreg;
   logreg.kind = ModelKind::logreg;
   logreg.optimizer.kind = OptimizerKind::gd;

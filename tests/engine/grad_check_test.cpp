@@ -25,6 +25,9 @@ TEST_CASE("grad_check passes on a correct graph and restores leaf values") {
   // The analytic gradient (1 + w) e^w is left in w.
   CHECK(w.grad()(0, 2) == tg::test::near(3.0 * std::exp(2.0), 1e-15));
   CHECK(result.summary().starts_with("ok: 3 elements, worst w["));
+  tg::Tape one;  // a single element: "1 element"
+  const tg::Var v = one.param(0.5, "v");
+  CHECK(tg::grad_check(tg::exp(v)).summary().starts_with("ok: 1 element, worst v[0,0]"));
 }
 
 TEST_CASE("grad_check fails and names the leaf and element whose gradient is wrong") {

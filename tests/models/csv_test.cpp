@@ -146,6 +146,8 @@ TEST_CASE("csv: malformed input names file, line, column and what was expected")
         "read_csv: data.csv:3: expected 2 fields as in the header, found 1");
   CHECK(csv_error("a,y\n1,0,5\n") ==
         "read_csv: data.csv:2: expected 2 fields as in the header, found 3");
+  CHECK(csv_error("y\n0,1\n") ==
+        "read_csv: data.csv:2: expected 1 field as in the header, found 2");
   CHECK(
       csv_error("a,b,a,y\n1,2,3,0\n") ==
       "read_csv: data.csv:1:3: expected unique column names, found 'a' again (first in column 1)");

@@ -196,6 +196,9 @@ TEST_CASE("model files: loading rejects each kind of bad document with file and 
   doc["parameters"][0]["values"] = Json::array({1.0});
   CHECK(load_error(doc) == p + "parameters[0].values: expected 2 elements, found 1");
   doc = valid_logreg();
+  doc["parameters"][1]["values"] = Json::array({1.0, 2.0});
+  CHECK(load_error(doc) == p + "parameters[1].values: expected 1 element, found 2");
+  doc = valid_logreg();
   doc["parameters"][0]["values"][1] = nullptr;  // how JSON writers spell NaN
   CHECK(load_error(doc) == p + "parameters[0].values[1]: expected a number, found null");
   doc = valid_logreg();

@@ -240,6 +240,10 @@ TEST_CASE("train: invalid inputs are rejected") {
                        tg::Error);
   config.batch_size = 4;
   CHECK(tg::train(five, config).train.count == 4);
+  config.batch_size = 2;
+  CHECK_THROWS_WITH_AS((void)tg::train(tg::parse_csv("a,y\n1,0\n", "one.csv", "y"), config),
+                       "train: batch_size: 2 is larger than the training set (1 example)",
+                       tg::Error);
 }
 
 TEST_CASE("train: breast cancer accuracy holds across split seeds, not just one") {
