@@ -19,8 +19,9 @@
 // The op rules are the usual ones: each thread owns a copy of the nodes whose batch nodes it
 // rewrites per block (rows, value and gradient offsets), and the rules read their operands
 // through it. Threads own contiguous ranges of blocks; the calling thread works in the tape's
-// gradient array, the others in private arrays (block-sized slots for batch gradients, copied in
-// and out per block; accumulators for fixed gradients, added into the tape's in thread order).
+// gradient array, the others in private arrays (block-sized slots for batch gradients, copied out
+// per block; accumulators for fixed gradients, added into the tape's in thread order). Batch
+// intermediate gradients are zeroed and P's seeded block by block, while the block is in cache.
 #include <algorithm>
 #include <exception>
 #include <thread>
@@ -133,17 +134,29 @@ void Tape::forward_backward(Var root, const BlockOptions& options) {
   const std::size_t threads = std::min(options.threads, blocks);
   const detail::Ctx ctx{nodes_.data(), consts_.data(), values_.data(), grads_.data(), &workspace_};
 
-  // Fixed nodes forward; seed the root and spread its gradient over P (needs no values).
+  // Fixed nodes forward. Intermediate gradients start from zero: the fixed ones (and those after
+  // the root) here, the batch ones block by block while the block is in cache.
   for (std::uint32_t i = 0; i < root.index_; ++i) {
     if (!block_batch_[i] && (nodes_[i].flags & kLeaf) == 0) detail::forward_node(ctx, nodes_[i]);
   }
-  reset_inner_grads();
+  if (!inner_zero_) {
+    for (std::size_t i = 0; i < nodes_.size(); ++i) {
+      const Node& n = nodes_[i];
+      if ((i >= root.index_ || !block_batch_[i]) && n.grad != kNoGrad && (n.flags & kLeaf) == 0) {
+        std::fill_n(grads_.begin() + n.grad, n.size(), 0.0);
+      }
+    }
+  }
+  inner_zero_ = false;
   grads_[r.grad] += 1.0;  // d root / d root
-  detail::backward_node(ctx, r);
+  // What the root's backward rule adds to each element of P's gradient: it reads no value.
+  const double seed =
+      grads_[r.grad] * (r.op == OpKind::Sum ? detail::SumRule::partial_of_all(ctx, r)
+                                            : detail::MeanRule::partial_of_all(ctx, r));
 
   if (block_scratch_.size() < threads) block_scratch_.resize(threads);
   if (threads == 1) {
-    run_blocks(0, 0, blocks, rows, m, root.index_);
+    run_blocks(0, 0, blocks, rows, m, root.index_, seed);
   } else {
     std::vector<std::exception_ptr> errors(threads);
     {
@@ -152,14 +165,15 @@ void Tape::forward_backward(Var root, const BlockOptions& options) {
       for (std::size_t t = 1; t < threads; ++t) {
         workers.emplace_back([&, t] {
           try {
-            run_blocks(t, blocks * t / threads, blocks * (t + 1) / threads, rows, m, root.index_);
+            run_blocks(t, blocks * t / threads, blocks * (t + 1) / threads, rows, m, root.index_,
+                       seed);
           } catch (...) {
             errors[t] = std::current_exception();
           }
         });
       }
       try {
-        run_blocks(0, 0, blocks / threads, rows, m, root.index_);
+        run_blocks(0, 0, blocks / threads, rows, m, root.index_, seed);
       } catch (...) {
         errors[0] = std::current_exception();
       }
@@ -193,9 +207,10 @@ void Tape::forward_backward(Var root, const BlockOptions& options) {
   }
 }
 
-// Runs blocks [first, last) of `rows` rows on thread `thread`.
+// Runs blocks [first, last) of `rows` rows on thread `thread`; `seed` is what the root's backward
+// rule adds to each element of P's gradient.
 void Tape::run_blocks(std::size_t thread, std::size_t first, std::size_t last, std::size_t rows,
-                      std::size_t m, std::uint32_t root) {
+                      std::size_t m, std::uint32_t root, double seed) {
   detail::BlockScratch& s = block_scratch_[thread];
   s.nodes.assign(nodes_.begin(), nodes_.begin() + root);
   const bool own_grads = thread == 0;  // the calling thread works in grads_ itself
@@ -214,9 +229,12 @@ void Tape::run_blocks(std::size_t thread, std::size_t first, std::size_t last, s
   const detail::Ctx ctx{s.nodes.data(), consts_.data(), values_.data(),
                         own_grads ? grads_.data() : s.grads.data(),
                         own_grads ? &workspace_ : &s.workspace};
+  const std::uint32_t p = nodes_[root].in0;
   for (std::size_t b = first; b < last; ++b) {
     const std::size_t r0 = b * rows;
     const std::size_t count = std::min(rows, m - r0);
+    // Narrow the batch nodes to the block. Their gradients: intermediate ones start from zero,
+    // a batch param's accumulates (in place, or copied into the private slot and back).
     for (std::uint32_t i = 0; i < root; ++i) {
       if (!block_batch_[i]) continue;
       const Node& n = nodes_[i];
@@ -225,12 +243,16 @@ void Tape::run_blocks(std::size_t thread, std::size_t first, std::size_t last, s
       v.rows = static_cast<std::uint32_t>(count);
       v.value = static_cast<std::uint32_t>(n.value + offset);
       if (n.grad == kNoGrad) continue;
-      if (own_grads) {
-        v.grad = static_cast<std::uint32_t>(n.grad + offset);
-      } else {
-        std::copy_n(grads_.data() + n.grad + offset, count * n.cols, s.grads.data() + v.grad);
+      if (own_grads) v.grad = static_cast<std::uint32_t>(n.grad + offset);
+      double* slot = ctx.grads + v.grad;
+      if ((n.flags & kLeaf) == 0) {
+        std::fill_n(slot, count * n.cols, 0.0);
+      } else if (!own_grads) {
+        std::copy_n(grads_.data() + n.grad + offset, count * n.cols, slot);
       }
     }
+    double* gp = ctx.grads + s.nodes[p].grad;
+    for (std::size_t k = 0; k < count * nodes_[p].cols; ++k) gp[k] += seed;
     for (const std::uint32_t i : block_order_) detail::forward_node(ctx, s.nodes[i]);
     for (std::size_t k = block_order_.size(); k-- > 0;) {
       const Node& v = s.nodes[block_order_[k]];

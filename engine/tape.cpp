@@ -251,6 +251,11 @@ void Tape::backward_checked(std::size_t root) {
 }
 
 void Tape::zero_grad() noexcept {
+  if (has_inner_ && !inner_mixed_) {
+    // Params' gradients come first; the intermediate ones are reset when the next pass starts.
+    std::fill(grads_.begin(), grads_.begin() + static_cast<std::ptrdiff_t>(inner_begin_), 0.0);
+    return;
+  }
   std::fill(grads_.begin(), grads_.end(), 0.0);
   inner_zero_ = true;
 }

@@ -184,7 +184,8 @@ class Tape {
   /// d root / d node for every node root depends on: seeds the one-element root with 1 and walks
   /// the tape in reverse once. Resets intermediate gradients first; param gradients accumulate.
   void backward(Var root);
-  /// Sets every gradient (params' included) to zero.
+  /// Sets every param's gradient to zero. Intermediate gradients belong to one pass: the next
+  /// backward() or forward_backward() resets them (until then they keep the last pass's values).
   void zero_grad() noexcept;
 
   /// forward() then backward(root), over blocks of rows when the graph is a batch of examples:
@@ -248,7 +249,7 @@ class Tape {
   void reset_inner_grads() noexcept;
   std::uint32_t classify_rows(std::uint32_t root, std::vector<std::uint8_t>& batch) const;
   void run_blocks(std::size_t thread, std::size_t first, std::size_t last, std::size_t rows,
-                  std::size_t m, std::uint32_t root);
+                  std::size_t m, std::uint32_t root, double seed);
   const detail::Operands* replay_plan();
   void build_replay_plan();
   // The errors of mutable_value(), grad() and backward(), out of line (see the inline

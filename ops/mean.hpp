@@ -14,6 +14,10 @@ struct MeanRule {
   static void forward(const Ctx& t, const Node& n);
   // dy_j/dx_ij = 1/k
   static void backward(const Ctx& t, const Node& n);
+  // dy/dx_i of the mean of all k elements (the same for every i, whatever the values): 1/k
+  static double partial_of_all(const Ctx& t, const Node& n) noexcept {
+    return 1.0 / static_cast<double>(t.nodes[n.in0].size());
+  }
 };
 }  // namespace detail
 

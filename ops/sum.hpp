@@ -14,6 +14,8 @@ struct SumRule {
   static void forward(const Ctx& t, const Node& n);
   // dy_j/dx_ij = 1: the output gradient is broadcast back over the reduced axis
   static void backward(const Ctx& t, const Node& n);
+  // dy/dx_i of the sum of all elements (the same for every i, whatever the values): 1
+  static double partial_of_all(const Ctx&, const Node&) noexcept { return 1.0; }
 };
 /// The axis code stored in Node::in1 for sum and mean: 0 whole, 1 over rows, 2 over columns.
 std::uint32_t axis_code(std::string_view op, int axis);

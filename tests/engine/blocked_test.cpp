@@ -102,9 +102,14 @@ void check_blocked(Make make, const Data& d, const tg::BlockOptions& options) {
       for (double& x : t.mutable_value(v)) x += 0.125 * (pass + 1);
     }
   };
-  for (int pass = 0; pass < 2; ++pass) {
+  // Two passes accumulate param gradients; a third starts from zero_grad().
+  for (int pass = 0; pass < 3; ++pass) {
     nudge(plain, pass);
     nudge(blocked, pass);
+    if (pass == 2) {
+      plain.zero_grad();
+      blocked.zero_grad();
+    }
     plain.forward();
     plain.backward(p.root);
     blocked.forward_backward(b.root, options);
@@ -119,7 +124,18 @@ void check_blocked(Make make, const Data& d, const tg::BlockOptions& options) {
     check_close(b.after[i].value(), p.after[i].value());
 }
 
+// The root's input is itself a batch param: its gradient accumulates block by block.
+Graph batch_param(tg::Tape& t, const Data& d) {
+  const tg::Var v = t.param(d.weights);
+  return {tg::mean(v), {v}, {}};
+}
+
 }  // namespace
+
+TEST_CASE("forward_backward over row blocks matches forward + backward (batch param root)") {
+  const Data d(29);
+  for (const std::size_t threads : {1, 2}) check_blocked(batch_param, d, {4, threads});
+}
 
 TEST_CASE("forward_backward over row blocks matches forward + backward (logistic regression)") {
   const Data d(103);
