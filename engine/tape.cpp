@@ -251,8 +251,11 @@ void Tape::backward_checked(std::size_t root) {
 }
 
 void Tape::zero_grad() noexcept {
-  if (has_inner_ && !inner_mixed_) {
-    // Params' gradients come first; the intermediate ones are reset when the next pass starts.
+  // Params' gradients come first. Many intermediate gradients are left to the next pass, which
+  // resets them anyway (forward_backward() block by block, in cache); a few are zeroed at once, so
+  // that backward() on a small graph need not reset them.
+  constexpr std::size_t kFewIntermediates = 4096;
+  if (has_inner_ && !inner_mixed_ && grads_.size() - inner_begin_ > kFewIntermediates) {
     std::fill(grads_.begin(), grads_.begin() + static_cast<std::ptrdiff_t>(inner_begin_), 0.0);
     return;
   }

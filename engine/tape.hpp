@@ -185,7 +185,8 @@ class Tape {
   /// the tape in reverse once. Resets intermediate gradients first; param gradients accumulate.
   void backward(Var root);
   /// Sets every param's gradient to zero. Intermediate gradients belong to one pass: the next
-  /// backward() or forward_backward() resets them (until then they keep the last pass's values).
+  /// backward() or forward_backward() resets them (until then they may keep the last pass's
+  /// values).
   void zero_grad() noexcept;
 
   /// forward() then backward(root), over blocks of rows when the graph is a batch of examples:

@@ -157,6 +157,12 @@ TEST_CASE("forward_backward over row blocks matches forward + backward (MLP, bat
   }
 }
 
+TEST_CASE("forward_backward after zero_grad on a large graph (intermediates reset per block)") {
+  // Over 4,096 intermediate gradient elements: zero_grad() leaves them to the pass.
+  const Data d(700, 6, 8);
+  for (const std::size_t threads : {1, 2}) check_blocked(mlp, d, {64, threads});
+}
+
 TEST_CASE("forward_backward gradients agree with central finite differences") {
   const Data d(37, 3, 2);
   tg::Tape t;

@@ -145,3 +145,28 @@ TEST_CASE("a param recorded after intermediates still accumulates while intermed
   CHECK(b.grad().item() == 2.0 * (2.0 * 2.0));        // twice dJ/db = a^2
   CHECK(u.grad().item() == 5.0);                      // dJ/du = b, one pass
 }
+
+TEST_CASE("zero_grad on a large graph: params zeroed, intermediates reset by the next backward") {
+  // 3 x 2,000 intermediate gradient elements, more than zero_grad() zeroes at once.
+  tg::test::Rng rng;
+  tg::Tensor X(1, 2000);
+  for (double& x : X) x = rng.uniform(-1.0, 1.0);
+  tg::Tape replayed, fresh;
+  const auto record = [&](tg::Tape& t) {
+    const tg::Var w = t.param(0.5), x = t.input(X);
+    const tg::Var h = tg::tanh(w * x);
+    return std::pair{w, tg::sum(h * h)};
+  };
+  const auto [w, J] = record(replayed);
+  replayed.backward(J);
+  replayed.zero_grad();
+  CHECK(w.grad().item() == 0.0);
+  replayed.backward(J);
+  const auto [w1, J1] = record(fresh);
+  fresh.backward(J1);
+  CHECK(w.grad().item() == w1.grad().item());  // not twice: the first pass's are gone
+  for (std::size_t i = 0; i < replayed.size(); ++i) {
+    CAPTURE(i);
+    if (fresh.has_grad(i)) CHECK(replayed.grad(i) == fresh.grad(i));
+  }
+}
