@@ -201,11 +201,9 @@ const Node& Tape::check_root(const Var& root, std::string_view op) const {
   return r;
 }
 
-// Intermediate gradients describe one pass: start them from zero (unless they are).
+// Intermediate gradients describe one pass: start them from zero (called unless they are).
 void Tape::reset_inner_grads() noexcept {
-  if (inner_zero_) {
-    // nothing to reset
-  } else if (inner_mixed_) {
+  if (inner_mixed_) {
     for (const Node& n : nodes_) {
       if (n.grad != kNoGrad && (n.flags & kLeaf) == 0) {
         std::fill_n(grads_.begin() + n.grad, n.size(), 0.0);
@@ -214,12 +212,12 @@ void Tape::reset_inner_grads() noexcept {
   } else if (has_inner_) {
     std::fill(grads_.begin() + static_cast<std::ptrdiff_t>(inner_begin_), grads_.end(), 0.0);
   }
-  inner_zero_ = false;
 }
 
 void Tape::backward(Var root) {
   const Node& r = check_root(root, "backward");
-  reset_inner_grads();
+  if (!inner_zero_) reset_inner_grads();
+  inner_zero_ = false;
   grads_[r.grad] += 1.0;  // d root / d root
   if (detect_anomalies_) return backward_checked(root.index_);
   const detail::Ctx ctx{nodes_.data(), consts_.data(), values_.data(), grads_.data(), &workspace_};
