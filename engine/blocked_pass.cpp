@@ -102,8 +102,7 @@ std::uint32_t Tape::classify_rows(std::uint32_t root, std::vector<std::uint8_t>&
 }
 
 bool Tape::blockable(Var root) const {
-  const Node& r = check_root(root, "blockable");
-  (void)r;
+  check_root(root, "blockable");
   std::vector<std::uint8_t> batch;
   return !detect_anomalies_ && classify_rows(root.index_, batch) != 0;
 }
