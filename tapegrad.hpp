@@ -8,7 +8,7 @@
 //   tape.backward(L);            // w.grad().item() == dL/dw
 #pragma once
 
-#include "tapegrad/engine/dot.hpp"
+#include "tapegrad/ops/dot.hpp"
 #include "tapegrad/engine/error.hpp"
 #include "tapegrad/engine/grad_check.hpp"
 #include "tapegrad/engine/tape.hpp"

@@ -1,4 +1,4 @@
-// Diagrams (engine/dot.hpp): golden DOT files for the lecture examples, escaping, local partial
+// Diagrams (ops/dot.hpp): golden DOT files for the lecture examples, escaping, local partial
 // derivatives against finite differences, value formatting, highlighting, atomic writes and
 // rendering with Graphviz.
 #include <doctest/doctest.h>

@@ -1,4 +1,4 @@
-#include "tapegrad/engine/dot.hpp"
+#include "tapegrad/ops/dot.hpp"
 
 #include <fcntl.h>
 #include <sys/wait.h>
