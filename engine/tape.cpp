@@ -66,9 +66,9 @@ std::uint32_t Tape::push(OpKind op, std::uint32_t in0, std::uint32_t in1, Shape 
   const std::size_t size = shape.size();
   // One bound covers the node and gradient counts too: every node has at least one value
   // element, and every gradient element belongs to a node's value. Rows and columns below 2^32
-  // keep size from wrapping.
-  if (size == 0 || ((shape.rows | shape.cols) >> 32) != 0 || values_.size() + size >= kMax)
-      [[unlikely]] {
+  // (checked where leaves are created; every other shape derives from theirs or is checked by its
+  // op) keep size from wrapping.
+  if (size == 0 || values_.size() + size >= kMax) [[unlikely]] {
     Node probe{};
     probe.op = op;
     push_failed(detail::node_op_name(context(), probe), shape);
@@ -117,6 +117,7 @@ std::uint32_t Tape::push(OpKind op, std::uint32_t in0, std::uint32_t in1, Shape 
 
 Var Tape::leaf(OpKind op, TensorView value, std::string_view label, std::string_view who) {
   if (value.size() == 0) detail::fail(who, "value", "shape {} has no elements", value.shape());
+  detail::check_shape(who, "value", value.shape());
   const std::uint8_t flags = kLeaf | (op == detail::kParamKind ? kRequiresGrad : 0);
   const std::uint32_t i = push(op, 0, 0, value.shape(), flags);
   std::copy(value.begin(), value.end(), values_.begin() + nodes_[i].value);

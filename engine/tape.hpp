@@ -386,8 +386,10 @@ inline const detail::Node& Var::node(std::string_view op, std::string_view argum
 }
 
 inline TensorView Var::grad() const {
-  node("Var", "handle");
-  return tape_->grad(index_);
+  const detail::Node& n = node("Var", "handle");
+  if (n.grad == detail::kNoGrad) [[unlikely]]
+    tape_->grad_failed(index_);
+  return {tape_->grads_.data() + n.grad, n.shape()};
 }
 
 inline Tape& Var::tape() const {

@@ -19,6 +19,13 @@
 
 namespace tapegrad::detail {
 
+/// The NumPy broadcast of a and b (each dimension equal, or one of them 1); throws
+/// Error("<op>: shapes: AxB and CxD cannot be broadcast together") otherwise.
+Shape broadcast_shapes(std::string_view op, Shape a, Shape b);
+inline Shape broadcast_shape(std::string_view op, Shape a, Shape b) {
+  return a == b ? a : broadcast_shapes(op, a, b);  // equal shapes, the common case, inline
+}
+
 // The recording path runs once per node when a graph is recorded anew, so its checks are inline
 // and their failures (the "op: argument: reason" errors) out of line. The typed forms
 // (unary<SigmoidRule>(...)) run the rule's forward inline, one-element nodes in a few
@@ -61,6 +68,31 @@ struct Recorder {
     static_assert(kind_of<Rule> != kNotListed, "the rule is not in ops/op_list.hpp");
     return binary<Rule>(op, kind_of<Rule>, a, b, out);
   }
+  /// Records an element-wise node of Rule over a and b broadcast together (NumPy rules); the
+  /// names are the arguments' in messages.
+  template <class Rule>
+  static Var broadcast(std::string_view op, const Var& a, const Var& b,
+                       std::string_view a_name = "a", std::string_view b_name = "b") {
+    static_assert(kind_of<Rule> != kNotListed, "the rule is not in ops/op_list.hpp");
+    const Node& an = node(a, op, a_name);
+    const Node& bn = node(b, op, b_name);
+    const Shape out = broadcast_shape(op, an.shape(), bn.shape());
+    if (a.tape_ != b.tape_) [[unlikely]]
+      different_tapes(op);
+    const auto flags = static_cast<std::uint8_t>(kBinary | ((an.flags | bn.flags) & kRequiresGrad));
+    return finish<Rule>(*a.tape_, a.tape_->push(kind_of<Rule>, a.index_, b.index_, out, flags));
+  }
+  /// Records an element-wise node of Rule over x (x's shape), with its constants if any.
+  template <class Rule>
+  static Var map(std::string_view op, const Var& x, std::initializer_list<double> constants = {},
+                 std::string_view x_name = "x") {
+    static_assert(kind_of<Rule> != kNotListed, "the rule is not in ops/op_list.hpp");
+    const Node& xn = node(x, op, x_name);
+    const Shape out = xn.shape();
+    const auto flags = static_cast<std::uint8_t>(kUnary | (xn.flags & kRequiresGrad));
+    const std::uint32_t k = constants.size() == 0 ? 0 : Recorder::constants(x, constants);
+    return finish<Rule>(*x.tape_, x.tape_->push(kind_of<Rule>, x.index_, k, out, flags));
+  }
   /// Computes the value of the node just pushed (by its rule Rule inline, or for void through
   /// the op table), checks it in anomaly mode, and returns its Var.
   template <class Rule>
@@ -98,12 +130,5 @@ struct Recorder {
   [[noreturn, gnu::cold]] static void different_tapes(std::string_view op);
   [[noreturn, gnu::cold]] static void too_many_constants();
 };
-
-/// The NumPy broadcast of a and b (each dimension equal, or one of them 1); throws
-/// Error("<op>: shapes: AxB and CxD cannot be broadcast together") otherwise.
-Shape broadcast_shapes(std::string_view op, Shape a, Shape b);
-inline Shape broadcast_shape(std::string_view op, Shape a, Shape b) {
-  return a == b ? a : broadcast_shapes(op, a, b);  // equal shapes, the common case, inline
-}
 
 }  // namespace tapegrad::detail
