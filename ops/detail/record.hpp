@@ -34,14 +34,17 @@ struct Recorder {
         static_cast<std::uint8_t>(kUnary | (stop_gradient ? 0 : (xn.flags & kRequiresGrad)));
     return Var(&tape, tape.push(kind, x.index_, aux, out, flags), tape.generation_);
   }
-  /// Records a two-input node; throws Error when a and b belong to different tapes.
-  static Var binary(std::string_view op, OpKind kind, const Var& a, const Var& b, Shape out) {
+  /// Records a two-input node; throws Error when a and b belong to different tapes. `extra` goes
+  /// to Node::extra (cross_entropy's reduction).
+  static Var binary(std::string_view op, OpKind kind, const Var& a, const Var& b, Shape out,
+                    std::uint16_t extra = 0) {
     const Node& an = node(a, op, "a");
     const Node& bn = node(b, op, "b");
     if (a.tape_ != b.tape_) [[unlikely]]
       different_tapes(op);
     const auto flags = static_cast<std::uint8_t>(kBinary | ((an.flags | bn.flags) & kRequiresGrad));
-    return Var(a.tape_, a.tape_->push(kind, a.index_, b.index_, out, flags), a.tape_->generation_);
+    return Var(a.tape_, a.tape_->push(kind, a.index_, b.index_, out, flags, extra),
+               a.tape_->generation_);
   }
   /// Records a node with any number (at least one) of inputs, all on one tape, listed in the
   /// tape's links; `extra` goes to Node::extra. The node needs a gradient when any input does.
