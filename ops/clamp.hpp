@@ -40,7 +40,8 @@ struct ClampRule {
 /// lo > hi or a NaN bound. The derivative is 1 for lo <= x <= hi, the bounds included, else 0.
 inline Var clamp(const Var& x, double lo, double hi) {
   const Shape s = detail::Recorder::node(x, "clamp", "x").shape();
-  if (!(lo <= hi)) detail::fail("clamp", "bounds", "[{}, {}] is empty; clamp needs lo <= hi", lo, hi);
+  if (!(lo <= hi))
+    detail::fail("clamp", "bounds", "[{}, {}] is not an interval; clamp needs lo <= hi", lo, hi);
   return detail::Recorder::unary("clamp", OpKind::Clamp, x, s,
                                  detail::Recorder::constants(x, {lo, hi}));
 }

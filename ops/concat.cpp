@@ -54,12 +54,16 @@ Var concat(std::span<const Var> xs, int axis) {
   for (std::size_t i = 1; i < xs.size(); ++i) {
     const Shape s = detail::Recorder::node(xs[i], "concat", "inputs").shape();
     if (axis == 0 && s.cols != out.cols) {
-      detail::fail("concat", "shapes", "input {} is {}, input 0 has {} columns; axis 0 needs equal "
-                   "columns", i, s, out.cols);
+      detail::fail("concat", "shapes",
+                   "input {} is {}, input 0 has {} columns; axis 0 needs equal "
+                   "columns",
+                   i, s, out.cols);
     }
     if (axis == 1 && s.rows != out.rows) {
-      detail::fail("concat", "shapes", "input {} is {}, input 0 has {} rows; axis 1 needs equal "
-                   "rows", i, s, out.rows);
+      detail::fail("concat", "shapes",
+                   "input {} is {}, input 0 has {} rows; axis 1 needs equal "
+                   "rows",
+                   i, s, out.rows);
     }
     (axis == 0 ? out.rows : out.cols) += axis == 0 ? s.rows : s.cols;
   }

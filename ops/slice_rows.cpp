@@ -33,9 +33,8 @@ Var slice_rows(const Var& x, std::size_t begin, std::size_t end) {
     detail::fail("slice_rows", "range", "[{}, {}) is {}; x has rows 0..{}", begin, end,
                  begin >= end ? "empty" : "out of range", s.rows - 1);
   }
-  return detail::Recorder::unary(
-      "slice_rows", OpKind::SliceRows, x, Shape{end - begin, s.cols},
-      detail::Recorder::constants(x, {static_cast<double>(begin)}));
+  return detail::Recorder::unary("slice_rows", OpKind::SliceRows, x, Shape{end - begin, s.cols},
+                                 detail::Recorder::constants(x, {static_cast<double>(begin)}));
 }
 
 }  // namespace tapegrad

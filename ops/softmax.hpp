@@ -18,9 +18,17 @@ struct SoftmaxRule : ReductionTraits {
   static constexpr std::string_view name = "softmax";
   static constexpr std::string_view symbol = "softmax";
   // y_i = e^(x_i - M) / sum_j e^(x_j - M) along the axis, M the slice's maximum
-  static void forward(const Ctx& t, const Node& n);
+  static void forward(const Ctx& t, const Node& n) { normalise_forward<softmax_slice>(t, n); }
   // dy_i/dx_j = y_i (δ_ij - y_j), so dx = y ⊙ (g - sum(g ⊙ y)) along the axis (saved output)
-  static void backward(const Ctx& t, const Node& n);
+  static void backward(const Ctx& t, const Node& n) {
+    normalise_backward(
+        t, n, [](const double* y, const double* g, double* gx, std::size_t k, std::size_t s) {
+          double dot = 0.0;  // sum_j g_j y_j
+          for (std::size_t i = 0; i < k * s; i += s) dot += g[i] * y[i];
+          // dJ/dx_i = sum_j g_j dy_j/dx_i = sum_j g_j y_j (δ_ij - y_i) = y_i (g_i - dot)
+          for (std::size_t i = 0; i < k * s; i += s) gx[i] += y[i] * (g[i] - dot);
+        });
+  }
 };
 }  // namespace detail
 

@@ -40,7 +40,7 @@ inline void check_indices(std::string_view op, std::string_view argument, std::s
     fail(op, argument, "has shape {}; it must be one column (one {} per row)", n.shape(), what);
   }
   if ((n.flags & kRequiresGrad) != 0) {
-    fail(op, argument, "depends on a param; {}s are data (an input), with no gradient", what);
+    fail(op, argument, "depends on a param; it must be data (an input), with no gradient");
   }
   const TensorView values = v.value();
   for (std::size_t r = 0; r < values.size(); ++r) {

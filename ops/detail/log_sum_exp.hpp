@@ -1,7 +1,8 @@
 // Internal: the stable log-sum-exp that softmax, log_softmax and cross_entropy share.
 //
 // For a slice x_1..x_n (a row or a column of a value) with largest element M,
-//   log_softmax(x)_i = (x_i - M) - log(sum_j e^(x_j - M)) = (x_i - M) - log1p(sum_{j != a} e^(x_j - M))
+//   log_softmax(x)_i = (x_i - M) - log(sum_j e^(x_j - M)) = (x_i - M) - log1p(sum_{j != a} e^(x_j -
+//   M))
 // with a the first arg-max: e^(x_a - M) = 1 exactly, no exponent is positive (nothing overflows,
 // |x| up to 1e300 and beyond is fine) and the sum is in [1, n]. The limits at infinity:
 //   - one +inf element: softmax is 1 there and 0 elsewhere (log_softmax 0 and -inf);
@@ -87,6 +88,32 @@ inline void log_softmax_slice(const double* x, double* y, std::size_t n,
                               std::size_t stride) noexcept {
   const LogSumExp lse = log_sum_exp(x, n, stride);
   for (std::size_t i = 0; i < n; ++i) y[i * stride] = lse.log_prob(x[i * stride]);
+}
+
+/// The forward rule of softmax and log_softmax: slice(x, y, k, stride) on each slice of n's input
+/// along n's axis (Node::in1, an axis code).
+template <void (*Slice)(const double*, double*, std::size_t, std::size_t) noexcept>
+void normalise_forward(const Ctx& t, const Node& n) {
+  const Node& xn = t.nodes[n.in0];
+  const double* x = t.values + xn.value;
+  double* y = t.values + n.value;
+  for_each_slice(xn, n.in1, [&](std::size_t, std::size_t first, std::size_t k, std::size_t s) {
+    Slice(x + first, y + first, k, s);
+  });
+}
+
+/// Their backward rule: grad(y, g, gx, k, stride) on each slice of the saved output y, its
+/// gradient g and the input's gradient gx, when the input needs one.
+template <class Grad>
+void normalise_backward(const Ctx& t, const Node& n, Grad grad) {
+  const Node& xn = t.nodes[n.in0];
+  if (xn.grad == kNoGrad) return;
+  const double* y = t.values + n.value;
+  const double* g = t.grads + n.grad;
+  double* gx = t.grads + xn.grad;
+  for_each_slice(xn, n.in1, [&](std::size_t, std::size_t first, std::size_t k, std::size_t s) {
+    grad(y + first, g + first, gx + first, k, s);
+  });
 }
 
 /// Records softmax or log_softmax of x along `axis` (0 or 1): a node of x's shape keeping the axis
