@@ -22,11 +22,14 @@ TEST_CASE("sqrt: √x with gradient 1 / (2√x)") {
   CHECK(r.grad == near(tg::Tensor::row({1, 0.25, 0.5 / std::sqrt(2.0), 0.5e-150}), 1e-15));
 }
 
-TEST_CASE("sqrt: at 0 the value is 0 and the derivative +inf; x < 0 gives NaN") {
+TEST_CASE("sqrt: at 0 and -0 the derivative is +inf; x < 0 gives NaN") {
   const double inf = std::numeric_limits<double>::infinity();
-  const auto r = tg::test::value_and_grad(sqrt_of, tg::Tensor::row({0.0, -1.0, inf}));
+  const auto r = tg::test::value_and_grad(sqrt_of, tg::Tensor::row({0.0, -1.0, inf, -0.0}));
   CHECK(r.value(0, 0) == 0.0);
   CHECK(r.grad(0, 0) == inf);
+  CHECK(r.value(0, 3) == 0.0);
+  CHECK(std::signbit(r.value(0, 3)));  // std::sqrt(-0) = -0
+  CHECK(r.grad(0, 3) == inf);          // +inf at either zero
   CHECK(std::isnan(r.value(0, 1)));
   CHECK(std::isnan(r.grad(0, 1)));
   CHECK(r.value(0, 2) == inf);
