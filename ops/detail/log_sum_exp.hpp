@@ -1,8 +1,8 @@
 // Internal: the stable log-sum-exp that softmax, log_softmax and cross_entropy share.
 //
 // For a slice x_1..x_n (a row or a column of a value) with largest element M,
-//   log_softmax(x)_i = (x_i - M) - log(sum_j e^(x_j - M)) = (x_i - M) - log1p(sum_{j != a} e^(x_j -
-//   M))
+//   log_softmax(x)_i = (x_i - M) - log(sum_j e^(x_j - M))
+//                    = (x_i - M) - log1p(sum_{j != a} e^(x_j - M))
 // with a the first arg-max: e^(x_a - M) = 1 exactly, no exponent is positive (nothing overflows,
 // |x| up to 1e300 and beyond is fine) and the sum is in [1, n]. The limits at infinity:
 //   - one +inf element: softmax is 1 there and 0 elsewhere (log_softmax 0 and -inf);
