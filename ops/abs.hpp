@@ -23,7 +23,7 @@ struct AbsRule {
 /// |x|, element-wise; its derivative sign(x) is taken as 0 at x = 0.
 inline Var abs(const Var& x) {
   const Shape s = detail::Recorder::node(x, "abs", "x").shape();
-  return detail::Recorder::unary("abs", OpKind::Abs, x, s);
+  return detail::Recorder::unary<detail::AbsRule>("abs", x, s);
 }
 
 }  // namespace tapegrad

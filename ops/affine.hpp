@@ -41,7 +41,7 @@ struct AffineRule {
 
   static Var record(const Var& x, double alpha, double beta, std::string_view op) {
     const Shape s = Recorder::node(x, op, "x").shape();
-    return Recorder::unary(op, OpKind::Affine, x, s, Recorder::constants(x, {alpha, beta}));
+    return Recorder::unary<AffineRule>(op, x, s, Recorder::constants(x, {alpha, beta}));
   }
 };
 }  // namespace detail

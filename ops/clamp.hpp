@@ -42,8 +42,8 @@ inline Var clamp(const Var& x, double lo, double hi) {
   const Shape s = detail::Recorder::node(x, "clamp", "x").shape();
   if (!(lo <= hi))
     detail::fail("clamp", "bounds", "[{}, {}] is not an interval; clamp needs lo <= hi", lo, hi);
-  return detail::Recorder::unary("clamp", OpKind::Clamp, x, s,
-                                 detail::Recorder::constants(x, {lo, hi}));
+  return detail::Recorder::unary<detail::ClampRule>("clamp", x, s,
+                                                    detail::Recorder::constants(x, {lo, hi}));
 }
 
 }  // namespace tapegrad

@@ -20,7 +20,7 @@ struct ExpRule {
 /// e ^ x, element-wise.
 inline Var exp(const Var& x) {
   const Shape s = detail::Recorder::node(x, "exp", "x").shape();
-  return detail::Recorder::unary("exp", OpKind::Exp, x, s);
+  return detail::Recorder::unary<detail::ExpRule>("exp", x, s);
 }
 
 }  // namespace tapegrad

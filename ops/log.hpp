@@ -20,7 +20,7 @@ struct LogRule {
 /// natural logarithm, element-wise (log 0 = -inf, log of a negative = NaN, as IEEE).
 inline Var log(const Var& x) {
   const Shape s = detail::Recorder::node(x, "log", "x").shape();
-  return detail::Recorder::unary("log", OpKind::Log, x, s);
+  return detail::Recorder::unary<detail::LogRule>("log", x, s);
 }
 
 }  // namespace tapegrad

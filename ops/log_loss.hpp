@@ -41,7 +41,7 @@ inline Var log_loss(const Var& a, const Var& y) {
   const Shape out =
       detail::broadcast_shape("log_loss", detail::Recorder::node(a, "log_loss", "a").shape(),
                               detail::Recorder::node(y, "log_loss", "y").shape());
-  return detail::Recorder::binary("log_loss", OpKind::LogLoss, a, y, out);
+  return detail::Recorder::binary<detail::LogLossRule>("log_loss", a, y, out);
 }
 
 }  // namespace tapegrad

@@ -39,7 +39,7 @@ inline Var log_loss_with_logits(const Var& z, const Var& y) {
   const Shape out = detail::broadcast_shape(
       "log_loss_with_logits", detail::Recorder::node(z, "log_loss_with_logits", "z").shape(),
       detail::Recorder::node(y, "log_loss_with_logits", "y").shape());
-  return detail::Recorder::binary("log_loss_with_logits", OpKind::LogLossWithLogits, z, y, out);
+  return detail::Recorder::binary<detail::LogLossWithLogitsRule>("log_loss_with_logits", z, y, out);
 }
 
 }  // namespace tapegrad

@@ -20,7 +20,7 @@ struct MulRule {
 inline Var operator*(const Var& a, const Var& b) {
   const Shape out = detail::broadcast_shape("mul", detail::Recorder::node(a, "mul", "a").shape(),
                                             detail::Recorder::node(b, "mul", "b").shape());
-  return detail::Recorder::binary("mul", OpKind::Mul, a, b, out);
+  return detail::Recorder::binary<detail::MulRule>("mul", a, b, out);
 }
 
 }  // namespace tapegrad

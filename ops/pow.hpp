@@ -38,7 +38,7 @@ struct PowRule {
 /// gives NaN).
 inline Var pow(const Var& x, double p) {
   const Shape s = detail::Recorder::node(x, "pow", "x").shape();
-  return detail::Recorder::unary("pow", OpKind::Pow, x, s, detail::Recorder::constants(x, {p}));
+  return detail::Recorder::unary<detail::PowRule>("pow", x, s, detail::Recorder::constants(x, {p}));
 }
 
 }  // namespace tapegrad

@@ -30,7 +30,8 @@ struct RDivRule {
 /// c / x, element-wise.
 inline Var operator/(double c, const Var& x) {
   const Shape s = detail::Recorder::node(x, "div", "b").shape();
-  return detail::Recorder::unary("div", OpKind::RDiv, x, s, detail::Recorder::constants(x, {c}));
+  return detail::Recorder::unary<detail::RDivRule>("div", x, s,
+                                                   detail::Recorder::constants(x, {c}));
 }
 
 }  // namespace tapegrad

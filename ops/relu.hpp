@@ -20,7 +20,7 @@ struct ReluRule {
 /// max(x, 0), element-wise; NaN stays NaN; the derivative at 0 is taken as 0.
 inline Var relu(const Var& x) {
   const Shape s = detail::Recorder::node(x, "relu", "x").shape();
-  return detail::Recorder::unary("relu", OpKind::Relu, x, s);
+  return detail::Recorder::unary<detail::ReluRule>("relu", x, s);
 }
 
 }  // namespace tapegrad

@@ -23,7 +23,7 @@ struct SqrtRule {
 /// √x, element-wise; NaN for x < 0. Its derivative 1 / (2√x) is +inf at x = 0.
 inline Var sqrt(const Var& x) {
   const Shape s = detail::Recorder::node(x, "sqrt", "x").shape();
-  return detail::Recorder::unary("sqrt", OpKind::Sqrt, x, s);
+  return detail::Recorder::unary<detail::SqrtRule>("sqrt", x, s);
 }
 
 }  // namespace tapegrad

@@ -20,7 +20,7 @@ struct TanhRule {
 /// hyperbolic tangent, element-wise.
 inline Var tanh(const Var& x) {
   const Shape s = detail::Recorder::node(x, "tanh", "x").shape();
-  return detail::Recorder::unary("tanh", OpKind::Tanh, x, s);
+  return detail::Recorder::unary<detail::TanhRule>("tanh", x, s);
 }
 
 }  // namespace tapegrad
