@@ -53,20 +53,23 @@ struct Recorder {
     static_assert(kind_of<Rule> != kNotListed, "the rule is not in ops/op_list.hpp");
     return unary<Rule>(op, kind_of<Rule>, x, out, aux, stop_gradient);
   }
-  /// Records a two-input node; throws Error when a and b belong to different tapes.
+  /// Records a two-input node; throws Error when a and b belong to different tapes. `extra` goes
+  /// to Node::extra (cross_entropy's reduction).
   template <class Rule = void>
-  static Var binary(std::string_view op, OpKind kind, const Var& a, const Var& b, Shape out) {
+  static Var binary(std::string_view op, OpKind kind, const Var& a, const Var& b, Shape out,
+                    std::uint16_t extra = 0) {
     const Node& an = node(a, op, "a");
     const Node& bn = node(b, op, "b");
     if (a.tape_ != b.tape_) [[unlikely]]
       different_tapes(op);
     const auto flags = static_cast<std::uint8_t>(kBinary | ((an.flags | bn.flags) & kRequiresGrad));
-    return finish<Rule>(*a.tape_, a.tape_->push(kind, a.index_, b.index_, out, flags));
+    return finish<Rule>(*a.tape_, a.tape_->push(kind, a.index_, b.index_, out, flags, extra));
   }
   template <class Rule>
-  static Var binary(std::string_view op, const Var& a, const Var& b, Shape out) {
+  static Var binary(std::string_view op, const Var& a, const Var& b, Shape out,
+                    std::uint16_t extra = 0) {
     static_assert(kind_of<Rule> != kNotListed, "the rule is not in ops/op_list.hpp");
-    return binary<Rule>(op, kind_of<Rule>, a, b, out);
+    return binary<Rule>(op, kind_of<Rule>, a, b, out, extra);
   }
   /// Records an element-wise node of Rule over a and b broadcast together (NumPy rules); the
   /// names are the arguments' in messages.
