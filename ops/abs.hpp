@@ -21,9 +21,6 @@ struct AbsRule {
 }  // namespace detail
 
 /// |x|, element-wise; its derivative sign(x) is taken as 0 at x = 0.
-inline Var abs(const Var& x) {
-  const Shape s = detail::Recorder::node(x, "abs", "x").shape();
-  return detail::Recorder::unary<detail::AbsRule>("abs", x, s);
-}
+inline Var abs(const Var& x) { return detail::Recorder::map<detail::AbsRule>("abs", x); }
 
 }  // namespace tapegrad

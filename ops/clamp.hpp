@@ -39,11 +39,10 @@ struct ClampRule {
 /// min(max(x, lo), hi), element-wise, for lo <= hi (±inf for a one-sided bound); throws Error for
 /// lo > hi or a NaN bound. The derivative is 1 for lo <= x <= hi, the bounds included, else 0.
 inline Var clamp(const Var& x, double lo, double hi) {
-  const Shape s = detail::Recorder::node(x, "clamp", "x").shape();
+  detail::Recorder::node(x, "clamp", "x");
   if (!(lo <= hi))
     detail::fail("clamp", "bounds", "[{}, {}] is not an interval; clamp needs lo <= hi", lo, hi);
-  return detail::Recorder::unary<detail::ClampRule>("clamp", x, s,
-                                                    detail::Recorder::constants(x, {lo, hi}));
+  return detail::Recorder::map<detail::ClampRule>("clamp", x, {lo, hi});
 }
 
 }  // namespace tapegrad

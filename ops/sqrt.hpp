@@ -21,9 +21,6 @@ struct SqrtRule {
 }  // namespace detail
 
 /// √x, element-wise; NaN for x < 0. Its derivative 1 / (2√x) is +inf at x = 0.
-inline Var sqrt(const Var& x) {
-  const Shape s = detail::Recorder::node(x, "sqrt", "x").shape();
-  return detail::Recorder::unary<detail::SqrtRule>("sqrt", x, s);
-}
+inline Var sqrt(const Var& x) { return detail::Recorder::map<detail::SqrtRule>("sqrt", x); }
 
 }  // namespace tapegrad

@@ -46,12 +46,15 @@ class ByteSource {
 struct RandomGraph {
   std::vector<Var> params;
   Var root;
-  std::vector<OpKind> ops;  ///< the op kinds recorded, in order
-  std::string trace;        ///< a readable account of the graph, for failure messages
+  std::vector<OpKind> ops;         ///< the op kinds recorded, in order
+  std::vector<std::size_t> slots;  ///< the slot of each, in order
+  std::string trace;               ///< a readable account of the graph, for failure messages
 };
 
 /// The number of op slots a step's byte is read modulo: fixed, whatever the number of ops.
 inline constexpr std::size_t kOpSlots = 64;
+/// Slots 0 .. kUsedSlots - 1 record an op (raise it when giving the next free slot an op).
+inline constexpr std::size_t kUsedSlots = 36;
 
 namespace detail_random {
 
@@ -115,7 +118,8 @@ inline RandomGraph build_random_graph(Tape& tape, ByteSource& bytes) {
     };
     const bool bcast = detail_random::broadcastable(x.shape(), y.shape());
     Var out;
-    switch (bytes.below(kOpSlots)) {  // slots 36 .. 63 are free: nothing is recorded
+    const std::size_t slot = bytes.below(kOpSlots);
+    switch (slot) {  // slots 36 .. 63 are free: nothing is recorded
       case 0:
         if (bcast) out = x + y;
         break;
@@ -263,6 +267,7 @@ inline RandomGraph build_random_graph(Tape& tape, ByteSource& bytes) {
     if (out.valid() && safe(out)) {
       nodes.push_back(out);
       g.ops.push_back(out.op());
+      g.slots.push_back(slot);
       g.trace += fmt::format("n{} = {} {}\n", out.index(), op_name(out.op()), out.shape());
     }
   }
