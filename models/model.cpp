@@ -7,8 +7,16 @@
 #include "tapegrad/models/logistic.hpp"
 #include "tapegrad/models/random.hpp"
 #include "tapegrad/ops/add.hpp"
+#include "tapegrad/ops/affine.hpp"
+#include "tapegrad/ops/cross_entropy.hpp"
+#include "tapegrad/ops/log_loss_with_logits.hpp"
 #include "tapegrad/ops/matmul.hpp"
+#include "tapegrad/ops/mean.hpp"
+#include "tapegrad/ops/mul.hpp"
+#include "tapegrad/ops/pow.hpp"
 #include "tapegrad/ops/relu.hpp"
+#include "tapegrad/ops/sub.hpp"
+#include "tapegrad/ops/sum.hpp"
 #include "tapegrad/ops/tanh.hpp"
 #include "tapegrad/ops/transpose.hpp"
 
@@ -20,8 +28,38 @@ std::string_view to_string(ModelKind kind) noexcept {
       return "logreg";
     case ModelKind::mlp:
       return "mlp";
+    case ModelKind::softmax:
+      return "softmax";
+    case ModelKind::linear:
+      return "linear";
   }
   return "?";
+}
+
+std::string_view to_string(Task task) noexcept {
+  switch (task) {
+    case Task::binary:
+      return "binary";
+    case Task::multiclass:
+      return "multiclass";
+    case Task::regression:
+      return "regression";
+  }
+  return "?";
+}
+
+Task task_of(ModelKind kind, Task mlp_task) noexcept {
+  switch (kind) {
+    case ModelKind::logreg:
+      return Task::binary;
+    case ModelKind::softmax:
+      return Task::multiclass;
+    case ModelKind::linear:
+      return Task::regression;
+    case ModelKind::mlp:
+      break;
+  }
+  return mlp_task;
 }
 
 std::string_view to_string(Activation activation) noexcept {
@@ -37,7 +75,17 @@ std::string_view to_string(Activation activation) noexcept {
 ModelKind parse_model_kind(std::string_view text) {
   if (text == "logreg") return ModelKind::logreg;
   if (text == "mlp") return ModelKind::mlp;
-  detail::fail("model kind", "kind", "expected 'logreg' or 'mlp', found '{}'", text);
+  if (text == "softmax") return ModelKind::softmax;
+  if (text == "linear") return ModelKind::linear;
+  detail::fail("model kind", "kind", "expected 'logreg', 'mlp', 'softmax' or 'linear', found '{}'",
+               text);
+}
+
+Task parse_task(std::string_view text) {
+  if (text == "binary") return Task::binary;
+  if (text == "multiclass") return Task::multiclass;
+  if (text == "regression") return Task::regression;
+  detail::fail("task", "task", "expected 'binary', 'multiclass' or 'regression', found '{}'", text);
 }
 
 Activation parse_activation(std::string_view text) {
@@ -47,7 +95,8 @@ Activation parse_activation(std::string_view text) {
 }
 
 std::vector<std::string> param_names(ModelKind kind, std::span<const std::size_t> sizes) {
-  if (kind == ModelKind::logreg) return {"w", "b"};
+  if (kind == ModelKind::logreg || kind == ModelKind::linear) return {"w", "b"};
+  if (kind == ModelKind::softmax) return {"W", "b"};
   std::vector<std::string> names;
   for (std::size_t l = 1; l < sizes.size(); ++l) {
     names.push_back(fmt::format("W{}", l));
@@ -56,41 +105,71 @@ std::vector<std::string> param_names(ModelKind kind, std::span<const std::size_t
   return names;
 }
 
-std::vector<Shape> param_shapes(ModelKind kind, std::span<const std::size_t> sizes) {
+std::vector<Shape> param_shapes(ModelKind kind, std::span<const std::size_t> sizes, Task mlp_task) {
+  const Task task = task_of(kind, mlp_task);
   const std::string list = fmt::format("{{{}}}", fmt::join(sizes, ", "));
-  if (sizes.size() < 2 || sizes.back() != 1 ||
-      std::find(sizes.begin(), sizes.end(), std::size_t{0}) != sizes.end()) {
+  const bool zero = std::find(sizes.begin(), sizes.end(), std::size_t{0}) != sizes.end();
+  if (task == Task::multiclass) {
+    if (sizes.size() < 2 || zero || sizes.back() < 2) {
+      detail::fail("model", "sizes",
+                   "expected positive layer sizes ending in k >= 2 classes, found {}", list);
+    }
+  } else if (sizes.size() < 2 || sizes.back() != 1 || zero) {
     detail::fail("model", "sizes", "expected positive layer sizes ending in 1, found {}", list);
   }
-  if (kind == ModelKind::logreg) {
+  if (kind != ModelKind::mlp) {
     if (sizes.size() != 2) {
-      detail::fail("model", "sizes", "expected {{n, 1}} for logreg, found {}", list);
+      detail::fail("model", "sizes", "expected {{n, {}}} for {}, found {}",
+                   kind == ModelKind::softmax ? "k" : "1", to_string(kind), list);
     }
-    return {Shape{sizes[0], 1}, Shape{1, 1}};
+    if (kind == ModelKind::logreg) return {Shape{sizes[0], 1}, Shape{1, 1}};
   }
   std::vector<Shape> shapes;
   for (std::size_t l = 1; l < sizes.size(); ++l) {
-    shapes.push_back({sizes[l], sizes[l - 1]});
-    shapes.push_back({sizes[l], 1});
+    if (task == Task::binary) {  // the lecture's layout: Z_l = W_l A_{l-1} + b_l
+      shapes.push_back({sizes[l], sizes[l - 1]});
+      shapes.push_back({sizes[l], 1});
+    } else {  // examples as rows: Z_l = A_{l-1} W_l + b_l
+      shapes.push_back({sizes[l - 1], sizes[l]});
+      shapes.push_back({1, sizes[l]});
+    }
   }
   return shapes;
 }
 
-Model make_logreg(std::size_t n) {
+namespace {
+
+/// A model of `kind` with zero parameters of the shapes its sizes and task call for.
+Model zero_model(ModelKind kind, std::vector<std::size_t> sizes, Task task) {
   Model model;
-  model.kind = ModelKind::logreg;
-  model.sizes = {n, 1};
-  for (Shape s : param_shapes(model.kind, model.sizes)) model.params.emplace_back(s.rows, s.cols);
+  model.kind = kind;
+  model.task = task_of(kind, task);
+  model.sizes = std::move(sizes);
+  for (Shape s : param_shapes(model.kind, model.sizes, model.task)) {
+    model.params.emplace_back(s.rows, s.cols);
+  }
   return model;
 }
 
-Model make_mlp(std::vector<std::size_t> sizes, Activation activation, std::uint64_t seed) {
-  Model model;
-  model.kind = ModelKind::mlp;
-  model.sizes = std::move(sizes);
+/// One layer with examples as rows: Z = A W + b, b (1 x out) broadcast over the rows. Shared by
+/// softmax regression, linear regression and the row-layout MLPs.
+Var row_layer(const Var& A, const Var& W, const Var& b) { return matmul(A, W) + b; }
+
+}  // namespace
+
+Model make_logreg(std::size_t n) { return zero_model(ModelKind::logreg, {n, 1}, Task::binary); }
+
+Model make_softmax(std::size_t n, std::size_t k) {
+  return zero_model(ModelKind::softmax, {n, k}, Task::multiclass);
+}
+
+Model make_linear(std::size_t n) { return zero_model(ModelKind::linear, {n, 1}, Task::regression); }
+
+Model make_mlp(std::vector<std::size_t> sizes, Activation activation, std::uint64_t seed,
+               Task task) {
+  Model model = zero_model(ModelKind::mlp, std::move(sizes), task);
   model.activation = activation;
   Rng rng(seed);
-  for (Shape s : param_shapes(model.kind, model.sizes)) model.params.emplace_back(s.rows, s.cols);
   for (std::size_t l = 1; l < model.sizes.size(); ++l) {
     const auto fan_in = static_cast<double>(model.sizes[l - 1]);
     const auto fan_out = static_cast<double>(model.sizes[l]);
@@ -102,15 +181,33 @@ Model make_mlp(std::vector<std::size_t> sizes, Activation activation, std::uint6
   return model;
 }
 
+std::size_t Model::class_count() const noexcept {
+  switch (task) {
+    case Task::binary:
+      return 2;
+    case Task::multiclass:
+      return outputs();
+    case Task::regression:
+      break;
+  }
+  return 0;
+}
+
 NetworkGraph record_network(Tape& tape, const Model& model, std::size_t m, bool trainable) {
-  const std::vector<Shape> shapes = param_shapes(model.kind, model.sizes);
+  if (model.task != task_of(model.kind, model.task)) {
+    detail::fail("model", "task", "expected {} for {}, found {}",
+                 to_string(task_of(model.kind, model.task)), to_string(model.kind),
+                 to_string(model.task));
+  }
+  const std::vector<Shape> shapes = param_shapes(model.kind, model.sizes, model.task);
   if (model.params.size() != shapes.size()) {
     detail::fail("model", "params", "expected {} tensors, found {}", shapes.size(),
                  model.params.size());
   }
   const std::vector<std::string> names = param_names(model.kind, model.sizes);
   NetworkGraph g;
-  g.X = tape.input(Tensor(model.inputs(), m), "X");
+  const bool rows = model.rows_layout();
+  g.X = tape.input(rows ? Tensor(m, model.inputs()) : Tensor(model.inputs(), m), "X");
   for (std::size_t i = 0; i < shapes.size(); ++i) {
     if (model.params[i].shape() != shapes[i]) {
       detail::fail("model", names[i], "expected shape {}, found {}", shapes[i],
@@ -126,7 +223,11 @@ NetworkGraph record_network(Tape& tape, const Model& model, std::size_t m, bool 
   Var A = g.X;  // A0 = X
   const std::size_t layers = model.sizes.size() - 1;
   for (std::size_t l = 1; l <= layers; ++l) {
-    const Var Z = matmul(g.params[2 * l - 2], A) + g.params[2 * l - 1];  // Z_l = W_l A_{l-1} + b_l
+    const Var& W = g.params[2 * l - 2];
+    const Var& b = g.params[2 * l - 1];
+    // Z_l = W_l A_{l-1} + b_l (lecture layout), or A_{l-1} W_l + b_l (examples as rows; softmax
+    // and linear regression are this one layer)
+    const Var Z = rows ? row_layer(A, W, b) : matmul(W, A) + b;
     if (l == layers) {
       g.Z = Z;
       break;
@@ -154,26 +255,110 @@ Tensor select_features(const Dataset& data, std::span<const std::string> names) 
   return out;
 }
 
+std::size_t detail::arg_max_row(TensorView Z, std::size_t i) noexcept {
+  std::size_t best = 0;
+  for (std::size_t j = 1; j < Z.cols(); ++j) {
+    if (Z(i, j) > Z(i, best)) best = j;
+  }
+  return best;
+}
+
 Tensor Model::predict_logits(TensorView X_rows) const {
   if (X_rows.cols() != inputs()) {
     detail::fail("predict", "X", "expected {} feature columns, found {}", inputs(), X_rows.cols());
   }
   const std::size_t m = X_rows.rows();
-  if (m == 0) return Tensor(0, 1);
+  if (m == 0) return Tensor(0, outputs());
   const Tensor X = standardizer.empty() ? Tensor(X_rows) : standardizer.apply(X_rows);
   Tape tape;
   const NetworkGraph g = record_network(tape, *this, m, /*trainable=*/false);
-  MutableTensorView Xt = tape.mutable_value(g.X);  // the lecture's layout: features x examples
-  for (std::size_t i = 0; i < m; ++i) {
-    for (std::size_t j = 0; j < X.cols(); ++j) Xt(j, i) = X(i, j);
+  MutableTensorView Xg = tape.mutable_value(g.X);
+  if (rows_layout()) {
+    std::copy(X.begin(), X.end(), Xg.begin());
+  } else {  // the lecture's layout: features x examples
+    for (std::size_t i = 0; i < m; ++i) {
+      for (std::size_t j = 0; j < X.cols(); ++j) Xg(j, i) = X(i, j);
+    }
   }
   tape.forward();
-  return Tensor(Shape{m, 1}, {g.Z.value().begin(), g.Z.value().end()});
+  return Tensor(Shape{m, outputs()}, {g.Z.value().begin(), g.Z.value().end()});
+}
+
+namespace {
+
+/// log Σ_j e^{z_ij} for row i, max-subtracted.
+double log_sum_exp_row(const Tensor& Z, std::size_t i) {
+  const double top = Z(i, detail::arg_max_row(Z, i));
+  double s = 0.0;
+  for (std::size_t j = 0; j < Z.cols(); ++j) s += std::exp(Z(i, j) - top);
+  return top + std::log(s);
+}
+
+/// Counts, precision and recall of k-class predictions into m.
+void classification_counts(Metrics& m, TensorView y, std::span<const std::size_t> predicted,
+                           std::size_t k) {
+  m.class_confusion.assign(k, std::vector<std::size_t>(k, 0));
+  std::size_t right = 0;
+  for (std::size_t i = 0; i < predicted.size(); ++i) {
+    const auto actual = static_cast<std::size_t>(y[i]);
+    ++m.class_confusion[actual][predicted[i]];
+    right += actual == predicted[i];
+  }
+  m.precision.assign(k, 0.0);
+  m.recall.assign(k, 0.0);
+  for (std::size_t c = 0; c < k; ++c) {
+    std::size_t as_c = 0, of_c = 0;
+    for (std::size_t j = 0; j < k; ++j) {
+      as_c += m.class_confusion[j][c];
+      of_c += m.class_confusion[c][j];
+    }
+    const auto hit = static_cast<double>(m.class_confusion[c][c]);
+    if (as_c > 0) m.precision[c] = hit / static_cast<double>(as_c);
+    if (of_c > 0) m.recall[c] = hit / static_cast<double>(of_c);
+  }
+  if (m.count > 0) m.accuracy = static_cast<double>(right) / static_cast<double>(m.count);
+}
+
+}  // namespace
+
+Tensor Model::predict(TensorView X_rows) const {
+  Tensor Z = predict_logits(X_rows);
+  Tensor out(Z.rows(), 1);
+  for (std::size_t i = 0; i < Z.rows(); ++i) {
+    switch (task) {
+      case Task::binary:
+        out[i] = Z[i] >= 0.0 ? 1.0 : 0.0;
+        break;
+      case Task::multiclass:
+        out[i] = static_cast<double>(detail::arg_max_row(Z, i));
+        break;
+      case Task::regression:  // ŷ = z · scale + mean
+        out[i] = target_standardizer.empty()
+                     ? Z[i]
+                     : Z[i] * target_standardizer.scale[0] + target_standardizer.mean[0];
+        break;
+    }
+  }
+  return out;
+}
+
+Tensor Model::predict(const Dataset& data) const {
+  return predict(select_features(data, feature_names));
 }
 
 Tensor Model::predict_proba(TensorView X_rows) const {
+  if (task == Task::regression) {
+    detail::fail("predict_proba", "model", "expected a classifier, found a regression model");
+  }
   Tensor p = predict_logits(X_rows);
-  for (double& v : p) v = detail::sigmoid_value(v);
+  if (task == Task::binary) {
+    for (double& v : p) v = detail::sigmoid_value(v);
+    return p;
+  }
+  for (std::size_t i = 0; i < p.rows(); ++i) {  // softmax(z_i) = e^{z_ij - lse(z_i)}
+    const double lse = log_sum_exp_row(p, i);
+    for (std::size_t j = 0; j < p.cols(); ++j) p(i, j) = std::exp(p(i, j) - lse);
+  }
   return p;
 }
 
@@ -181,33 +366,113 @@ Tensor Model::predict_proba(const Dataset& data) const {
   return predict_proba(select_features(data, feature_names));
 }
 
+void check_targets(std::string_view op, const Model& model, TensorView y) {
+  for (double label : y) {
+    if (model.task == Task::binary && label != 0.0 && label != 1.0) {
+      detail::fail(op, "y", "expected labels 0 or 1, found {}", label);
+    }
+    if (model.task == Task::multiclass &&
+        !(label >= 0.0 && label < static_cast<double>(model.outputs()) &&
+          label == std::floor(label))) {
+      detail::fail(op, "y", "expected class labels 0..{}, found {}", model.outputs() - 1, label);
+    }
+    if (model.task == Task::regression && !std::isfinite(label)) {
+      detail::fail(op, "y", "expected finite targets, found {}", label);
+    }
+  }
+}
+
 Metrics Model::evaluate(TensorView X_rows, TensorView y) const {
   if (y.shape() != Shape{X_rows.rows(), 1}) {
     detail::fail("evaluate", "y", "expected shape {}x1, found {}", X_rows.rows(), y.shape());
   }
-  const Tensor Z = predict_logits(X_rows);
+  if (task != Task::binary) check_targets("evaluate", *this, y);
   Metrics m;
-  m.count = Z.size();
-  for (std::size_t i = 0; i < Z.size(); ++i) {
-    const double z = Z[i], label = y[i];
+  m.task = task;
+  m.count = X_rows.rows();
+  if (task == Task::regression) {
+    const Tensor p = predict(X_rows);
+    double mean_y = 0.0;
+    for (double v : y) mean_y += v;
+    if (m.count > 0) mean_y /= static_cast<double>(m.count);
+    double total = 0.0;
+    for (std::size_t i = 0; i < m.count; ++i) {
+      const double e = p[i] - y[i];
+      m.mse += e * e;
+      m.mae += std::abs(e);
+      total += (y[i] - mean_y) * (y[i] - mean_y);
+    }
+    const double residual = m.mse;
+    if (m.count > 0) {
+      m.mse /= static_cast<double>(m.count);
+      m.mae /= static_cast<double>(m.count);
+    }
+    m.rmse = std::sqrt(m.mse);
+    m.loss = m.mse;
+    m.r2 = total > 0.0 ? 1.0 - residual / total : (residual == 0.0 ? 1.0 : 0.0);
+    return m;
+  }
+  const Tensor Z = predict_logits(X_rows);
+  std::vector<std::size_t> predicted(m.count);
+  for (std::size_t i = 0; i < m.count; ++i) {
+    const double label = y[i];
+    if (task == Task::multiclass) {
+      predicted[i] = detail::arg_max_row(Z, i);
+      // -log softmax(z_i)_label = lse(z_i) - z_i,label
+      m.loss += log_sum_exp_row(Z, i) - Z(i, static_cast<std::size_t>(label));
+      continue;
+    }
+    const double z = Z[i];
     m.loss += detail::logit_loss_value(z, label);
-    const bool predicted = z >= 0.0;  // σ(z) >= 0.5
+    const bool yes = z >= 0.0;  // σ(z) >= 0.5
     const bool actual = label == 1.0;
-    if (predicted && actual) ++m.confusion.true_positive;
-    if (predicted && !actual) ++m.confusion.false_positive;
-    if (!predicted && !actual) ++m.confusion.true_negative;
-    if (!predicted && actual) ++m.confusion.false_negative;
+    predicted[i] = yes ? 1 : 0;
+    if (yes && actual) ++m.confusion.true_positive;
+    if (yes && !actual) ++m.confusion.false_positive;
+    if (!yes && !actual) ++m.confusion.true_negative;
+    if (!yes && actual) ++m.confusion.false_negative;
   }
-  if (m.count > 0) {
-    m.loss /= static_cast<double>(m.count);
-    m.accuracy = static_cast<double>(m.confusion.true_positive + m.confusion.true_negative) /
-                 static_cast<double>(m.count);
+  if (m.count > 0) m.loss /= static_cast<double>(m.count);
+  if (task == Task::binary) {
+    // Per-class counts only for valid labels (binary evaluate has never rejected others).
+    bool valid = true;
+    for (double v : y) valid = valid && (v == 0.0 || v == 1.0);
+    if (valid) classification_counts(m, y, predicted, 2);
+    if (m.count > 0) {
+      m.accuracy = static_cast<double>(m.confusion.true_positive + m.confusion.true_negative) /
+                   static_cast<double>(m.count);
+    }
+    return m;
   }
+  classification_counts(m, y, predicted, outputs());
   return m;
 }
 
 Metrics Model::evaluate(const Dataset& data) const {
   return evaluate(select_features(data, feature_names), data.y);
+}
+
+Var weight_penalty(std::span<const Var> params, double weight_decay) {
+  Var squares = sum(params[0] * params[0]);  // ||W_1||²
+  for (std::size_t i = 2; i < params.size(); i += 2) squares = squares + sum(params[i] * params[i]);
+  return (0.5 * weight_decay * squares).set_label("penalty");  // (λ/2) Σ ||W_l||²
+}
+
+Var record_cost(const Model& model, const NetworkGraph& g, const Var& Y, double weight_decay) {
+  Var J;
+  switch (model.task) {
+    case Task::binary:  // J = (1/m) Σ L(z_i, y_i)
+      J = mean(log_loss_with_logits(g.Z, Y));
+      break;
+    case Task::multiclass:  // J = (1/m) Σ -log softmax(z_i)_{y_i}
+      J = cross_entropy(g.Z, Y, Reduction::Mean);
+      break;
+    case Task::regression:  // J = (1/m) Σ (z_i - y_i)², element-wise so it runs in row blocks
+      J = mean(pow(g.Z - Y, 2.0));
+      break;
+  }
+  if (weight_decay > 0.0) J = J + weight_penalty(g.params, weight_decay);
+  return J.set_label("J");
 }
 
 }  // namespace tapegrad

@@ -111,18 +111,67 @@ class Checker {
   std::string_view file_;
 };
 
+/// A standardizer of `columns` columns from doc[key]: null (empty) or {"mean", "scale"}.
+Standardizer read_standardizer(const Checker& c, const Json& doc, const char* key,
+                               std::size_t columns) {
+  const Json& value = c.member(doc, "", key);
+  Standardizer out;
+  if (value.is_null()) return out;
+  c.expect_type(value, key, Json::value_t::object, "an object or null");
+  const std::string scale_field = fmt::format("{}.scale", key);
+  out.mean = c.numbers(c.member(value, key, "mean"), fmt::format("{}.mean", key), columns);
+  out.scale = c.numbers(c.member(value, key, "scale"), scale_field, columns);
+  for (std::size_t i = 0; i < columns; ++i) {
+    if (!(out.scale[i] > 0.0)) {
+      c.fail(fmt::format("{}[{}]", scale_field, i), "expected a positive number, found {}",
+             out.scale[i]);
+    }
+  }
+  return out;
+}
+
+/// doc[key] for a standardizer of `columns` columns: null or {"mean", "scale"}.
+Json standardizer_json(const Standardizer& s, std::size_t columns, std::string_view key) {
+  if (s.empty()) return nullptr;
+  if (s.mean.size() != columns || s.scale.size() != columns) {
+    detail::fail("save_model", key, "expected {} means and scales", columns);
+  }
+  return {{"mean", finite_array(s.mean, key)}, {"scale", finite_array(s.scale, key)}};
+}
+
+/// The version a model needs: 1 for a binary model without class names (the original format),
+/// 2 otherwise.
+int version_for(const Model& model) {
+  return model.task == Task::binary && model.classes.empty() && model.target_standardizer.empty()
+             ? 1
+             : 2;
+}
+
 Model parse_document(const Json& doc, const Checker& c) {
   c.expect_type(doc, "(document)", Json::value_t::object, "an object");
   const std::string format = c.string(c.member(doc, "", "format"), "format");
   if (format != kFormat) c.fail("format", "expected '{}', found '{}'", kFormat, format);
-  const Json& version = c.member(doc, "", "version");
-  if (!version.is_number_integer() || version.get<long long>() != kModelFormatVersion) {
-    c.fail("version", "expected {}, found {}", kModelFormatVersion, version.dump());
+  const Json& version_field = c.member(doc, "", "version");
+  if (!version_field.is_number_integer() || version_field.get<long long>() < 1 ||
+      version_field.get<long long>() > kModelFormatVersion) {
+    c.fail("version", "expected 1 or {}, found {}", kModelFormatVersion, version_field.dump());
   }
+  const long long version = version_field.get<long long>();
 
   Model model;
   const std::string kind = c.string(c.member(doc, "", "kind"), "kind");
   model.kind = c.reported("kind", [&] { return parse_model_kind(kind); });
+  if (version >= 2) {
+    const std::string task = c.string(c.member(doc, "", "task"), "task");
+    model.task = c.reported("task", [&] { return parse_task(task); });
+  }
+  if (version == 1 && model.kind != ModelKind::logreg && model.kind != ModelKind::mlp) {
+    c.fail("kind", "expected 'logreg' or 'mlp' in a version-1 file, found '{}'", kind);
+  }
+  if (model.task != task_of(model.kind, model.task)) {
+    c.fail("task", "expected '{}' for {}, found '{}'", to_string(task_of(model.kind, model.task)),
+           to_string(model.kind), to_string(model.task));
+  }
 
   const Json& sizes = c.member(doc, "", "sizes");
   c.expect_type(sizes, "sizes", Json::value_t::array, "an array");
@@ -130,7 +179,7 @@ Model parse_document(const Json& doc, const Checker& c) {
     model.sizes.push_back(c.count(sizes[i], fmt::format("sizes[{}]", i)));
   }
   const std::vector<Shape> shapes =
-      c.reported("sizes", [&] { return param_shapes(model.kind, model.sizes); });
+      c.reported("sizes", [&] { return param_shapes(model.kind, model.sizes, model.task); });
 
   if (model.kind == ModelKind::mlp) {
     const std::string activation = c.string(c.member(doc, "", "activation"), "activation");
@@ -156,18 +205,28 @@ Model parse_document(const Json& doc, const Checker& c) {
     }
   }
 
-  const Json& standardization = c.member(doc, "", "standardization");
-  if (!standardization.is_null()) {
-    c.expect_type(standardization, "standardization", Json::value_t::object, "an object or null");
-    model.standardizer.mean =
-        c.numbers(c.member(standardization, "standardization", "mean"), "standardization.mean", n);
-    model.standardizer.scale = c.numbers(c.member(standardization, "standardization", "scale"),
-                                         "standardization.scale", n);
-    for (std::size_t i = 0; i < n; ++i) {
-      if (!(model.standardizer.scale[i] > 0.0)) {
-        c.fail(fmt::format("standardization.scale[{}]", i), "expected a positive number, found {}",
-               model.standardizer.scale[i]);
+  model.standardizer = read_standardizer(c, doc, "standardization", n);
+  if (version >= 2) {
+    const Json& classes = c.member(doc, "", "classes");
+    c.expect_type(classes, "classes", Json::value_t::array, "an array");
+    const std::size_t k = model.class_count();
+    if (!classes.empty() && classes.size() != k) {
+      c.fail("classes", "expected 0 or {} names for a {} model, found {}", k, to_string(model.task),
+             classes.size());
+    }
+    for (std::size_t i = 0; i < classes.size(); ++i) {
+      const std::string field = fmt::format("classes[{}]", i);
+      model.classes.push_back(c.string(classes[i], field));
+      for (std::size_t j = 0; j < i; ++j) {
+        if (model.classes[j] == model.classes[i]) {
+          c.fail(field, "'{}' repeats classes[{}]", model.classes[i], j);
+        }
       }
+    }
+    model.target_standardizer = read_standardizer(c, doc, "target_standardization", 1);
+    if (!model.target_standardizer.empty() && model.task != Task::regression) {
+      c.fail("target_standardization", "expected null for {}, found an object",
+             to_string(model.task));
     }
   }
 
@@ -197,30 +256,37 @@ Model parse_document(const Json& doc, const Checker& c) {
 }  // namespace
 
 std::string model_to_json(const Model& model) {
-  const std::vector<Shape> shapes = param_shapes(model.kind, model.sizes);
+  if (model.task != task_of(model.kind, model.task)) {
+    detail::fail("save_model", "task", "expected {} for {}, found {}",
+                 to_string(task_of(model.kind, model.task)), to_string(model.kind),
+                 to_string(model.task));
+  }
+  const std::vector<Shape> shapes = param_shapes(model.kind, model.sizes, model.task);
   const std::vector<std::string> names = param_names(model.kind, model.sizes);
   if (model.params.size() != shapes.size() || model.feature_names.size() != model.inputs()) {
     detail::fail("save_model", "model",
                  "expected {} parameters and {} feature names, found {} and {}", shapes.size(),
                  model.inputs(), model.params.size(), model.feature_names.size());
   }
+  if (!model.classes.empty() && model.classes.size() != model.class_count()) {
+    detail::fail("save_model", "classes", "expected 0 or {} names, found {}", model.class_count(),
+                 model.classes.size());
+  }
+  const int version = version_for(model);
   Json doc;
   doc["format"] = kFormat;
-  doc["version"] = kModelFormatVersion;
+  doc["version"] = version;
   doc["kind"] = to_string(model.kind);
+  if (version >= 2) doc["task"] = to_string(model.task);
   doc["sizes"] = model.sizes;
   if (model.kind == ModelKind::mlp) doc["activation"] = to_string(model.activation);
   doc["feature_names"] = model.feature_names;
   doc["target_name"] = model.target_name;
-  if (model.standardizer.empty()) {
-    doc["standardization"] = nullptr;
-  } else {
-    if (model.standardizer.mean.size() != model.inputs() ||
-        model.standardizer.scale.size() != model.inputs()) {
-      detail::fail("save_model", "standardization", "expected {} means and scales", model.inputs());
-    }
-    doc["standardization"] = {{"mean", finite_array(model.standardizer.mean, "standardization")},
-                              {"scale", finite_array(model.standardizer.scale, "standardization")}};
+  doc["standardization"] = standardizer_json(model.standardizer, model.inputs(), "standardization");
+  if (version >= 2) {
+    doc["classes"] = model.classes;
+    doc["target_standardization"] =
+        standardizer_json(model.target_standardizer, 1, "target_standardization");
   }
   Json params = Json::array();
   for (std::size_t i = 0; i < shapes.size(); ++i) {

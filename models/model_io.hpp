@@ -1,16 +1,22 @@
 // Model files: JSON, written atomically, validated on load.
 //
-// Format (version 1):
+// Format (version 2; version 1 is the same without "task", "classes" and
+// "target_standardization", and means a binary task):
 //   {
-//     "format": "tapegrad-model", "version": 1,
-//     "kind": "logreg" | "mlp",
-//     "sizes": [30, 16, 1],                       layer widths, input first, output 1
+//     "format": "tapegrad-model", "version": 2,
+//     "kind": "logreg" | "mlp" | "softmax" | "linear",
+//     "task": "binary" | "multiclass" | "regression",   follows the kind except for an MLP
+//     "sizes": [30, 16, 3],                       layer widths, input first, output 1 or k
 //     "activation": "tanh" | "relu",              MLP only
 //     "feature_names": ["mean_radius", ...],      one per input
 //     "target_name": "malignant",
 //     "standardization": null | {"mean": [...], "scale": [...]},
+//     "classes": [] | ["setosa", ...],            classification: none, or k names
+//     "target_standardization": null | {"mean": [m], "scale": [s]},   regression only
 //     "parameters": [{"name": "W1", "shape": [16, 30], "values": [...row-major...]}, ...]
 //   }
+// save_model writes version 1 for a binary model without class names (so earlier readers load
+// it, and its file is what they wrote), version 2 otherwise; load_model reads both.
 // Numbers are written with the shortest decimal form that reads back to the same double, so a
 // saved and loaded model predicts bit-identical probabilities.
 //
@@ -31,8 +37,8 @@
 
 namespace tapegrad {
 
-/// The file format version written and accepted.
-inline constexpr int kModelFormatVersion = 1;
+/// The newest file format version (written for non-binary models; 1 and 2 are accepted).
+inline constexpr int kModelFormatVersion = 2;
 
 /// The model as JSON text (see above); throws Error for an inconsistent model or a non-finite
 /// number.

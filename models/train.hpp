@@ -1,9 +1,14 @@
 // Training: the lecture's loop, run on a recorded graph.
 //
-// fit() records the cost of a batch once,
-//   Z = network(X),   J = (1/m) Σ_i log_loss_with_logits(z_i, y_i),
-// and replays it for every batch: write the batch into the X and Y leaves, forward(),
-// zero_grad(), backward(J), then one optimizer step on the parameters. Replay allocates nothing.
+// fit() records the cost of a batch once (record_cost in model.hpp),
+//   Z = network(X),   J = (1/m) Σ_i L(z_i, y_i) + (λ/2) Σ_l ||W_l||²
+// with L the log-loss of the logits (binary), the cross-entropy (multiclass) or the squared error
+// (regression, against the standardised target when the model has a target standardizer), and
+// the weight penalty only when weight_decay λ > 0 (weights, not biases: its gradient is λ W).
+// It replays the graph for every batch: write the batch into the X and Y leaves, forward(),
+// zero_grad(), backward(J) (for models with examples as rows, zero_grad() and
+// Tape::forward_backward(J), which runs over blocks of rows where the graph allows), then one
+// optimizer step on the parameters. Replay allocates nothing.
 // With mini-batches whose size does not divide the number of examples, the last, shorter batch of
 // each epoch runs on a second graph recorded for that size (the parameters are copied into it
 // before each use, so both graphs share one set of parameters and one optimizer state).
@@ -15,8 +20,9 @@
 // the accuracy at the start of that step.
 //
 // train() is the one-call entry point: seeded split, standardisation fitted on the training part,
-// initialisation, fit(), evaluation on both parts. Seeds: the split uses `seed`, the MLP
-// initialisation `seed + 1`, the mini-batch shuffles `seed + 2`.
+// initialisation, fit(), evaluation on both parts. Multiclass data has k = (largest label + 1)
+// classes, at least 2, counted over the whole data set before the split. Seeds: the split uses
+// `seed`, the MLP initialisation `seed + 1`, the mini-batch shuffles `seed + 2`.
 #pragma once
 
 #include <cstddef>
@@ -33,8 +39,11 @@ namespace tapegrad {
 /// One epoch's progress, passed to the callback.
 struct EpochStats {
   std::size_t epoch = 0;  ///< 1-based
-  double loss = 0.0;      ///< mean training loss over the epoch (before each batch's update)
-  double accuracy = 0.0;  ///< training accuracy over the epoch (before each batch's update)
+  /// Mean training cost J over the epoch (before each batch's update), weight penalty included;
+  /// regression: in standardised target units when the model standardises its target.
+  double loss = 0.0;
+  /// Training accuracy over the epoch (before each batch's update); 0 for regression.
+  double accuracy = 0.0;
 };
 
 /// Called after every epoch, e.g. for a progress bar or a loss plot.
@@ -49,16 +58,19 @@ struct FitOptions {
   /// Stop at the first non-finite value or gradient with an AnomalyError ("fit: epoch E: ...")
   /// instead of training on NaN (see Tape::set_detect_anomalies).
   bool detect_anomalies = false;
+  /// L2 regularisation λ >= 0: adds (λ/2) Σ ||W||² over the weights (not the biases) to the cost.
+  double weight_decay = 0.0;
 };
 
 /// Trains `model` in place on rows X (m x n raw features; the model's standardizer, if any, is
-/// applied) and labels y (m x 1). Returns the per-epoch statistics.
+/// applied) and labels or targets y (m x 1; regression targets pass through the model's target
+/// standardizer, if any). Returns the per-epoch statistics.
 std::vector<EpochStats> fit(Model& model, TensorView X_rows, TensorView y,
                             const FitOptions& options, const EpochCallback& on_epoch = {});
 
 /// Everything train() needs.
 struct TrainConfig {
-  ModelKind kind = ModelKind::logreg;        ///< logistic regression or MLP
+  ModelKind kind = ModelKind::logreg;        ///< logreg, softmax, linear or MLP
   std::vector<std::size_t> hidden = {16};    ///< MLP hidden layer widths (ignored for logreg)
   Activation activation = Activation::tanh;  ///< MLP hidden activation
   OptimizerConfig optimizer;                 ///< update rule and learning rate
@@ -68,11 +80,13 @@ struct TrainConfig {
   double test_fraction = 0.2;    ///< in [0, 1); 0 trains on everything
   bool standardize = true;       ///< fit a z-score standardizer on the training part
   bool detect_anomalies = true;  ///< stop at the first non-finite value (FitOptions)
+  Task task = Task::binary;      ///< an MLP's task (the other kinds imply theirs)
+  double weight_decay = 0.0;     ///< L2 regularisation λ (FitOptions)
 };
 
 /// What train() produces.
 struct TrainResult {
-  Model model;                      ///< trained, with feature names, target and standardizer
+  Model model;                      ///< trained, with feature names, target and standardizers
   std::vector<EpochStats> history;  ///< one entry per epoch
   Metrics train;                    ///< on the training part, after training
   Metrics test;                     ///< on the test part (count 0 when test_fraction is 0)

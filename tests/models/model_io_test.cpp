@@ -137,13 +137,16 @@ TEST_CASE("model files: loading rejects each kind of bad document with file and 
   doc["format"] = "onnx";
   CHECK(load_error(doc) == p + "format: expected 'tapegrad-model', found 'onnx'");
   doc = valid_logreg();
-  doc["version"] = 2;
-  CHECK(load_error(doc) == p + "version: expected 1, found 2");
+  doc["version"] = 2;  // version 2 needs the task
+  CHECK(load_error(doc) == p + "task: missing");
+  doc["version"] = 3;
+  CHECK(load_error(doc) == p + "version: expected 1 or 2, found 3");
   doc["version"] = "1";
-  CHECK(load_error(doc) == p + "version: expected 1, found \"1\"");
+  CHECK(load_error(doc) == p + "version: expected 1 or 2, found \"1\"");
   doc = valid_logreg();
   doc["kind"] = "svm";
-  CHECK(load_error(doc) == p + "kind: expected 'logreg' or 'mlp', found 'svm'");
+  CHECK(load_error(doc) ==
+        p + "kind: expected 'logreg', 'mlp', 'softmax' or 'linear', found 'svm'");
   doc["kind"] = 3;
   CHECK(load_error(doc) == p + "kind: expected a string, found number");
   doc = valid_logreg();
@@ -224,7 +227,7 @@ TEST_CASE("model files: load_model names the file; unreadable files are reported
   tg::test::write_file(dir / "bad.json", "{\"format\": \"tapegrad-model\", \"version\": 3}");
   const std::string bad = (dir / "bad.json").string();
   CHECK_THROWS_WITH_AS((void)tg::load_model(dir / "bad.json"),
-                       ("load_model: " + bad + ": version: expected 1, found 3").c_str(),
+                       ("load_model: " + bad + ": version: expected 1 or 2, found 3").c_str(),
                        tg::Error);
   const std::string missing = (dir / "missing.json").string();
   CHECK_THROWS_WITH_AS((void)tg::load_model(dir / "missing.json"),
@@ -272,4 +275,113 @@ TEST_CASE("model files: writes are atomic; failures leave nothing and keep the o
   CHECK_THROWS_WITH_AS(tg::save_model(broken, dir / "model.json"),
                        "save_model: w: expected shape 2x1, found 3x1", tg::Error);
   CHECK(tg::test::read_file(dir / "model.json") == before);
+}
+
+namespace {
+
+/// A trained model of each new task, with names, standardizers and (classification) class names.
+std::vector<tg::Model> new_task_models() {
+  tg::Rng rng(23);
+  tg::Dataset d{tg::Tensor(30, 2), tg::Tensor(30, 1), {"a", "b"}, "t"};
+  for (double& v : d.X) v = rng.uniform(-2, 2);
+  for (std::size_t i = 0; i < 30; ++i) d.y[i] = static_cast<double>(i % 3);
+  std::vector<tg::Model> out;
+  tg::TrainConfig config;
+  config.epochs = 5;
+  config.hidden = {3};
+  config.kind = tg::ModelKind::softmax;
+  out.push_back(tg::train(d, config).model);
+  out.back().classes = {"setosa", "versicolor", "virginica"};
+  config.kind = tg::ModelKind::mlp;
+  config.task = tg::Task::multiclass;
+  out.push_back(tg::train(d, config).model);
+  for (std::size_t i = 0; i < 30; ++i) d.y[i] = rng.uniform(100, 200);
+  config.task = tg::Task::regression;
+  out.push_back(tg::train(d, config).model);
+  config.kind = tg::ModelKind::linear;
+  out.push_back(tg::train(d, config).model);
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("model files: softmax, linear, k-class MLP and MLP regressor round-trip (version 2)") {
+  const tg::test::TempDir dir("io-tasks");
+  tg::Rng rng(4);
+  tg::Tensor X(20, 2);
+  for (double& v : X) v = rng.uniform(-3, 3);
+  for (const tg::Model& model : new_task_models()) {
+    CAPTURE(tg::to_string(model.kind));
+    tg::save_model(model, dir / "m.json");
+    const tg::Model back = tg::load_model(dir / "m.json");
+    CHECK(back.kind == model.kind);
+    CHECK(back.task == model.task);
+    CHECK(back.sizes == model.sizes);
+    CHECK(back.classes == model.classes);
+    CHECK(back.target_standardizer.mean == model.target_standardizer.mean);
+    CHECK(back.target_standardizer.scale == model.target_standardizer.scale);
+    for (std::size_t i = 0; i < model.params.size(); ++i) CHECK(back.params[i] == model.params[i]);
+    CHECK(back.predict(X) == model.predict(X));
+    if (model.task != tg::Task::regression) CHECK(back.predict_proba(X) == model.predict_proba(X));
+    const Json doc = Json::parse(tg::test::read_file(dir / "m.json"));
+    CHECK(doc["version"] == 2);
+    CHECK(doc["task"] == tg::to_string(model.task));
+    CHECK(doc["target_standardization"].is_null() == (model.task != tg::Task::regression));
+  }
+  const Json softmax = Json::parse(tg::model_to_json(new_task_models()[0]));
+  CHECK(softmax["classes"] == Json::array({"setosa", "versicolor", "virginica"}));
+  CHECK(softmax["parameters"][0]["name"] == "W");
+  CHECK(softmax["parameters"][0]["shape"] == Json::array({2, 3}));
+  CHECK(softmax["parameters"][1]["shape"] == Json::array({1, 3}));
+  // A binary model with class names needs version 2 as well; without, it stays version 1.
+  tg::Model binary = tg::model_from_json(valid_logreg().dump(), "model.json");
+  binary.classes = {"benign", "malignant"};
+  const Json named = Json::parse(tg::model_to_json(binary));
+  CHECK(named["version"] == 2);
+  CHECK(tg::model_from_json(named.dump(), "m.json").classes == binary.classes);
+  CHECK_FALSE(valid_logreg().contains("task"));
+}
+
+TEST_CASE("model files: version-2 fields are validated with file and field") {
+  const std::string p = "load_model: model.json: ";
+  const Json good = Json::parse(tg::model_to_json(new_task_models()[0]));  // softmax
+  CHECK(load_error(good) == "(no error)");
+  Json doc = good;
+  doc["task"] = "binary";
+  CHECK(load_error(doc) == p + "task: expected 'multiclass' for softmax, found 'binary'");
+  doc["task"] = "ranking";
+  CHECK(load_error(doc) ==
+        p + "task: expected 'binary', 'multiclass' or 'regression', found 'ranking'");
+  doc = good;
+  doc["sizes"] = Json::array({2, 1});
+  CHECK(load_error(doc) ==
+        p + "sizes: expected positive layer sizes ending in k >= 2 classes, found {2, 1}");
+  doc = good;
+  doc["classes"] = Json::array({"a", "b"});
+  CHECK(load_error(doc) == p + "classes: expected 0 or 3 names for a multiclass model, found 2");
+  doc["classes"] = Json::array({"a", "b", "a"});
+  CHECK(load_error(doc) == p + "classes[2]: 'a' repeats classes[0]");
+  doc["classes"] = Json::array({"a", "b", 3});
+  CHECK(load_error(doc) == p + "classes[2]: expected a string, found number");
+  doc.erase("classes");
+  CHECK(load_error(doc) == p + "classes: missing");
+  doc = good;
+  doc["target_standardization"] = {{"mean", {1.0}}, {"scale", {2.0}}};
+  CHECK(load_error(doc) ==
+        p + "target_standardization: expected null for multiclass, found an object");
+  doc = good;
+  doc["parameters"][0]["shape"] = Json::array({3, 2});
+  CHECK(load_error(doc) == p + "parameters[0].shape: expected [2, 3], found [3, 2]");
+  Json linear = Json::parse(tg::model_to_json(new_task_models()[3]));
+  CHECK(load_error(linear) == "(no error)");
+  linear["target_standardization"]["scale"][0] = -1.0;
+  CHECK(load_error(linear) ==
+        p + "target_standardization.scale[0]: expected a positive number, found -1");
+  linear["target_standardization"]["mean"] = Json::array({1.0, 2.0});
+  CHECK(load_error(linear) == p + "target_standardization.mean: expected 1 element, found 2");
+  // Version 1 holds binary models only.
+  linear = Json::parse(tg::model_to_json(new_task_models()[3]));
+  linear["version"] = 1;
+  CHECK(load_error(linear) == p + "kind: expected 'logreg' or 'mlp' in a version-1 file, found "
+                                  "'linear'");
 }
