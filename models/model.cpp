@@ -453,6 +453,7 @@ Metrics Model::evaluate(const Dataset& data) const {
 }
 
 Var weight_penalty(std::span<const Var> params, double weight_decay) {
+  if (params.empty()) detail::fail("weight_penalty", "params", "expected at least one weight");
   Var squares = sum(params[0] * params[0]);  // ||W_1||²
   for (std::size_t i = 2; i < params.size(); i += 2) squares = squares + sum(params[i] * params[i]);
   return (0.5 * weight_decay * squares).set_label("penalty");  // (λ/2) Σ ||W_l||²

@@ -510,3 +510,58 @@ TEST_CASE("models: sizes and tasks are validated for the new kinds") {
   CHECK_THROWS_WITH_AS((void)tg::train(negative, config),
                        "train: data: expected class labels 0, 1, 2, ..., found -1", tg::Error);
 }
+
+TEST_CASE("softmax regression: mini-batches with a short last batch equal hand-rolled descent") {
+  // 20 examples, batches of 7 (7, 7, 6: a second recorded graph), weight decay on W only.
+  tg::Rng rng(9);
+  const tg::Tensor X = uniform(rng, 20, 2, -2, 2);
+  tg::Tensor labels(20, 1);
+  for (double& v : labels) v = static_cast<double>(rng.below(3));
+  tg::Model model = tg::make_softmax(2, 3);
+  tg::FitOptions options;
+  options.optimizer.learning_rate = 0.3;
+  options.epochs = 4;
+  options.batch_size = 7;
+  options.seed = 5;
+  options.weight_decay = 0.05;
+  const auto history = tg::fit(model, X, labels, options);
+
+  Eigen::MatrixXd W = Eigen::MatrixXd::Zero(2, 3);
+  Eigen::RowVectorXd b = Eigen::RowVectorXd::Zero(3);
+  std::vector<std::size_t> order(20);
+  for (std::size_t i = 0; i < 20; ++i) order[i] = i;
+  tg::Rng shuffler(5);
+  for (std::size_t epoch = 0; epoch < 4; ++epoch) {
+    shuffler.shuffle(std::span<std::size_t>(order));
+    double loss = 0.0;
+    for (std::size_t first = 0; first < 20; first += 7) {
+      const std::size_t count = std::min<std::size_t>(7, 20 - first);
+      const auto c = static_cast<Eigen::Index>(count);
+      Eigen::MatrixXd Xb(c, 2), Y = Eigen::MatrixXd::Zero(c, 3);
+      for (Eigen::Index r = 0; r < c; ++r) {
+        const std::size_t i = order[first + static_cast<std::size_t>(r)];
+        Xb(r, 0) = X(i, 0);
+        Xb(r, 1) = X(i, 1);
+        Y(r, static_cast<Eigen::Index>(labels[i])) = 1.0;
+      }
+      const Eigen::MatrixXd Z = (Xb * W).rowwise() + b;
+      Eigen::MatrixXd P(c, 3);
+      double cost = 0.0;
+      for (Eigen::Index r = 0; r < c; ++r) {
+        const double top = Z.row(r).maxCoeff();
+        const double lse = top + std::log((Z.row(r).array() - top).exp().sum());
+        P.row(r) = (Z.row(r).array() - lse).exp();
+        cost += (lse - (Z.row(r).array() * Y.row(r).array()).sum()) / static_cast<double>(c);
+      }
+      cost += 0.05 / 2.0 * W.squaredNorm();
+      loss += cost * static_cast<double>(count) / 20.0;
+      const Eigen::MatrixXd dW = Xb.transpose() * (P - Y) / static_cast<double>(c) + 0.05 * W;
+      const Eigen::RowVectorXd db = (P - Y).colwise().mean();
+      W -= 0.3 * dW;
+      b -= 0.3 * db;
+    }
+    CHECK(rel_error(history[epoch].loss, loss) < 1e-12);
+  }
+  CHECK(matrix_error(model.params[0], W) < 1e-12);
+  CHECK(matrix_error(model.params[1], b) < 1e-12);
+}
