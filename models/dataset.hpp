@@ -31,10 +31,11 @@
 
 namespace tapegrad {
 
-/// Examples in rows: X is m x n features, y is m x 1 labels in {0, 1}.
+/// Examples in rows: X is m x n features, y is m x 1 labels in {0, 1} (read_csv), class numbers
+/// 0..k-1 or real targets (built by callers for the other tasks, see model.hpp).
 struct Dataset {
   Tensor X;                                ///< m x n features, one example per row
-  Tensor y;                                ///< m x 1 labels 0/1; 0x0 for unlabelled data
+  Tensor y;                                ///< m x 1 labels or targets; 0x0 for unlabelled data
   std::vector<std::string> feature_names;  ///< n names, in column order
   std::string target_name;                 ///< the label column's name; empty when unlabelled
 
