@@ -77,6 +77,7 @@ TEST_CASE("model files: save then load predicts bit-identical probabilities") {
 TEST_CASE("model files: every double round-trips exactly through the JSON text") {
   tg::Model model = tg::make_logreg(1);
   model.feature_names = {"x"};
+  model.target_name = "y";
   tg::Rng rng(17);
   std::vector<double> specials{std::numeric_limits<double>::min(),
                                std::numeric_limits<double>::denorm_min(),
