@@ -192,10 +192,11 @@ bool same_output(const fs::path& a, const fs::path& b) {
   if (ta.kind != OutputTarget::Kind::Replace || tb.kind != OutputTarget::Kind::Replace) {
     return false;
   }
-  std::error_code ec;
+  std::error_code ec, ea, eb;
   if (fs::equivalent(ta.path, tb.path, ec)) return true;  // both exist: one file (hard links too)
-  return fs::weakly_canonical(fs::absolute(ta.path), ec) ==
-         fs::weakly_canonical(fs::absolute(tb.path), ec);
+  const fs::path ca = fs::weakly_canonical(fs::absolute(ta.path), ea);
+  const fs::path cb = fs::weakly_canonical(fs::absolute(tb.path), eb);
+  return !ea && !eb && ca == cb;
 }
 
 void write_output(const fs::path& path, std::string_view content) {
