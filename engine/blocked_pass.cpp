@@ -27,9 +27,9 @@
 #include <thread>
 #include <vector>
 
+#include "tapegrad/engine/detail/rules.hpp"
 #include "tapegrad/engine/error.hpp"
 #include "tapegrad/engine/tape.hpp"
-#include "tapegrad/ops/dispatch.hpp"
 
 namespace tapegrad {
 
@@ -45,58 +45,40 @@ constexpr std::size_t kBlockBytes = std::size_t{256} * 1024;
 // Marks batch[i] = 1 for the batch nodes before root; returns m, or 0 when the graph does not
 // qualify.
 std::uint32_t Tape::classify_rows(std::uint32_t root, std::vector<std::uint8_t>& batch) const {
+  const detail::Ctx ctx = context();
   const Node& r = nodes_[root];
-  if ((r.op != OpKind::Sum && r.op != OpKind::Mean) || r.in1 != 0) return 0;
+  if (r.arity() != 1 || detail::node_partial_of_all(ctx, r) == 0.0) return 0;
   const std::uint32_t m = nodes_[r.in0].rows;
   if (m < 2) return 0;
   batch.assign(root, 0);
   for (std::uint32_t i = 0; i < root; ++i) {
     const Node& n = nodes_[i];
-    // An element-wise operand that is not a batch node must broadcast along the rows.
-    const auto row_wise = [&](std::uint32_t in) { return batch[in] || nodes_[in].rows == 1; };
-    bool is_batch = false;
-    switch (n.op) {
-      case OpKind::Input:
-      case OpKind::Param:
-        is_batch = n.rows == m;
+    const std::uint32_t arity = n.arity();
+    if (arity == 0) {  // leaves: inputs and params with m rows are the batch
+      batch[i] = n.rows == m ? 1 : 0;
+      continue;
+    }
+    bool any = false;  // does a batch node feed it?
+    for (std::uint32_t s = 0; s < arity; ++s) any = any || batch[n.input(s, links_.data())];
+    if (!any) continue;  // a fixed node
+    switch (detail::node_row_rule(ctx, n)) {
+      case detail::RowRule::Never:
+        return 0;
+      case detail::RowRule::Elementwise:
+        // An operand that is not a batch node must broadcast along the rows.
+        for (std::uint32_t s = 0; s < arity; ++s) {
+          const std::uint32_t in = n.input(s, links_.data());
+          if (!batch[in] && nodes_[in].rows != 1) return 0;
+        }
         break;
-      case OpKind::Detach:
-      case OpKind::Affine:
-      case OpKind::RDiv:
-      case OpKind::Pow:
-      case OpKind::Exp:
-      case OpKind::Log:
-      case OpKind::Sigmoid:
-      case OpKind::Tanh:
-      case OpKind::Relu:
-        is_batch = batch[n.in0] != 0;
-        break;
-      case OpKind::Add:
-      case OpKind::Sub:
-      case OpKind::Mul:
-      case OpKind::Div:
-      case OpKind::LogLoss:
-      case OpKind::LogLossWithLogits:
-        is_batch = batch[n.in0] || batch[n.in1];
-        if (is_batch && !(row_wise(n.in0) && row_wise(n.in1))) return 0;
-        break;
-      case OpKind::Matmul:
-        if (batch[n.in1]) return 0;
-        is_batch = batch[n.in0] != 0;
-        break;
-      case OpKind::Sum:
-      case OpKind::Mean:
-        is_batch = batch[n.in0] != 0;
-        if (is_batch && n.in1 != 2) return 0;  // only sums along columns stay within a row
-        break;
-      case OpKind::Transpose:
-        if (batch[n.in0]) return 0;
-        break;
-      case OpKind::Mse:
-        if (batch[n.in0] || batch[n.in1]) return 0;
+      case detail::RowRule::FirstInput:
+        if (!batch[n.input(0, links_.data())]) return 0;
+        for (std::uint32_t s = 1; s < arity; ++s) {
+          if (batch[n.input(s, links_.data())]) return 0;
+        }
         break;
     }
-    batch[i] = is_batch ? 1 : 0;
+    batch[i] = 1;
   }
   return batch[r.in0] ? m : 0;
 }
@@ -131,7 +113,8 @@ void Tape::forward_backward(Var root, const BlockOptions& options) {
                                : std::clamp<std::size_t>(kBlockBytes / row_bytes, 1, m);
   const std::size_t blocks = (m + rows - 1) / rows;
   const std::size_t threads = std::min(options.threads, blocks);
-  const detail::Ctx ctx{nodes_.data(), consts_.data(), values_.data(), grads_.data(), &workspace_};
+  const detail::Ctx ctx = context();
+  mark_live(root.index_);  // only what the root depends on passes gradients back
 
   // Fixed nodes forward. Intermediate gradients start from zero: the fixed ones (and those after
   // the root) here, the batch ones block by block while the block is in cache.
@@ -149,9 +132,7 @@ void Tape::forward_backward(Var root, const BlockOptions& options) {
   inner_zero_ = false;
   grads_[r.grad] += 1.0;  // d root / d root
   // What the root's backward rule adds to each element of P's gradient: it reads no value.
-  const double seed =
-      grads_[r.grad] * (r.op == OpKind::Sum ? detail::SumRule::partial_of_all(ctx, r)
-                                            : detail::MeanRule::partial_of_all(ctx, r));
+  const double seed = grads_[r.grad] * detail::node_partial_of_all(ctx, r);
 
   if (block_scratch_.size() < threads) block_scratch_.resize(threads);
   if (threads == 1) {
@@ -200,7 +181,7 @@ void Tape::forward_backward(Var root, const BlockOptions& options) {
   }
   for (std::uint32_t i = root.index_; i-- > 0;) {
     const Node& n = nodes_[i];
-    if (!block_batch_[i] && n.grad != kNoGrad && (n.flags & kLeaf) == 0) {
+    if (!block_batch_[i] && n.grad != kNoGrad && (n.flags & kLeaf) == 0 && live_[i]) {
       detail::backward_node(ctx, n);
     }
   }
@@ -225,9 +206,10 @@ void Tape::run_blocks(std::size_t thread, std::size_t first, std::size_t last, s
     }
     s.grads.assign(size, 0.0);
   }
-  const detail::Ctx ctx{s.nodes.data(), consts_.data(), values_.data(),
-                        own_grads ? grads_.data() : s.grads.data(),
-                        own_grads ? &workspace_ : &s.workspace};
+  detail::Ctx ctx = context();
+  ctx.nodes = s.nodes.data();
+  ctx.grads = own_grads ? grads_.data() : s.grads.data();
+  ctx.workspace = own_grads ? &workspace_ : &s.workspace;
   const std::uint32_t p = nodes_[root].in0;
   for (std::size_t b = first; b < last; ++b) {
     const std::size_t r0 = b * rows;
@@ -255,7 +237,7 @@ void Tape::run_blocks(std::size_t thread, std::size_t first, std::size_t last, s
     for (const std::uint32_t i : block_order_) detail::forward_node(ctx, s.nodes[i]);
     for (std::size_t k = block_order_.size(); k-- > 0;) {
       const Node& v = s.nodes[block_order_[k]];
-      if (v.grad != kNoGrad) detail::backward_node(ctx, v);
+      if (v.grad != kNoGrad && live_[block_order_[k]]) detail::backward_node(ctx, v);
     }
     if (own_grads) continue;
     for (std::uint32_t i = 0; i < root; ++i) {

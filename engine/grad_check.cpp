@@ -27,9 +27,8 @@ GradCheckResult grad_check(Var root, std::span<const Var> leaves, GradCheckOptio
     if (!leaf.valid() || &leaf.tape() != &tape) {
       detail::fail("grad_check", "leaves", "every leaf must belong to the root's tape");
     }
-    if (leaf.op() != OpKind::Param) {
-      detail::fail("grad_check", "leaves", "node {} ({}) is not a param", leaf.index(),
-                   op_name(leaf.op()));
+    if (const NodeInfo info = tape.node(leaf.index()); !info.is_param()) {
+      detail::fail("grad_check", "leaves", "node {} ({}) is not a param", leaf.index(), info.name);
     }
   }
   tape.forward();

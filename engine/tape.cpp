@@ -4,8 +4,8 @@
 #include <cmath>
 #include <limits>
 
+#include "tapegrad/engine/detail/rules.hpp"
 #include "tapegrad/engine/error.hpp"
-#include "tapegrad/ops/dispatch.hpp"
 
 namespace tapegrad {
 
@@ -16,44 +16,63 @@ using detail::Node;
 
 // ---------------------------------------------------------------- Var
 
-TensorView Var::value() const { return tape().value(index_); }
-Shape Var::shape() const { return tape().nodes_[index_].shape(); }
-OpKind Var::op() const { return tape().nodes_[index_].op; }
-bool Var::requires_grad() const { return (tape().nodes_[index_].flags & kRequiresGrad) != 0; }
+TensorView Var::value() const {
+  const Node& n = node("Var", "handle");
+  return {tape_->values_.data() + n.value, n.shape()};
+}
+Shape Var::shape() const { return node("Var", "handle").shape(); }
+OpKind Var::op() const { return node("Var", "handle").op; }
+bool Var::requires_grad() const { return (node("Var", "handle").flags & kRequiresGrad) != 0; }
 
 std::string_view Var::label() const {
-  const auto& labels = tape().labels_;
+  node("Var", "handle");
+  const auto& labels = tape_->labels_;
   const auto it = labels.find(index_);
   return it == labels.end() ? std::string_view{} : std::string_view{it->second};
 }
 
 Var& Var::set_label(std::string_view label) {
-  tape().labels_[index_] = std::string(label);
+  node("Var", "handle");
+  tape_->labels_[index_] = std::string(label);
   return *this;
 }
 
-void detail::empty_var_handle() {
-  detail::fail("Var", "handle", "empty Var (default-constructed, not from a tape)");
+void detail::bad_var(const Var& v, std::string_view op, std::string_view argument) {
+  if (v.tape_ == nullptr) fail(op, argument, "empty Var (default-constructed, not from a tape)");
+  fail(op, argument,
+       "node {} was recorded before tape.clear(); a Var does not outlive the graph it names",
+       v.index_);
+}
+
+detail::Ctx Tape::context() const noexcept {
+  auto& self = const_cast<Tape&>(*this);
+  return {nodes_.data(),    consts_.data(), self.values_.data(), self.grads_.data(),
+          &self.workspace_, links_.data(),  objects_.data()};
 }
 
 // ---------------------------------------------------------------- recording
 
 namespace {
 // push()'s failures, out of line so that the common path stays short.
-[[noreturn, gnu::cold, gnu::noinline]] void push_failed(OpKind op, Shape shape) {
-  if (shape.size() == 0) detail::fail(op_name(op), "shape", "{} has no elements", shape);
-  detail::fail(op_name(op), "tape", "full: a tape holds fewer than 2^32 nodes and elements");
+[[noreturn, gnu::cold, gnu::noinline]] void push_failed(std::string_view op, Shape shape) {
+  detail::check_shape(op, "shape", shape);
+  detail::fail(op, "tape", "full: a tape holds fewer than 2^32 nodes and elements");
 }
 }  // namespace
 
 std::uint32_t Tape::push(OpKind op, std::uint32_t in0, std::uint32_t in1, Shape shape,
-                         std::uint8_t flags) {
+                         std::uint8_t flags, std::uint16_t extra) {
   constexpr std::size_t kMax = std::numeric_limits<std::uint32_t>::max();
   const std::size_t size = shape.size();
   // One bound covers the node and gradient counts too: every node has at least one value
-  // element, and every gradient element belongs to a node's value.
-  if (size == 0 || values_.size() + size >= kMax) [[unlikely]]
-    push_failed(op, shape);
+  // element, and every gradient element belongs to a node's value. Rows and columns below 2^32
+  // keep size from wrapping.
+  if (size == 0 || ((shape.rows | shape.cols) >> 32) != 0 || values_.size() + size >= kMax)
+      [[unlikely]] {
+    Node probe{};
+    probe.op = op;
+    push_failed(detail::node_op_name(context(), probe), shape);
+  }
   const auto value = static_cast<std::uint32_t>(values_.size());
   if (size == 1) {
     flags |= detail::kScalar;
@@ -77,12 +96,11 @@ std::uint32_t Tape::push(OpKind op, std::uint32_t in0, std::uint32_t in1, Shape 
     }
   }
   const Node& n =
-      nodes_.emplace_back(Node{op, flags, 0, in0, in1, static_cast<std::uint32_t>(shape.rows),
+      nodes_.emplace_back(Node{op, flags, extra, in0, in1, static_cast<std::uint32_t>(shape.rows),
                                static_cast<std::uint32_t>(shape.cols), value, grad});
   const auto index = static_cast<std::uint32_t>(nodes_.size() - 1);
   if ((flags & kLeaf) == 0) {
-    detail::forward_node(
-        {nodes_.data(), consts_.data(), values_.data(), grads_.data(), &workspace_}, n);
+    detail::forward_node(context(), n);
     if (detect_anomalies_) [[unlikely]]
       check_finite(index, false);
   }
@@ -91,41 +109,41 @@ std::uint32_t Tape::push(OpKind op, std::uint32_t in0, std::uint32_t in1, Shape 
 
 Var Tape::leaf(OpKind op, TensorView value, std::string_view label, std::string_view who) {
   if (value.size() == 0) detail::fail(who, "value", "shape {} has no elements", value.shape());
-  const std::uint8_t flags = kLeaf | (op == OpKind::Param ? kRequiresGrad : 0);
+  const std::uint8_t flags = kLeaf | (op == detail::kParamKind ? kRequiresGrad : 0);
   const std::uint32_t i = push(op, 0, 0, value.shape(), flags);
   std::copy(value.begin(), value.end(), values_.begin() + nodes_[i].value);
-  Var v(this, i);
+  Var v(this, i, generation_);
   if (!label.empty()) v.set_label(label);
   if (detect_anomalies_) check_finite(i, false);
   return v;
 }
 
 Var Tape::input(double value, std::string_view label) {
-  return leaf(OpKind::Input, TensorView(&value, Shape{}), label, "input");
+  return leaf(detail::kInputKind, TensorView(&value, Shape{}), label, "input");
 }
 Var Tape::input(TensorView value, std::string_view label) {
-  return leaf(OpKind::Input, value, label, "input");
+  return leaf(detail::kInputKind, value, label, "input");
 }
 Var Tape::input(Shape shape, std::string_view label) {
-  if (shape.size() == 0) detail::fail("input", "shape", "{} has no elements", shape);
-  Var v(this, push(OpKind::Input, 0, 0, shape, kLeaf));  // push zero-fills the value
+  detail::check_shape("input", "shape", shape);
+  // push zero-fills the value
+  Var v(this, push(detail::kInputKind, 0, 0, shape, kLeaf), generation_);
   if (!label.empty()) v.set_label(label);
   return v;
 }
 Var Tape::param(double value, std::string_view label) {
-  return leaf(OpKind::Param, TensorView(&value, Shape{}), label, "param");
+  return leaf(detail::kParamKind, TensorView(&value, Shape{}), label, "param");
 }
 Var Tape::param(TensorView value, std::string_view label) {
-  return leaf(OpKind::Param, value, label, "param");
+  return leaf(detail::kParamKind, value, label, "param");
 }
 
 // ---------------------------------------------------------------- leaves
 
 const Node& Tape::own(const Var& v, std::string_view op, std::string_view argument) const {
-  if (v.tape_ == nullptr)
-    detail::fail(op, argument, "empty Var (default-constructed, not from a tape)");
+  const Node& n = v.node(op, argument);
   if (v.tape_ != this) detail::fail(op, argument, "node {} belongs to another tape", v.index_);
-  return nodes_[v.index_];
+  return n;
 }
 
 void Tape::set(Var leaf, double value) { set(leaf, TensorView(&value, Shape{})); }
@@ -154,12 +172,7 @@ void Tape::mutable_value_failed(const Var& leaf) const {
 void Tape::forward() {
   if (detect_anomalies_) return forward_checked();
   const detail::Operands* plan = replay_plan();
-  const detail::Ctx ctx{nodes_.data(), consts_.data(), values_.data(), grads_.data(), &workspace_};
-  // Leaves need no test here: their case in forward_node does nothing.
-  const Node* const end = nodes_.data() + nodes_.size();
-  for (const Node* n = nodes_.data(); n != end; ++n, ++plan) {
-    detail::forward_node(ctx, *n, detail::Resolved{*plan});
-  }
+  detail::forward_nodes(context(), 0, nodes_.size(), plan);
 }
 
 // The plan, (re)built if nodes were recorded since it was.
@@ -172,16 +185,16 @@ void Tape::build_replay_plan() {
   plan_.resize(nodes_.size());
   for (std::size_t i = 0; i < nodes_.size(); ++i) {
     const Node& n = nodes_[i];
-    const std::size_t arity = op_arity(n.op);
-    const Node& a = nodes_[arity > 0 ? n.in0 : i];
-    const Node& b = nodes_[arity > 1 ? n.in1 : i];
+    const std::uint32_t arity = n.arity();
+    const Node& a = nodes_[arity > 0 ? n.input(0, links_.data()) : i];
+    const Node& b = nodes_[arity > 1 ? n.input(1, links_.data()) : i];
     plan_[i] = {a.value, b.value, a.grad, b.grad};
   }
 }
 
 // forward() with anomaly detection: kept apart so that the unchecked loop stays as tight.
 void Tape::forward_checked() {
-  const detail::Ctx ctx{nodes_.data(), consts_.data(), values_.data(), grads_.data(), &workspace_};
+  const detail::Ctx ctx = context();
   for (std::size_t i = 0; i < nodes_.size(); ++i) {
     if ((nodes_[i].flags & kLeaf) == 0) detail::forward_node(ctx, nodes_[i]);
     check_finite(i, false);
@@ -220,29 +233,56 @@ void Tape::backward(Var root) {
   inner_zero_ = false;
   grads_[r.grad] += 1.0;  // d root / d root
   if (detect_anomalies_) return backward_checked(root.index_);
-  const detail::Ctx ctx{nodes_.data(), consts_.data(), values_.data(), grads_.data(), &workspace_};
-  const Node* const first = nodes_.data();
-  const Node* n = first + root.index_ + 1;
-  // Params need no test here: their case in backward_node does nothing.
-  if (plan_.size() == nodes_.size()) {
-    for (const detail::Operands* o = plan_.data() + root.index_ + 1; n-- != first;) {
-      --o;
-      if (n->grad != kNoGrad) detail::backward_node(ctx, *n, detail::Resolved{*o});
+  const detail::Ctx ctx = context();
+  const std::size_t end = std::size_t{root.index_} + 1;
+  const detail::Operands* plan = plan_.size() == nodes_.size() ? plan_.data() : nullptr;
+  // Only the nodes the root depends on pass gradients on: a node off every path to the root
+  // contributes nothing, even where its local derivative is infinite. The first pass for a root
+  // finds them as it goes (each visited node marks its inputs); later passes on the same graph
+  // reuse what it found, and when that is every node, run the plain reverse loop.
+  if (live_size_ == nodes_.size() && live_root_ == root.index_) {
+    if (all_live_) {
+      detail::backward_nodes(ctx, end, plan);
+    } else {
+      detail::backward_live_nodes(ctx, end, plan, live_.data());
     }
-  } else {
-    while (n-- != first) {
-      if (n->grad != kNoGrad) detail::backward_node(ctx, *n);
-    }
+    return;
   }
+  live_.assign(end, 0);
+  live_[root.index_] = 1;
+  all_live_ = detail::backward_marking_nodes(ctx, end, live_.data());
+  live_root_ = root.index_;
+  live_size_ = nodes_.size();
+}
+
+// Marks live_[i] for the nodes before `root` that it depends on through gradient-carrying nodes.
+void Tape::mark_live(std::uint32_t root) {
+  if (live_size_ == nodes_.size() && live_root_ == root) return;
+  live_.assign(std::size_t{root} + 1, 0);
+  live_[root] = 1;
+  bool all = true;
+  for (std::size_t i = root + 1; i-- > 0;) {
+    const Node& n = nodes_[i];
+    if (n.grad == kNoGrad) continue;
+    if (live_[i] == 0) {
+      all = false;
+      continue;
+    }
+    for (std::uint32_t s = 0; s < n.arity(); ++s) live_[n.input(s, links_.data())] = 1;
+  }
+  all_live_ = all;
+  live_root_ = root;
+  live_size_ = nodes_.size();
 }
 
 // The reverse walk with anomaly detection. A node's gradient is complete when the walk reaches
 // it: it is checked there, before the node passes it on.
 void Tape::backward_checked(std::size_t root) {
-  const detail::Ctx ctx{nodes_.data(), consts_.data(), values_.data(), grads_.data(), &workspace_};
+  mark_live(static_cast<std::uint32_t>(root));
+  const detail::Ctx ctx = context();
   for (std::size_t i = root + 1; i-- > 0;) {
     const Node& n = nodes_[i];
-    if (n.grad == kNoGrad) continue;
+    if (n.grad == kNoGrad || live_[i] == 0) continue;
     check_finite(i, true);
     if ((n.flags & kLeaf) == 0) detail::backward_node(ctx, n);
   }
@@ -266,8 +306,12 @@ void Tape::clear() noexcept {
   values_.clear();
   grads_.clear();
   consts_.clear();
+  links_.clear();
+  objects_.clear();
   labels_.clear();
   plan_.clear();
+  ++generation_;
+  live_size_ = 0;
   inner_begin_ = 0;
   has_inner_ = false;
   inner_mixed_ = false;
@@ -291,7 +335,7 @@ const Node& Tape::checked_node(std::size_t index, std::string_view op) const {
 
 Var Tape::var(std::size_t index) {
   checked_node(index, "var");
-  return Var(this, static_cast<std::uint32_t>(index));
+  return Var(this, static_cast<std::uint32_t>(index), generation_);
 }
 
 NodeInfo Tape::node(std::size_t index) const {
@@ -299,13 +343,14 @@ NodeInfo Tape::node(std::size_t index) const {
   NodeInfo info;
   info.index = index;
   info.op = n.op;
+  info.name = detail::node_op_name(context(), n);
   info.shape = n.shape();
-  info.input_count = op_arity(n.op);
-  if (info.input_count > 0) info.inputs[0] = n.in0;
-  if (info.input_count > 1) info.inputs[1] = n.in1;
-  if (n.op == OpKind::Affine) info.constants = {consts_.data() + n.in1, 2};
-  if (n.op == OpKind::RDiv || n.op == OpKind::Pow) info.constants = {consts_.data() + n.in1, 1};
-  if (n.op == OpKind::Sum || n.op == OpKind::Mean) info.axis = static_cast<int>(n.in1) - 1;
+  info.input_count = n.arity();
+  for (std::uint32_t s = 0; s < n.arity(); ++s) info.inputs.push_back(n.input(s, links_.data()));
+  if (const std::size_t k = detail::node_constant_count(n); k > 0) {
+    info.constants = {consts_.data() + n.in1, k};
+  }
+  info.axis = detail::node_axis(n);
   info.requires_grad = (n.flags & kRequiresGrad) != 0;
   const auto it = labels_.find(static_cast<std::uint32_t>(index));
   if (it != labels_.end()) info.label = it->second;
@@ -315,14 +360,17 @@ NodeInfo Tape::node(std::size_t index) const {
 std::vector<Var> Tape::params() {
   std::vector<Var> out;
   for (std::size_t i = 0; i < nodes_.size(); ++i) {
-    if (nodes_[i].op == OpKind::Param) out.push_back(Var(this, static_cast<std::uint32_t>(i)));
+    if (nodes_[i].op == detail::kParamKind) {
+      out.push_back(Var(this, static_cast<std::uint32_t>(i), generation_));
+    }
   }
   return out;
 }
 
 std::size_t Tape::bytes_used() const noexcept {
   return nodes_.size() * sizeof(Node) + plan_.size() * sizeof(detail::Operands) +
-         (values_.size() + grads_.size() + consts_.size()) * sizeof(double);
+         (values_.size() + grads_.size() + consts_.size()) * sizeof(double) +
+         links_.size() * sizeof(std::uint32_t);
 }
 
 TensorView Tape::value(std::size_t index) const {
@@ -331,6 +379,48 @@ TensorView Tape::value(std::size_t index) const {
 }
 
 bool Tape::has_grad(std::size_t index) const { return checked_node(index, "grad").grad != kNoGrad; }
+
+std::optional<double> Tape::local_partial(std::size_t index, std::size_t slot) const {
+  const Node& n = checked_node(index, "local_partial");
+  const std::uint32_t arity = n.arity();
+  if (slot >= arity || n.size() != 1) return std::nullopt;
+  std::uint8_t inputs_grad = 0;
+  for (std::uint32_t s = 0; s < arity; ++s) {
+    const Node& in = nodes_[n.input(s, links_.data())];
+    if (in.size() != 1) return std::nullopt;
+    inputs_grad |= in.flags;
+  }
+  // A gradient stop: its inputs carry gradients, it has none.
+  if ((inputs_grad & kRequiresGrad) != 0 && (n.flags & kRequiresGrad) == 0) return std::nullopt;
+  // A scratch tape of the inputs and the node, all with gradients, on which the node's backward
+  // rule runs once with the seed d node / d node = 1: what lands in input `slot`'s gradient is the
+  // local partial derivative. Constants and objects are the tape's own.
+  std::vector<Node> nodes(arity + 1);
+  std::vector<double> values(arity + 1);
+  std::vector<double> grads(arity + 1, 0.0);
+  std::vector<std::uint32_t> links(arity);
+  for (std::uint32_t s = 0; s < arity; ++s) {
+    nodes[s] = nodes_[n.input(s, links_.data())];
+    values[s] = values_[nodes[s].value];
+    nodes[s].value = nodes[s].grad = links[s] = s;
+    nodes[s].flags |= kRequiresGrad;
+  }
+  Node& copy = nodes[arity] = n;
+  values[arity] = values_[n.value];
+  grads[arity] = 1.0;
+  copy.value = copy.grad = arity;
+  copy.flags |= kRequiresGrad;
+  copy.in0 = 0;                                    // the first input, or the start of its list
+  if (copy.flags & detail::kBinary) copy.in1 = 1;  // unary: in1 stays the rule's (constant, axis)
+  detail::Ctx ctx = context();
+  ctx.nodes = nodes.data();
+  ctx.values = values.data();
+  ctx.grads = grads.data();
+  ctx.workspace = nullptr;
+  ctx.links = links.data();
+  detail::backward_node(ctx, copy);
+  return grads[slot];
+}
 
 void Tape::grad_failed(std::size_t index) const {
   checked_node(index, "grad");
@@ -349,9 +439,9 @@ void Tape::check_finite(std::size_t index, bool gradient) const {
   if (bad == size) return;
   // The inputs' values, in full when small, otherwise their range.
   std::string inputs;
-  const std::size_t arity = op_arity(n.op);
-  for (std::size_t s = 0; s < arity; ++s) {
-    const std::size_t in = s == 0 ? n.in0 : n.in1;
+  const std::uint32_t arity = n.arity();
+  for (std::uint32_t s = 0; s < arity; ++s) {
+    const std::size_t in = n.input(s, links_.data());
     const TensorView v = value(in);
     double lo = v[0], hi = v[0];
     for (double x : v) {
@@ -372,8 +462,9 @@ void Tape::check_finite(std::size_t index, bool gradient) const {
 
 std::string Tape::describe(std::size_t index) const {
   const auto it = labels_.find(static_cast<std::uint32_t>(index));
-  if (it == labels_.end()) return fmt::format("node {} ({})", index, op_name(nodes_[index].op));
-  return fmt::format("node {} ({} '{}')", index, op_name(nodes_[index].op), it->second);
+  const std::string_view name = detail::node_op_name(context(), nodes_[index]);
+  if (it == labels_.end()) return fmt::format("node {} ({})", index, name);
+  return fmt::format("node {} ({} '{}')", index, name, it->second);
 }
 
 }  // namespace tapegrad

@@ -18,13 +18,19 @@
 // params accumulate across passes until zero_grad(). Warm replay (set, forward, zero_grad,
 // backward) performs no heap allocation.
 //
+// The engine knows no particular op. A node's kind (OpKind) is an opaque number to it, but for the
+// two leaf kinds; its inputs are found from the node itself (flags say one, two, or a list in
+// links_). The passes run the op rules through the interface in engine/detail/rules.hpp, which
+// ops/ implements from its one op list (ops/op_list.hpp).
+//
 // Anomaly detection (off by default) checks every value as it is computed and every gradient
 // when backward reaches it, and throws AnomalyError at the first non-finite one, naming the node,
 // its shape and its inputs' values.
 //
-// Var is a 16-byte handle (tape pointer + node index). A Tape is neither copyable nor movable
-// because Vars point at it; views returned by value() and grad() stay valid until the tape
-// records another node or is cleared.
+// Var is a 16-byte handle (tape pointer, node index, and the tape's generation, which clear()
+// advances so that a Var kept across clear() is refused instead of reading another graph's node).
+// A Tape is neither copyable nor movable because Vars point at it; views returned by value() and
+// grad() stay valid until the tape records another node or is cleared.
 #pragma once
 
 #include <cstddef>
@@ -35,14 +41,24 @@
 #include <unordered_map>
 #include <vector>
 
+#include <memory>
+#include <optional>
+
 #include "tapegrad/engine/tensor.hpp"
-#include "tapegrad/ops/op_kind.hpp"
 
 namespace tapegrad {
 
+/// What a node computes. The enumerators are generated from the op list in ops/op_kind.hpp; the
+/// engine itself knows only the two leaf kinds below.
+enum class OpKind : std::uint8_t;
+
 class Tape;
+class Var;
 
 namespace detail {
+
+inline constexpr OpKind kInputKind{0};  // a leaf holding data
+inline constexpr OpKind kParamKind{1};  // a leaf holding a trainable parameter
 
 inline constexpr std::uint32_t kNoGrad = 0xffffffffu;
 
@@ -50,14 +66,17 @@ enum NodeFlag : std::uint8_t {
   kRequiresGrad = 1,  // the node has gradient storage and backward visits it
   kLeaf = 2,          // Input or Param: set by the user, never recomputed
   kScalar = 4,        // one element (an element-wise op's operands then have one too)
+  kUnary = 8,         // one input, in0 (in1 is the rule's: a constant index, an axis code)
+  kBinary = 16,       // two inputs, in0 and in1
+  kListed = 32,       // in1 inputs listed at links_[in0], links_[in0 + 1], ...
 };
 
-/// One recorded operation. For unary ops in1 holds an op-specific auxiliary number: an index into
-/// the constants array (Affine, RDiv, Pow) or an axis code (Sum, Mean: 0 all, 1 rows, 2 cols).
+/// One recorded operation. Its inputs: see NodeFlag (leaves have none). `extra` is the rule's
+/// (a custom op's definition index).
 struct Node {
   OpKind op;
   std::uint8_t flags;
-  std::uint16_t reserved;
+  std::uint16_t extra;
   std::uint32_t in0;
   std::uint32_t in1;
   std::uint32_t rows;
@@ -67,6 +86,14 @@ struct Node {
 
   [[nodiscard]] std::size_t size() const noexcept { return std::size_t{rows} * cols; }
   [[nodiscard]] Shape shape() const noexcept { return {rows, cols}; }
+  /// Number of inputs.
+  [[nodiscard]] std::uint32_t arity() const noexcept {
+    return (flags & kUnary) ? 1 : (flags & kBinary) ? 2 : (flags & kListed) ? in1 : 0;
+  }
+  /// Input `slot` (< arity()); `links` is the tape's input lists.
+  [[nodiscard]] std::uint32_t input(std::uint32_t slot, const std::uint32_t* links) const noexcept {
+    return (flags & kListed) ? links[in0 + slot] : (slot == 0 ? in0 : in1);
+  }
 };
 
 /// Where one node's inputs keep their data: value and gradient offsets of input 0 (a, ga) and
@@ -79,7 +106,8 @@ struct Operands {
   std::uint32_t gb;
 };
 
-struct Recorder;  // the ops' way in: see ops/record.hpp
+struct Ctx;       // a rule's view of the arrays: see engine/detail/rules.hpp
+struct Recorder;  // the ops' way in: see ops/detail/record.hpp
 
 /// Scratch of one thread of Tape::forward_backward(), kept across calls so that a warm pass does
 /// not allocate: the nodes with batch nodes narrowed to the current block of rows, and (threads
@@ -89,8 +117,8 @@ struct BlockScratch {
   std::vector<double> grads;
   std::vector<double> workspace;
 };
-/// Throws Error("Var: handle: empty Var ...").
-[[noreturn, gnu::cold]] void empty_var_handle();
+/// Throws Error("<op>: <argument>: ...") for an empty Var or one kept across tape.clear().
+[[noreturn, gnu::cold]] void bad_var(const Var& v, std::string_view op, std::string_view argument);
 
 }  // namespace detail
 
@@ -118,7 +146,7 @@ class Var {
 
   [[nodiscard]] Tape& tape() const;
   [[nodiscard]] std::size_t index() const noexcept { return index_; }
-  /// True for a handle that refers to a node.
+  /// True for a handle that refers to a node (it may since have been cleared from its tape).
   [[nodiscard]] bool valid() const noexcept { return tape_ != nullptr; }
 
   friend bool operator==(const Var&, const Var&) = default;
@@ -126,23 +154,36 @@ class Var {
  private:
   friend class Tape;
   friend struct detail::Recorder;
-  Var(Tape* tape, std::uint32_t index) noexcept : tape_(tape), index_(index) {}
+  friend void detail::bad_var(const Var&, std::string_view, std::string_view);
+  Var(Tape* tape, std::uint32_t index, std::uint32_t generation) noexcept
+      : tape_(tape), index_(index), generation_(generation) {}
+  // The node, checked: throws Error for an empty handle or one from before tape.clear().
+  const detail::Node& node(std::string_view op, std::string_view argument) const;
 
   Tape* tape_ = nullptr;
   std::uint32_t index_ = 0;
+  std::uint32_t generation_ = 0;
 };
 
 /// Read-only description of one node, for diagrams and tools.
 struct NodeInfo {
   std::size_t index = 0;
-  OpKind op = OpKind::Input;
+  OpKind op = detail::kInputKind;
   Shape shape;
+  /// The op's name ("sigmoid"; a custom op's own name).
+  std::string_view name;
   std::size_t input_count = 0;
-  std::size_t inputs[2] = {0, 0};
+  /// The inputs' indices (input_count of them).
+  std::vector<std::size_t> inputs;
   std::span<const double> constants;  ///< pow: {p}; affine: {alpha, beta}; rdiv: {c}
   int axis = -1;                      ///< sum, mean: -1 whole, 0 over rows, 1 over cols
   bool requires_grad = false;
   std::string_view label;
+
+  /// True for a leaf holding a trainable parameter.
+  [[nodiscard]] bool is_param() const noexcept { return op == detail::kParamKind; }
+  /// True for a leaf (an input or a param).
+  [[nodiscard]] bool is_leaf() const noexcept { return input_count == 0; }
 };
 
 /// How Tape::forward_backward() splits its work.
@@ -232,13 +273,18 @@ class Tape {
   [[nodiscard]] TensorView value(std::size_t index) const;
   [[nodiscard]] TensorView grad(std::size_t index) const;
   [[nodiscard]] bool has_grad(std::size_t index) const;
+  /// The local partial derivative d node / d input for input `slot` of a node whose value and
+  /// inputs all have one element, at the current values, computed by the node's own backward
+  /// rule (seeded with 1). nullopt for leaves, a slot the node does not have, tensors, and a
+  /// gradient stop (detach). Throws Error when `node` is out of range.
+  [[nodiscard]] std::optional<double> local_partial(std::size_t node, std::size_t slot) const;
 
  private:
   friend class Var;
   friend struct detail::Recorder;
 
   std::uint32_t push(OpKind op, std::uint32_t in0, std::uint32_t in1, Shape shape,
-                     std::uint8_t flags);
+                     std::uint8_t flags, std::uint16_t extra = 0);
   Var leaf(OpKind op, TensorView value, std::string_view label, std::string_view who);
   const detail::Node& checked_node(std::size_t index, std::string_view op) const;
   const detail::Node& own(const Var& v, std::string_view op, std::string_view argument) const;
@@ -248,6 +294,9 @@ class Tape {
   void backward_checked(std::size_t root);
   const detail::Node& check_root(const Var& root, std::string_view op) const;
   void reset_inner_grads() noexcept;
+  void mark_live(std::uint32_t root);
+  // The arrays as the rules see them (const: the rules called from const members only read).
+  detail::Ctx context() const noexcept;
   std::uint32_t classify_rows(std::uint32_t root, std::vector<std::uint8_t>& batch) const;
   void run_blocks(std::size_t thread, std::size_t first, std::size_t last, std::size_t rows,
                   std::size_t m, std::uint32_t root, double seed);
@@ -262,8 +311,19 @@ class Tape {
   std::vector<double> values_;
   std::vector<double> grads_;
   std::vector<double> consts_;
-  std::vector<double> workspace_;  // scratch for rules (matmul packing), kept across passes
+  std::vector<double> workspace_;     // scratch for rules (matmul packing), kept across passes
+  std::vector<std::uint32_t> links_;  // input lists of nodes with more than two inputs
+  // Objects that nodes refer to by index (custom ops' definitions), kept alive with the graph.
+  std::vector<std::shared_ptr<const void>> objects_;
   std::unordered_map<std::uint32_t, std::string> labels_;
+  // Advanced by clear(): a Var of another generation refers to a forgotten node.
+  std::uint32_t generation_ = 0;
+  // Which nodes the last backward root depends on (live_[i] != 0), for root live_root_ of a tape
+  // of live_size_ nodes; all_live_ when that is every node with a gradient before the root.
+  std::vector<std::uint8_t> live_;
+  std::uint32_t live_root_ = 0;
+  std::size_t live_size_ = 0;
+  bool all_live_ = false;
   // forward_backward(): which nodes are batch nodes, the batch nodes in order, per-thread scratch.
   std::vector<std::uint8_t> block_batch_;
   std::vector<std::uint32_t> block_order_;
@@ -300,7 +360,8 @@ class AnomalyGuard {
 // Called once per param per training step: inline, with the errors out of line.
 
 inline MutableTensorView Tape::mutable_value(Var leaf) {
-  if (leaf.tape_ != this || (nodes_[leaf.index_].flags & detail::kLeaf) == 0) [[unlikely]]
+  if (leaf.tape_ != this || leaf.generation_ != generation_ ||
+      (nodes_[leaf.index_].flags & detail::kLeaf) == 0) [[unlikely]]
     mutable_value_failed(leaf);
   const detail::Node& n = nodes_[leaf.index_];
   return {values_.data() + n.value, n.shape()};
@@ -313,11 +374,19 @@ inline TensorView Tape::grad(std::size_t index) const {
   return {grads_.data() + n.grad, n.shape()};
 }
 
-inline TensorView Var::grad() const { return tape().grad(index_); }
+inline const detail::Node& Var::node(std::string_view op, std::string_view argument) const {
+  if (tape_ == nullptr || generation_ != tape_->generation_) [[unlikely]]
+    detail::bad_var(*this, op, argument);
+  return tape_->nodes_[index_];
+}
+
+inline TensorView Var::grad() const {
+  node("Var", "handle");
+  return tape_->grad(index_);
+}
 
 inline Tape& Var::tape() const {
-  if (tape_ == nullptr) [[unlikely]]
-    detail::empty_var_handle();
+  node("Var", "handle");
   return *tape_;
 }
 

@@ -23,11 +23,28 @@ double TensorView::at(std::size_t r, std::size_t c) const {
 
 Tensor TensorView::to_tensor() const { return Tensor(*this); }
 
+void detail::check_shape(std::string_view op, std::string_view argument, Shape shape) {
+  constexpr std::size_t kLimit = std::size_t{1} << 32;
+  if (shape.rows == 0 || shape.cols == 0) fail(op, argument, "{} has no elements", shape);
+  if (shape.rows >= kLimit || shape.cols >= kLimit || shape.rows * shape.cols >= kLimit) {
+    fail(op, argument, "{}x{} is too large: a tape holds fewer than 2^32 elements", shape.rows,
+         shape.cols);
+  }
+}
+
+namespace {
+// The element count of a tensor of the given shape, checked (an empty tensor is allowed).
+std::size_t checked_size(Shape shape) {
+  if (shape.rows != 0 && shape.cols != 0) detail::check_shape("Tensor", "shape", shape);
+  return shape.rows * shape.cols;
+}
+}  // namespace
+
 Tensor::Tensor(std::size_t rows, std::size_t cols, double fill)
-    : data_(rows * cols, fill), shape_{rows, cols} {}
+    : data_(checked_size({rows, cols}), fill), shape_{rows, cols} {}
 
 Tensor::Tensor(Shape shape, std::vector<double> data) : data_(std::move(data)), shape_(shape) {
-  if (data_.size() != shape.size()) {
+  if (data_.size() != checked_size(shape)) {
     detail::fail("Tensor", "data", "{} values given for shape {} ({} elements)", data_.size(),
                  shape, shape.size());
   }

@@ -10,6 +10,7 @@
 #include <cstddef>
 #include <initializer_list>
 #include <span>
+#include <string_view>
 #include <vector>
 
 #include <fmt/format.h>
@@ -29,6 +30,12 @@ struct Shape {
 };
 
 class Tensor;
+
+namespace detail {
+/// Throws Error("<op>: <argument>: ...") unless `shape` has at least one element and fewer than
+/// 2^32 rows, columns and elements (what a tape's 32-bit offsets hold; no size_t wrap-around).
+void check_shape(std::string_view op, std::string_view argument, Shape shape);
+}  // namespace detail
 
 /// Read-only view of rows x cols row-major doubles.
 class TensorView {
@@ -66,6 +73,8 @@ class TensorView {
 /// Writable view of rows x cols row-major doubles.
 class MutableTensorView {
  public:
+  /// An empty view (no elements).
+  MutableTensorView() noexcept : data_(nullptr), shape_{0, 0} {}
   MutableTensorView(double* data, Shape shape) noexcept : data_(data), shape_(shape) {}
 
   [[nodiscard]] Shape shape() const noexcept { return shape_; }

@@ -1,14 +1,15 @@
 // add: y = a + b, broadcasting.
 #pragma once
 
-#include "tapegrad/ops/kernels.hpp"
-#include "tapegrad/ops/record.hpp"
+#include "tapegrad/ops/detail/kernels.hpp"
+#include "tapegrad/ops/detail/record.hpp"
 
 namespace tapegrad {
 namespace detail {
 struct AddRule {
   static constexpr std::string_view name = "add";
   static constexpr std::string_view symbol = "+";
+  static constexpr bool infix = true;  // drawn as "a + b"
   static double forward(double a, double b) noexcept { return a + b; }
   static double partial_a(double, double, double) noexcept { return 1.0; }  // dy/da = 1
   static double partial_b(double, double, double) noexcept { return 1.0; }  // dy/db = 1

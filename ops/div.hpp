@@ -1,14 +1,15 @@
 // div: y = a / b element-wise, broadcasting.
 #pragma once
 
-#include "tapegrad/ops/kernels.hpp"
-#include "tapegrad/ops/record.hpp"
+#include "tapegrad/ops/detail/kernels.hpp"
+#include "tapegrad/ops/detail/record.hpp"
 
 namespace tapegrad {
 namespace detail {
 struct DivRule {
   static constexpr std::string_view name = "div";
   static constexpr std::string_view symbol = "/";
+  static constexpr bool infix = true;  // drawn as "a + b"
   static double forward(double a, double b) noexcept { return a / b; }
   static double partial_a(double, double b, double) noexcept { return 1.0 / b; }  // dy/da = 1/b
   // dy/db = -a/b^2 = -y/b, reusing the saved output

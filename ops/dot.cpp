@@ -9,7 +9,7 @@
 #include <fmt/format.h>
 
 #include "tapegrad/engine/error.hpp"
-#include "tapegrad/ops/dispatch.hpp"
+#include "tapegrad/ops/op_kind.hpp"
 
 namespace tapegrad {
 namespace {
@@ -22,28 +22,9 @@ std::string node_name(const NodeInfo& n) {
   return n.label.empty() ? fmt::format("#{}", n.index) : std::string(n.label);
 }
 
-// The symbol in an op bubble; affine, pow, rdiv and axis reductions show their constants.
-std::string bubble_symbol(const NodeInfo& n, int precision) {
-  if (n.op == OpKind::Affine) {
-    const double alpha = n.constants[0], beta = n.constants[1];
-    const std::string shift =
-        fmt::format("{}{}", beta < 0 ? "-" : "+", num(std::abs(beta), precision));
-    if (alpha == 1.0) return shift;
-    if (beta == 0.0)
-      return alpha == -1.0 ? std::string("neg") : fmt::format("×{}", num(alpha, precision));
-    return fmt::format("{}x{}", num(alpha, precision), shift);
-  }
-  if (n.op == OpKind::Pow) return fmt::format("^{}", num(n.constants[0], precision));
-  if (n.op == OpKind::RDiv) return fmt::format("{}/x", num(n.constants[0], precision));
-  if ((n.op == OpKind::Sum || n.op == OpKind::Mean) && n.axis >= 0) {
-    return fmt::format("{} axis {}", op_symbol(n.op), n.axis);
-  }
-  return std::string(op_symbol(n.op));
-}
-
 std::string value_label(const Tape& tape, const NodeInfo& n, const DotOptions& o) {
   std::string label = node_name(n);
-  label += fmt::format("\n{} {}", op_name(n.op), n.shape);
+  label += fmt::format("\n{} {}", n.name, n.shape);
   label += "\ndata " + format_value(tape.value(n.index), o.precision, o.max_full_elements);
   if (o.show_gradients && tape.has_grad(n.index)) {
     if (n.index >= o.gradients_from) {
@@ -57,8 +38,8 @@ std::string value_label(const Tape& tape, const NodeInfo& n, const DotOptions& o
 
 // Params blue, inputs grey, intermediate values white.
 std::string_view node_style(const NodeInfo& n) {
-  if (n.op == OpKind::Param) return R"(shape=box, style="rounded,filled", fillcolor="#cfe2ff")";
-  if (n.op == OpKind::Input) return R"(shape=box, style="filled", fillcolor="#eeeeee")";
+  if (n.is_param()) return R"(shape=box, style="rounded,filled", fillcolor="#cfe2ff")";
+  if (n.is_leaf()) return R"(shape=box, style="filled", fillcolor="#eeeeee")";
   return R"(shape=box, style="rounded")";
 }
 
@@ -149,31 +130,7 @@ std::string format_value(TensorView value, int precision, std::size_t max_full_e
 }
 
 std::optional<double> local_partial(const Tape& tape, std::size_t node, std::size_t slot) {
-  const NodeInfo n = tape.node(node);
-  if (slot >= n.input_count || n.op == OpKind::Detach || n.shape.size() != 1) return std::nullopt;
-  for (std::size_t s = 0; s < n.input_count; ++s) {
-    if (tape.node(n.inputs[s]).shape.size() != 1) return std::nullopt;
-  }
-  // A scratch tape of three scalar nodes (operand a, operand b, result) on which the op's own
-  // backward rule runs once with the seed d out / d out = 1: what lands in the operands'
-  // gradients is the local partial derivative.
-  using detail::Node;
-  std::array<Node, 3> nodes{};
-  std::array<double, 3> values{tape.value(n.inputs[0])[0],
-                               n.input_count > 1 ? tape.value(n.inputs[1])[0] : 0.0,
-                               tape.value(node)[0]};
-  std::array<double, 3> grads{0.0, 0.0, 1.0};
-  for (std::uint32_t i = 0; i < 3; ++i) {
-    nodes[i] = Node{OpKind::Input, detail::kRequiresGrad, 0, 0, 0, 1, 1, i, i};
-  }
-  nodes[2].op = n.op;
-  nodes[2].in0 = 0;
-  nodes[2].in1 = n.input_count > 1 ? 1 : 0;  // unary: index of the first constant, or axis code
-  const double no_constants = 0.0;
-  const detail::Ctx ctx{nodes.data(), n.constants.empty() ? &no_constants : n.constants.data(),
-                        values.data(), grads.data()};
-  detail::backward_node(ctx, nodes[2]);
-  return grads[slot];
+  return tape.local_partial(node, slot);
 }
 
 std::string to_dot(const Tape& tape, const DotOptions& o) {
@@ -206,7 +163,7 @@ std::string to_dot(const Tape& tape, const DotOptions& o) {
       out += fmt::format(
           "  op{} [label={}, shape=ellipse, style=filled, fillcolor=\"#fff3cd\", fontsize=10, "
           "margin=\"0.05,0.02\"{}];\n",
-          i, dot_quote(bubble_symbol(n, o.precision)), extra);
+          i, dot_quote(op_bubble(n, o.precision)), extra);
       out += fmt::format("  op{} -> v{}{};\n", i, i,
                          hi ? fmt::format(" [color=\"{}\", penwidth=2.5]", kHighlight) : "");
     }

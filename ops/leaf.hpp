@@ -7,10 +7,12 @@
 
 namespace tapegrad::detail {
 struct InputRule {
+  static constexpr bool leaf = true;
   static constexpr std::string_view name = "input";
   static constexpr std::string_view symbol = "in";
 };
 struct ParamRule {
+  static constexpr bool leaf = true;
   static constexpr std::string_view name = "param";
   static constexpr std::string_view symbol = "param";
 };

@@ -11,8 +11,8 @@
 
 #include <cmath>
 
-#include "tapegrad/ops/kernels.hpp"
-#include "tapegrad/ops/record.hpp"
+#include "tapegrad/ops/detail/kernels.hpp"
+#include "tapegrad/ops/detail/record.hpp"
 #include "tapegrad/ops/sigmoid.hpp"
 
 namespace tapegrad {

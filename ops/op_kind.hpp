@@ -1,52 +1,52 @@
-// The list of node kinds a tape can record.
-//
-// Every kind has exactly one rule file in ops/ (forward, backward with its partial derivative,
-// and its name for diagrams) and one case in each exhaustive switch in ops/dispatch.hpp; with
-// -Wswitch-enum -Werror a kind without a rule does not build.
+// OpKind and what can be asked of any kind: its name, symbol and number of inputs, and the
+// readable expression of a recorded node. All of it comes from the op list (ops/op_list.hpp).
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
+#include <span>
+#include <string>
 #include <string_view>
+
+#include "tapegrad/engine/tape.hpp"
+#include "tapegrad/ops/op_list.hpp"
 
 namespace tapegrad {
 
-/// What a node computes.
+/// What a node computes: one enumerator per line of the op list, in its order.
 enum class OpKind : std::uint8_t {
-  Input,              ///< leaf set by the user; no gradient
-  Param,              ///< leaf set by the user; receives a gradient
-  Detach,             ///< copy of its input that stops gradients
-  Add,                ///< a + b, broadcasting
-  Sub,                ///< a - b, broadcasting
-  Mul,                ///< a * b element-wise, broadcasting
-  Div,                ///< a / b element-wise, broadcasting
-  Affine,             ///< alpha * x + beta (Var with double: x + c, c - x, c * x, -x, ...)
-  RDiv,               ///< c / x
-  Pow,                ///< x ^ p for a constant p
-  Exp,                ///< e ^ x
-  Log,                ///< natural logarithm
-  Sigmoid,            ///< 1 / (1 + e ^ -x)
-  Tanh,               ///< hyperbolic tangent
-  Relu,               ///< max(x, 0)
-  Sum,                ///< sum of all elements, or along an axis
-  Mean,               ///< mean of all elements, or along an axis
-  Matmul,             ///< matrix product
-  Transpose,          ///< matrix transpose
-  LogLoss,            ///< -(y log a + (1 - y) log(1 - a)), element-wise
-  LogLossWithLogits,  ///< log_loss(sigmoid(z), y) computed stably from z, element-wise
-  Mse,                ///< mean of (a - y)^2 over all elements
+#define TAPEGRAD_ENUMERATOR(kind, stem) kind,
+  TAPEGRAD_OP_LIST(TAPEGRAD_ENUMERATOR)
+#undef TAPEGRAD_ENUMERATOR
 };
 
-/// The last enumerator; keep it in step when adding a kind.
-inline constexpr OpKind kLastOpKind = OpKind::Mse;
 /// Number of kinds.
-inline constexpr std::size_t kOpKindCount = static_cast<std::size_t>(kLastOpKind) + 1;
+inline constexpr std::size_t kOpKindCount = 0
+#define TAPEGRAD_COUNT(kind, stem) +1
+    TAPEGRAD_OP_LIST(TAPEGRAD_COUNT)
+#undef TAPEGRAD_COUNT
+    ;
+static_assert(kOpKindCount <= 256, "OpKind is one byte");
+static_assert(OpKind::Input == detail::kInputKind && OpKind::Param == detail::kParamKind,
+              "the op list starts with the two leaves the engine creates");
+
+/// Number of inputs of a kind whose count is not fixed (custom ops).
+inline constexpr std::size_t kVariadic = static_cast<std::size_t>(-1);
 
 /// Short name used in messages and diagrams ("add", "sigmoid", ...).
 [[nodiscard]] std::string_view op_name(OpKind op) noexcept;
 /// Symbol used inside diagram op bubbles ("+", "σ", "@", ...).
 [[nodiscard]] std::string_view op_symbol(OpKind op) noexcept;
-/// Number of Var inputs (0 for leaves, 1 or 2 otherwise).
+/// Number of Var inputs: 0 for leaves, 1 or 2, or kVariadic.
 [[nodiscard]] std::size_t op_arity(OpKind op) noexcept;
+/// The stem of the kind's files: ops/<stem>.hpp, tests/ops/<stem>_test.cpp.
+[[nodiscard]] std::string_view op_stem(OpKind op) noexcept;
+
+/// A recorded node as an expression of its inputs' names, e.g. "w1 * x1", "sigmoid(z)",
+/// "sum(x, axis=0)", "-x + 1"; leaves give their kind ("param", "input").
+[[nodiscard]] std::string op_expression(const NodeInfo& node, std::span<const std::string> inputs);
+/// The text of a node's op bubble in diagrams: its symbol, with constants and axis where it has
+/// them ("×2", "^3", "Σ axis 0"), numbers with `precision` significant digits.
+[[nodiscard]] std::string op_bubble(const NodeInfo& node, int precision);
 
 }  // namespace tapegrad

@@ -65,7 +65,7 @@ int run_demo(const DemoArgs& args) {
     const std::string root = node_name(*ex->tape, ex->root.index());
     for (auto step = steps.rbegin(); ex == &lecture && step != steps.rend(); ++step) {
       const auto cf = ex->closed_forms.find(step->index);
-      if (cf == ex->closed_forms.end() || ex->tape->node(step->index).op != OpKind::Param) continue;
+      if (cf == ex->closed_forms.end() || !ex->tape->node(step->index).is_param()) continue;
       fmt::print("   d{}/d{} = {:<14.10g} lecture {} = {} = {:.10g}\n", root,
                  node_name(*ex->tape, step->index), step->grad, cf->second.symbol,
                  cf->second.formula, cf->second.value);

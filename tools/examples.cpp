@@ -110,47 +110,9 @@ std::string node_name(const Tape& tape, std::size_t index) {
 
 std::string node_expression(const Tape& tape, std::size_t index) {
   const NodeInfo n = tape.node(index);
-  const auto in = [&](std::size_t slot) { return node_name(tape, n.inputs[slot]); };
-  switch (n.op) {
-    case OpKind::Input:
-    case OpKind::Param:
-      return std::string(op_name(n.op));
-    case OpKind::Add:
-    case OpKind::Sub:
-    case OpKind::Mul:
-    case OpKind::Div:
-      return fmt::format("{} {} {}", in(0), op_symbol(n.op), in(1));
-    case OpKind::Affine: {
-      const double alpha = n.constants[0], beta = n.constants[1];
-      std::string out = alpha == 1.0    ? in(0)
-                        : alpha == -1.0 ? "-" + in(0)
-                                        : fmt::format("{} * {}", alpha, in(0));
-      if (beta != 0.0) out += fmt::format(" {} {}", beta < 0 ? "-" : "+", std::abs(beta));
-      return out;
-    }
-    case OpKind::RDiv:
-      return fmt::format("{} / {}", n.constants[0], in(0));
-    case OpKind::Pow:
-      return fmt::format("{}^{}", in(0), n.constants[0]);
-    case OpKind::Sum:
-    case OpKind::Mean:
-      if (n.axis >= 0) return fmt::format("{}({}, axis={})", op_name(n.op), in(0), n.axis);
-      return fmt::format("{}({})", op_name(n.op), in(0));
-    case OpKind::Detach:
-    case OpKind::Exp:
-    case OpKind::Log:
-    case OpKind::Sigmoid:
-    case OpKind::Tanh:
-    case OpKind::Relu:
-    case OpKind::Transpose:
-      return fmt::format("{}({})", op_name(n.op), in(0));
-    case OpKind::Matmul:
-    case OpKind::LogLoss:
-    case OpKind::LogLossWithLogits:
-    case OpKind::Mse:
-      return fmt::format("{}({}, {})", op_name(n.op), in(0), in(1));
-  }
-  return std::string(op_name(n.op));
+  std::vector<std::string> inputs;
+  for (const std::size_t in : n.inputs) inputs.push_back(node_name(tape, in));
+  return op_expression(n, inputs);
 }
 
 std::vector<BackwardStep> backward_steps(const Tape& tape, Var root) {

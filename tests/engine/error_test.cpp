@@ -181,3 +181,44 @@ TEST_CASE("errors: leaves without elements, node indices out of range, grad_chec
   CHECK_THROWS_WITH_AS(tg::grad_check(p * x, leaves),
                        "grad_check: leaves: node 0 (input) is not a param", tg::Error);
 }
+
+TEST_CASE("errors: a Var kept across tape.clear() is refused on every use") {
+  tg::Tape tape;
+  const tg::Var w = tape.param(2.0, "w");
+  const tg::Var y = w * 3.0;
+  tape.clear();
+  const tg::Var other = tape.param(5.0, "other");  // node 0 again, of the new graph
+  const std::string stale =
+      "node 0 was recorded before tape.clear(); a Var does not outlive the graph it names";
+  CHECK_THROWS_WITH_AS((void)w.value(), ("Var: handle: " + stale).c_str(), tg::Error);
+  CHECK_THROWS_WITH_AS((void)w.grad(), ("Var: handle: " + stale).c_str(), tg::Error);
+  CHECK_THROWS_WITH_AS((void)w.item(), ("Var: handle: " + stale).c_str(), tg::Error);
+  CHECK_THROWS_WITH_AS(tg::sigmoid(w), ("sigmoid: x: " + stale).c_str(), tg::Error);
+  CHECK_THROWS_WITH_AS(w + other, ("add: a: " + stale).c_str(), tg::Error);
+  CHECK_THROWS_WITH_AS(tape.set(w, 1.0), ("set: leaf: " + stale).c_str(), tg::Error);
+  CHECK_THROWS_WITH_AS((void)tape.mutable_value(w), ("mutable_value: leaf: " + stale).c_str(),
+                       tg::Error);
+  CHECK_THROWS_WITH_AS(tape.backward(y),
+                       ("backward: root: node 1 was recorded before tape.clear(); a Var does not "
+                        "outlive the graph it names"),
+                       tg::Error);
+  CHECK(other.item() == 5.0);  // the new graph's own Vars work
+}
+
+TEST_CASE("errors: shapes whose element count a tape cannot hold are refused at creation") {
+  CHECK_THROWS_WITH_AS(tg::Tensor(3, 6148914691236517206),
+                       "Tensor: shape: 3x6148914691236517206 is too large: a tape holds fewer "
+                       "than 2^32 elements",
+                       tg::Error);
+  CHECK_THROWS_WITH_AS(tg::Tensor(std::size_t{1} << 32, 1), doctest::Contains("is too large"),
+                       tg::Error);
+  CHECK_THROWS_WITH_AS(tg::Tensor(65536, 65536), doctest::Contains("is too large"), tg::Error);
+  tg::Tape tape;
+  CHECK_THROWS_WITH_AS(tape.input(tg::Shape{3, 6148914691236517206}),
+                       "input: shape: 3x6148914691236517206 is too large: a tape holds fewer "
+                       "than 2^32 elements",
+                       tg::Error);
+  CHECK_THROWS_WITH_AS(tape.input(tg::Shape{std::size_t{1} << 33, 0}),
+                       doctest::Contains("has no elements"), tg::Error);
+  CHECK(tape.size() == 0);  // nothing half recorded
+}

@@ -32,7 +32,7 @@ TEST_CASE("property: 1000 random graphs have gradients that match finite differe
     CHECK(r.ok);
   }
   // The generator must actually exercise ops, not mostly skip them.
-  CHECK(ops_recorded > 4000);
+  CHECK(ops_recorded > 1500);  // a step picks one of 64 slots, 23 of them ops
 }
 
 TEST_CASE("property: every op kind occurs in the random graphs") {
@@ -59,10 +59,11 @@ TEST_CASE(
     "within the difference quotient's own rounding error") {
   // rdiv -> exp -> ... -> mse gives a root near 1e8 while d root / d p0[1,2] is about 1e-3:
   // (f(x+h) - f(x-h)) / 2h cannot resolve that element to 1e-5 relative. Found by graph_fuzz.
+  // (The op bytes are those of the first decoding, op = byte % 22, rewritten to their slots.)
   const std::vector<std::uint8_t> bytes = {0xba, 0x64, 0xc8, 0xcf, 0x94, 0xd9, 0xd0, 0x00, 0x10,
-                                           0x4e, 0x31, 0x30, 0x5f, 0x5f, 0x63, 0x78, 0x78, 0x61,
-                                           0x62, 0x69, 0x76, 0x61, 0x00, 0x00, 0x00, 0x91, 0x52,
-                                           0x56, 0xb2, 0x4a, 0x22, 0x57, 0x9e, 0x9e, 0x9e};
+                                           0x4e, 0x31, 0x30, 0x07, 0x5f, 0x63, 0x78, 0x0a, 0x61,
+                                           0x62, 0x11, 0x76, 0x61, 0x00, 0x00, 0x00, 0x0d, 0x52,
+                                           0x56, 0x02, 0x4a, 0x22, 0x15, 0x9e, 0x9e, 0x9e};
   tg::testing::ByteSource source(bytes);
   tg::Tape tape;
   const tg::testing::RandomGraph g = tg::testing::build_random_graph(tape, source);

@@ -45,3 +45,22 @@ TEST_CASE(
   CHECK_FALSE(y.requires_grad());
   CHECK_THROWS_AS(tape.backward(y), tg::Error);
 }
+
+TEST_CASE(
+    "detach: gradients match finite differences of the graph with the detached value frozen") {
+  // d/dp of J = sum(sigmoid(p) * detach(p^2)) treats p^2 as a constant: it equals the gradient
+  // of J' = sum(sigmoid(p) * c) with c = p^2 recorded as an input, which finite differences check.
+  const tg::Tensor p0 = tg::Tensor::from_rows({{0.3, -1.2}, {2.0, 0.7}});
+  tg::Tape a;
+  const tg::Var p = a.param(p0, "p");
+  a.backward(sum(tg::sigmoid(p) * tg::detach(p * p)));
+  tg::Tape b;
+  const tg::Var q = b.param(p0, "q");
+  const tg::Var c = b.input((q * q).value(), "c");
+  const tg::Var J = sum(tg::sigmoid(q) * c);
+  const tg::Var leaves[] = {q};
+  const tg::GradCheckResult r = tg::grad_check(J, leaves);
+  INFO(r.summary());
+  CHECK(r.ok);
+  CHECK(p.grad() == q.grad());
+}

@@ -33,6 +33,13 @@ TEST_CASE("pow: p = 2 squares exactly, gradient 2x") {
   CHECK(r.grad == tg::Tensor::row({-6, 1, 8}));
 }
 
+TEST_CASE("pow: p = 0 is 1 with gradient 0 everywhere, x = 0 included") {
+  // std::pow(0, -1) is inf and 0 * inf NaN: the rule gives the derivative of the constant 1.
+  const auto r = pow_row({-2, 0, 0.5, INFINITY}, 0.0);
+  CHECK(r.value == tg::Tensor::row({1, 1, 1, 1}));
+  CHECK(r.grad == tg::Tensor::row({0, 0, 0, 0}));
+}
+
 TEST_CASE("pow: p = 3 cubes, gradient 3x^2") {
   const auto r = pow_row({-2, 0.5, 3}, 3.0);
   CHECK(r.value == tg::Tensor::row({-8, 0.125, 27}));

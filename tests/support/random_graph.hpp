@@ -7,6 +7,12 @@
 // function is not smooth or overflows (log of a value <= 0.05, relu within 1e-3 of its kink,
 // division by a value near 0, ...), so that central finite differences are meaningful. The root
 // is sum(last * weights), with fixed weights so every output element's gradient is distinct.
+//
+// The decoding is stable: each step's op is chosen by one byte modulo kOpSlots, and each op keeps
+// its slot for good. An op added later takes the next free slot, so existing corpora and the
+// regression tests below keep decoding to the same graphs (a byte that chose a free slot, which
+// records nothing, may then choose the new op). Adding an op here is optional: every op has its
+// own test file; this builder mixes ops that compose well.
 #pragma once
 
 #include <cmath>
@@ -44,6 +50,9 @@ struct RandomGraph {
   std::string trace;        ///< a readable account of the graph, for failure messages
 };
 
+/// The number of op slots a step's byte is read modulo: fixed, whatever the number of ops.
+inline constexpr std::size_t kOpSlots = 64;
+
 namespace detail_random {
 
 inline bool all_of(TensorView v, auto predicate) {
@@ -57,6 +66,11 @@ inline bool broadcastable(Shape a, Shape b) {
   return (a.rows == b.rows || a.rows == 1 || b.rows == 1) &&
          (a.cols == b.cols || a.cols == 1 || b.cols == 1);
 }
+
+// softplus(x) = log(1 + e^x), d/dx = sigmoid(x) = 1 - e^-y.
+inline const ElementwiseOp softplus(
+    "softplus", [](double x) { return std::log1p(std::exp(x)); },
+    [](double, double y) { return -std::expm1(-y); });
 
 }  // namespace detail_random
 
@@ -91,7 +105,7 @@ inline RandomGraph build_random_graph(Tape& tape, ByteSource& bytes) {
     };
     const bool bcast = detail_random::broadcastable(x.shape(), y.shape());
     Var out;
-    switch (bytes.below(22)) {
+    switch (bytes.below(kOpSlots)) {  // slots 23 .. 63 are free: nothing is recorded
       case 0:
         if (bcast) out = x + y;
         break;
@@ -162,6 +176,12 @@ inline RandomGraph build_random_graph(Tape& tape, ByteSource& bytes) {
         break;
       case 21:
         if (x.shape() == y.shape()) out = mse(x, y);
+        break;
+      case 22:  // a user-defined op: softplus, by its value and derivative
+        if (all_of(xv, [](double v) { return std::abs(v) < 30.0; }))
+          out = detail_random::softplus(x);
+        break;
+      default:
         break;
     }
     if (out.valid() && safe(out)) {

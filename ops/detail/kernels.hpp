@@ -1,4 +1,4 @@
-// Internal: the context op rules run in, and the element-wise drivers shared by every
+// Internal: the element-wise drivers shared by every
 // element-wise op (broadcasting included).
 //
 // An element-wise unary rule is a struct with
@@ -12,20 +12,10 @@
 #include <cstddef>
 #include <vector>
 
+#include "tapegrad/engine/detail/rules.hpp"
 #include "tapegrad/engine/tape.hpp"
 
 namespace tapegrad::detail {
-
-/// Raw access to a tape's arrays while a rule runs.
-struct Ctx {
-  const Node* nodes;
-  const double* consts;
-  double* values;
-  double* grads;
-  /// Scratch memory owned by the tape that rules may grow (matmul's packing buffers), so that a
-  /// warm replay does not allocate; null when the caller has none.
-  std::vector<double>* workspace = nullptr;
-};
 
 /// Row and column strides that read operand `x` broadcast to the shape of `out`.
 struct Strides {

@@ -1,11 +1,11 @@
-#include "tapegrad/ops/sum.hpp"
+#include "tapegrad/ops/detail/reduce.hpp"
 
 #include <algorithm>
 
 #include "tapegrad/engine/error.hpp"
+#include "tapegrad/ops/detail/record.hpp"
 
-namespace tapegrad {
-namespace detail {
+namespace tapegrad::detail {
 
 std::uint32_t axis_code(std::string_view op, int axis) {
   if (axis != 0 && axis != 1) {
@@ -14,7 +14,10 @@ std::uint32_t axis_code(std::string_view op, int axis) {
   return static_cast<std::uint32_t>(axis) + 1;
 }
 
-// Shared by sum and mean: y = scale * (sum over the reduced axis of x).
+Shape reduced_shape(Shape x, std::uint32_t code) {
+  return code == 0 ? Shape{1, 1} : (code == 1 ? Shape{1, x.cols} : Shape{x.rows, 1});
+}
+
 void reduce_forward(const Ctx& t, const Node& n, double scale) {
   const Node& xn = t.nodes[n.in0];
   const double* x = t.values + xn.value;
@@ -45,7 +48,6 @@ void reduce_forward(const Ctx& t, const Node& n, double scale) {
   }
 }
 
-// dy_j/dx_ij = scale: the output gradient, scaled, broadcast back over the reduced axis.
 void reduce_backward(const Ctx& t, const Node& n, double scale) {
   const Node& xn = t.nodes[n.in0];
   if (xn.grad == kNoGrad) return;
@@ -61,24 +63,9 @@ void reduce_backward(const Ctx& t, const Node& n, double scale) {
   }
 }
 
-void SumRule::forward(const Ctx& t, const Node& n) { reduce_forward(t, n, 1.0); }
-void SumRule::backward(const Ctx& t, const Node& n) { reduce_backward(t, n, 1.0); }
-
-Shape reduced_shape(Shape x, std::uint32_t code) {
-  return code == 0 ? Shape{1, 1} : (code == 1 ? Shape{1, x.cols} : Shape{x.rows, 1});
+Var record_reduction(std::string_view op, OpKind kind, const Var& x, std::uint32_t code) {
+  const Shape s = Recorder::node(x, op, "x").shape();
+  return Recorder::unary(op, kind, x, reduced_shape(s, code), code);
 }
 
-}  // namespace detail
-
-Var sum(const Var& x) {
-  detail::Recorder::node(x, "sum", "x");
-  return detail::Recorder::unary("sum", OpKind::Sum, x, Shape{1, 1}, 0);
-}
-
-Var sum(const Var& x, int axis) {
-  const Shape s = detail::Recorder::node(x, "sum", "x").shape();
-  const std::uint32_t code = detail::axis_code("sum", axis);
-  return detail::Recorder::unary("sum", OpKind::Sum, x, detail::reduced_shape(s, code), code);
-}
-
-}  // namespace tapegrad
+}  // namespace tapegrad::detail
