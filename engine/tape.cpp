@@ -66,9 +66,9 @@ std::uint32_t Tape::push(OpKind op, std::uint32_t in0, std::uint32_t in1, Shape 
   const std::size_t size = shape.size();
   // One bound covers the node and gradient counts too: every node has at least one value
   // element, and every gradient element belongs to a node's value. Rows and columns below 2^32
-  // keep size from wrapping.
-  if (size == 0 || ((shape.rows | shape.cols) >> 32) != 0 || values_.size() + size >= kMax)
-      [[unlikely]] {
+  // (checked where leaves are created; every other shape derives from theirs or is checked by its
+  // op) keep size from wrapping.
+  if (size == 0 || values_.size() + size >= kMax) [[unlikely]] {
     Node probe{};
     probe.op = op;
     push_failed(detail::node_op_name(context(), probe), shape);
@@ -95,20 +95,29 @@ std::uint32_t Tape::push(OpKind op, std::uint32_t in0, std::uint32_t in1, Shape 
       grads_.resize(grads_.size() + size, 0.0);
     }
   }
-  const Node& n =
-      nodes_.emplace_back(Node{op, flags, extra, in0, in1, static_cast<std::uint32_t>(shape.rows),
-                               static_cast<std::uint32_t>(shape.cols), value, grad});
-  const auto index = static_cast<std::uint32_t>(nodes_.size() - 1);
-  if ((flags & kLeaf) == 0) {
-    detail::forward_node(context(), n);
-    if (detect_anomalies_) [[unlikely]]
-      check_finite(index, false);
+  nodes_.emplace_back(Node{op, flags, extra, in0, in1, static_cast<std::uint32_t>(shape.rows),
+                           static_cast<std::uint32_t>(shape.cols), value, grad});
+  if ((flags & kRequiresGrad) != 0) {
+    ++unconsumed_;
+    const auto consume = [this](std::uint32_t i) {
+      std::uint8_t& f = nodes_[i].flags;
+      if ((f & (kRequiresGrad | detail::kConsumed)) == kRequiresGrad) {
+        f |= detail::kConsumed;
+        --unconsumed_;
+      }
+    };
+    if ((flags & (detail::kUnary | detail::kBinary)) != 0) consume(in0);
+    if ((flags & detail::kBinary) != 0) consume(in1);
+    if ((flags & detail::kListed) != 0) {
+      for (std::uint32_t s = 0; s < in1; ++s) consume(links_[in0 + s]);
+    }
   }
-  return index;
+  return static_cast<std::uint32_t>(nodes_.size() - 1);
 }
 
 Var Tape::leaf(OpKind op, TensorView value, std::string_view label, std::string_view who) {
   if (value.size() == 0) detail::fail(who, "value", "shape {} has no elements", value.shape());
+  detail::check_shape(who, "value", value.shape());
   const std::uint8_t flags = kLeaf | (op == detail::kParamKind ? kRequiresGrad : 0);
   const std::uint32_t i = push(op, 0, 0, value.shape(), flags);
   std::copy(value.begin(), value.end(), values_.begin() + nodes_[i].value);
@@ -248,16 +257,25 @@ void Tape::backward(Var root) {
     }
     return;
   }
+  live_root_ = root.index_;
+  live_size_ = nodes_.size();
+  if (end == nodes_.size() && unconsumed_ == 1) {  // everything leads to the last node, the root
+    all_live_ = true;
+    detail::backward_nodes(ctx, end, plan);
+    return;
+  }
   live_.assign(end, 0);
   live_[root.index_] = 1;
   all_live_ = detail::backward_marking_nodes(ctx, end, live_.data());
-  live_root_ = root.index_;
-  live_size_ = nodes_.size();
 }
 
 // Marks live_[i] for the nodes before `root` that it depends on through gradient-carrying nodes.
 void Tape::mark_live(std::uint32_t root) {
-  if (live_size_ == nodes_.size() && live_root_ == root) return;
+  if (live_size_ == nodes_.size() && live_root_ == root) {
+    // Known; backward()'s shortcut for all-live graphs leaves live_ unfilled.
+    if (all_live_) live_.assign(std::size_t{root} + 1, 1);
+    return;
+  }
   live_.assign(std::size_t{root} + 1, 0);
   live_[root] = 1;
   bool all = true;
@@ -312,6 +330,7 @@ void Tape::clear() noexcept {
   plan_.clear();
   ++generation_;
   live_size_ = 0;
+  unconsumed_ = 0;
   inner_begin_ = 0;
   has_inner_ = false;
   inner_mixed_ = false;

@@ -69,6 +69,7 @@ enum NodeFlag : std::uint8_t {
   kUnary = 8,         // one input, in0 (in1 is the rule's: a constant index, an axis code)
   kBinary = 16,       // two inputs, in0 and in1
   kListed = 32,       // in1 inputs listed at links_[in0], links_[in0 + 1], ...
+  kConsumed = 64,     // a later node with a gradient takes this node as an input
 };
 
 /// One recorded operation. Its inputs: see NodeFlag (leaves have none). `extra` is the rule's
@@ -324,6 +325,10 @@ class Tape {
   std::uint32_t live_root_ = 0;
   std::size_t live_size_ = 0;
   bool all_live_ = false;
+  // Nodes with a gradient that no later node with a gradient takes as an input. When it is 1
+  // (the root itself) and the root is the last node, every node with a gradient is on a path to
+  // the root, and backward() needs no search.
+  std::size_t unconsumed_ = 0;
   // forward_backward(): which nodes are batch nodes, the batch nodes in order, per-thread scratch.
   std::vector<std::uint8_t> block_batch_;
   std::vector<std::uint32_t> block_order_;
@@ -381,8 +386,10 @@ inline const detail::Node& Var::node(std::string_view op, std::string_view argum
 }
 
 inline TensorView Var::grad() const {
-  node("Var", "handle");
-  return tape_->grad(index_);
+  const detail::Node& n = node("Var", "handle");
+  if (n.grad == detail::kNoGrad) [[unlikely]]
+    tape_->grad_failed(index_);
+  return {tape_->grads_.data() + n.grad, n.shape()};
 }
 
 inline Tape& Var::tape() const {

@@ -18,9 +18,7 @@ struct AddRule {
 
 /// a + b, element-wise with NumPy broadcasting of rows and columns.
 inline Var operator+(const Var& a, const Var& b) {
-  const Shape out = detail::broadcast_shape("add", detail::Recorder::node(a, "add", "a").shape(),
-                                            detail::Recorder::node(b, "add", "b").shape());
-  return detail::Recorder::binary("add", OpKind::Add, a, b, out);
+  return detail::Recorder::broadcast<detail::AddRule>("add", a, b);
 }
 /// a = a + b.
 inline Var& operator+=(Var& a, const Var& b) { return a = a + b; }

@@ -40,8 +40,7 @@ struct AffineRule {
   }
 
   static Var record(const Var& x, double alpha, double beta, std::string_view op) {
-    const Shape s = Recorder::node(x, op, "x").shape();
-    return Recorder::unary(op, OpKind::Affine, x, s, Recorder::constants(x, {alpha, beta}));
+    return Recorder::map<AffineRule>(op, x, {alpha, beta});
   }
 };
 }  // namespace detail

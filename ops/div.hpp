@@ -19,9 +19,7 @@ struct DivRule {
 
 /// a / b, element-wise with broadcasting.
 inline Var operator/(const Var& a, const Var& b) {
-  const Shape out = detail::broadcast_shape("div", detail::Recorder::node(a, "div", "a").shape(),
-                                            detail::Recorder::node(b, "div", "b").shape());
-  return detail::Recorder::binary("div", OpKind::Div, a, b, out);
+  return detail::Recorder::broadcast<detail::DivRule>("div", a, b);
 }
 /// x / c: records c as an input leaf, so the quotient is exactly x / c (not x * (1/c)).
 inline Var operator/(const Var& x, double c) {

@@ -18,9 +18,6 @@ struct ExpRule {
 }  // namespace detail
 
 /// e ^ x, element-wise.
-inline Var exp(const Var& x) {
-  const Shape s = detail::Recorder::node(x, "exp", "x").shape();
-  return detail::Recorder::unary("exp", OpKind::Exp, x, s);
-}
+inline Var exp(const Var& x) { return detail::Recorder::map<detail::ExpRule>("exp", x); }
 
 }  // namespace tapegrad

@@ -18,9 +18,6 @@ struct LogRule {
 }  // namespace detail
 
 /// natural logarithm, element-wise (log 0 = -inf, log of a negative = NaN, as IEEE).
-inline Var log(const Var& x) {
-  const Shape s = detail::Recorder::node(x, "log", "x").shape();
-  return detail::Recorder::unary("log", OpKind::Log, x, s);
-}
+inline Var log(const Var& x) { return detail::Recorder::map<detail::LogRule>("log", x); }
 
 }  // namespace tapegrad

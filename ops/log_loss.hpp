@@ -38,10 +38,7 @@ struct LogLossRule {
 /// The lecture's loss L(a, y) = -(y log a + (1 - y) log(1 - a)) of a prediction a = σ(z) in
 /// [0, 1] against a label y, element-wise with broadcasting. Average it with mean() for the cost J.
 inline Var log_loss(const Var& a, const Var& y) {
-  const Shape out =
-      detail::broadcast_shape("log_loss", detail::Recorder::node(a, "log_loss", "a").shape(),
-                              detail::Recorder::node(y, "log_loss", "y").shape());
-  return detail::Recorder::binary("log_loss", OpKind::LogLoss, a, y, out);
+  return detail::Recorder::broadcast<detail::LogLossRule>("log_loss", a, y, "a", "y");
 }
 
 }  // namespace tapegrad

@@ -36,10 +36,8 @@ struct LogLossWithLogitsRule {
 /// log_loss(sigmoid(z), y) from the logit z in one numerically stable node, element-wise with
 /// broadcasting; its gradient with respect to z is σ(z) - y exactly, finite for every z.
 inline Var log_loss_with_logits(const Var& z, const Var& y) {
-  const Shape out = detail::broadcast_shape(
-      "log_loss_with_logits", detail::Recorder::node(z, "log_loss_with_logits", "z").shape(),
-      detail::Recorder::node(y, "log_loss_with_logits", "y").shape());
-  return detail::Recorder::binary("log_loss_with_logits", OpKind::LogLossWithLogits, z, y, out);
+  return detail::Recorder::broadcast<detail::LogLossWithLogitsRule>("log_loss_with_logits", z, y,
+                                                                    "z", "y");
 }
 
 }  // namespace tapegrad

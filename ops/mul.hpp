@@ -18,9 +18,7 @@ struct MulRule {
 
 /// a * b, element-wise with broadcasting (use matmul for the matrix product).
 inline Var operator*(const Var& a, const Var& b) {
-  const Shape out = detail::broadcast_shape("mul", detail::Recorder::node(a, "mul", "a").shape(),
-                                            detail::Recorder::node(b, "mul", "b").shape());
-  return detail::Recorder::binary("mul", OpKind::Mul, a, b, out);
+  return detail::Recorder::broadcast<detail::MulRule>("mul", a, b);
 }
 
 }  // namespace tapegrad

@@ -20,6 +20,21 @@ enum class OpKind : std::uint8_t {
 #undef TAPEGRAD_ENUMERATOR
 };
 
+namespace detail {
+// The rule struct of each kind, and the kind of each rule struct (kind_of<SigmoidRule>).
+#define TAPEGRAD_DECLARE_RULE(kind, stem) struct kind##Rule;
+TAPEGRAD_OP_LIST(TAPEGRAD_DECLARE_RULE)
+#undef TAPEGRAD_DECLARE_RULE
+inline constexpr OpKind kNotListed{255};
+template <class Rule>
+inline constexpr OpKind kind_of = kNotListed;
+#define TAPEGRAD_KIND_OF(kind, stem) \
+  template <>                        \
+  inline constexpr OpKind kind_of<kind##Rule> = OpKind::kind;
+TAPEGRAD_OP_LIST(TAPEGRAD_KIND_OF)
+#undef TAPEGRAD_KIND_OF
+}  // namespace detail
+
 /// Number of kinds.
 inline constexpr std::size_t kOpKindCount = 0
 #define TAPEGRAD_COUNT(kind, stem) +1

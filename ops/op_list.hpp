@@ -35,5 +35,18 @@
   X(LogLoss, log_loss)                    \
   X(LogLossWithLogits, log_loss_with_logits) \
   X(Mse, mse)                             \
-  X(Custom, custom)
+  X(Custom, custom)                       \
+  X(Softmax, softmax)                     \
+  X(LogSoftmax, log_softmax)              \
+  X(CrossEntropy, cross_entropy)          \
+  X(Max, max)                             \
+  X(Min, min)                             \
+  X(Abs, abs)                             \
+  X(Sqrt, sqrt)                           \
+  X(Clamp, clamp)                         \
+  X(Where, where)                         \
+  X(Reshape, reshape)                     \
+  X(Concat, concat)                       \
+  X(SliceRows, slice_rows)                \
+  X(GatherRows, gather_rows)
 // clang-format on

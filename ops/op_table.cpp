@@ -19,33 +19,11 @@
 
 #include "tapegrad/engine/detail/rules.hpp"
 #include "tapegrad/op_headers.hpp"  // every rule header, generated from the op list by CMake
-#include "tapegrad/ops/detail/kernels.hpp"
+#include "tapegrad/ops/detail/forms.hpp"
 
 namespace tapegrad {
 namespace detail {
 namespace {
-
-template <class R>
-concept Leaf = R::leaf;
-template <class R>
-concept UnaryElementwise = requires(double x, const double* k) {
-  { R::forward(x, k) } -> std::same_as<double>;
-  { R::partial(x, x, k) } -> std::same_as<double>;
-};
-template <class R>
-concept BinaryElementwise = requires(double a) {
-  { R::forward(a, a) } -> std::same_as<double>;
-  { R::partial_a(a, a, a) } -> std::same_as<double>;
-  { R::partial_b(a, a, a) } -> std::same_as<double>;
-};
-template <class R>
-concept General = requires(const Ctx& t, const Node& n) {
-  R::forward(t, n);
-};
-template <class R>
-concept HasBackward = requires(const Ctx& t, const Node& n) {
-  R::backward(t, n);
-};
 
 // Each rule has exactly one form and a name and symbol: a rule out of step with the list fails
 // the build here, whatever the warning flags.
@@ -111,26 +89,6 @@ template <class F>
 #undef TAPEGRAD_CASE
   }
   return f.template operator()<InputRule>();  // unreachable for valid enumerators
-}
-
-template <class R, class In>
-[[gnu::always_inline]] inline void forward_rule(const Ctx& t, const Node& n, In in) {
-  if constexpr (UnaryElementwise<R>)
-    forward_unary<R>(t, n, in);
-  else if constexpr (BinaryElementwise<R>)
-    forward_binary<R>(t, n, in);
-  else if constexpr (General<R>)
-    R::forward(t, n);
-}
-
-template <class R, class In>
-[[gnu::always_inline]] inline void backward_rule(const Ctx& t, const Node& n, In in) {
-  if constexpr (UnaryElementwise<R>)
-    backward_unary<R>(t, n, in);
-  else if constexpr (BinaryElementwise<R>)
-    backward_binary<R>(t, n, in);
-  else if constexpr (HasBackward<R>)
-    R::backward(t, n);
 }
 
 // The two dispatch switches, generated from the list: the element-wise rules inline into the

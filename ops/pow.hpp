@@ -37,8 +37,7 @@ struct PowRule {
 /// x ^ p element-wise for a constant p (std::pow semantics: a negative x with a non-integer p
 /// gives NaN).
 inline Var pow(const Var& x, double p) {
-  const Shape s = detail::Recorder::node(x, "pow", "x").shape();
-  return detail::Recorder::unary("pow", OpKind::Pow, x, s, detail::Recorder::constants(x, {p}));
+  return detail::Recorder::map<detail::PowRule>("pow", x, {p});
 }
 
 }  // namespace tapegrad

@@ -29,8 +29,7 @@ struct RDivRule {
 
 /// c / x, element-wise.
 inline Var operator/(double c, const Var& x) {
-  const Shape s = detail::Recorder::node(x, "div", "b").shape();
-  return detail::Recorder::unary("div", OpKind::RDiv, x, s, detail::Recorder::constants(x, {c}));
+  return detail::Recorder::map<detail::RDivRule>("div", x, {c}, "b");
 }
 
 }  // namespace tapegrad

@@ -18,9 +18,6 @@ struct ReluRule {
 }  // namespace detail
 
 /// max(x, 0), element-wise; NaN stays NaN; the derivative at 0 is taken as 0.
-inline Var relu(const Var& x) {
-  const Shape s = detail::Recorder::node(x, "relu", "x").shape();
-  return detail::Recorder::unary("relu", OpKind::Relu, x, s);
-}
+inline Var relu(const Var& x) { return detail::Recorder::map<detail::ReluRule>("relu", x); }
 
 }  // namespace tapegrad

@@ -24,8 +24,7 @@ struct SigmoidRule {
 
 /// The logistic function 1 / (1 + e^-x), element-wise: the lecture's a = σ(z).
 inline Var sigmoid(const Var& x) {
-  const Shape s = detail::Recorder::node(x, "sigmoid", "x").shape();
-  return detail::Recorder::unary("sigmoid", OpKind::Sigmoid, x, s);
+  return detail::Recorder::map<detail::SigmoidRule>("sigmoid", x);
 }
 
 }  // namespace tapegrad

@@ -18,9 +18,7 @@ struct SubRule {
 
 /// a - b, element-wise with broadcasting.
 inline Var operator-(const Var& a, const Var& b) {
-  const Shape out = detail::broadcast_shape("sub", detail::Recorder::node(a, "sub", "a").shape(),
-                                            detail::Recorder::node(b, "sub", "b").shape());
-  return detail::Recorder::binary("sub", OpKind::Sub, a, b, out);
+  return detail::Recorder::broadcast<detail::SubRule>("sub", a, b);
 }
 
 }  // namespace tapegrad

@@ -18,9 +18,6 @@ struct TanhRule {
 }  // namespace detail
 
 /// hyperbolic tangent, element-wise.
-inline Var tanh(const Var& x) {
-  const Shape s = detail::Recorder::node(x, "tanh", "x").shape();
-  return detail::Recorder::unary("tanh", OpKind::Tanh, x, s);
-}
+inline Var tanh(const Var& x) { return detail::Recorder::map<detail::TanhRule>("tanh", x); }
 
 }  // namespace tapegrad

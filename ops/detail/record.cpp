@@ -23,9 +23,8 @@ Var Recorder::listed(std::string_view op, OpKind kind, std::span<const Var> inpu
   const auto first = static_cast<std::uint32_t>(links.size());
   for (const Var& v : inputs) links.push_back(v.index_);
   const auto flags = static_cast<std::uint8_t>(kListed | grad);
-  return Var(&tape,
-             tape.push(kind, first, static_cast<std::uint32_t>(inputs.size()), out, flags, extra),
-             tape.generation_);
+  return Recorder::finish<void>(
+      tape, tape.push(kind, first, static_cast<std::uint32_t>(inputs.size()), out, flags, extra));
 }
 
 std::uint16_t Recorder::object(const Var& x, std::shared_ptr<const void> object) {

@@ -9,15 +9,27 @@
 #include <memory>
 #include <span>
 #include <string_view>
+#include <type_traits>
 #include <vector>
 
+#include "tapegrad/engine/detail/rules.hpp"
 #include "tapegrad/engine/tape.hpp"
+#include "tapegrad/ops/detail/forms.hpp"
 #include "tapegrad/ops/op_kind.hpp"
 
 namespace tapegrad::detail {
 
+/// The NumPy broadcast of a and b (each dimension equal, or one of them 1); throws
+/// Error("<op>: shapes: AxB and CxD cannot be broadcast together") otherwise.
+Shape broadcast_shapes(std::string_view op, Shape a, Shape b);
+inline Shape broadcast_shape(std::string_view op, Shape a, Shape b) {
+  return a == b ? a : broadcast_shapes(op, a, b);  // equal shapes, the common case, inline
+}
+
 // The recording path runs once per node when a graph is recorded anew, so its checks are inline
-// and their failures (the "op: argument: reason" errors) out of line.
+// and their failures (the "op: argument: reason" errors) out of line. The typed forms
+// (unary<SigmoidRule>(...)) run the rule's forward inline, one-element nodes in a few
+// instructions; the untyped ones (unary(op, OpKind::Sigmoid, ...)) through the op table.
 struct Recorder {
   /// The node behind v; throws Error("<op>: <argument>: ...") for an empty handle or one kept
   /// across tape.clear().
@@ -26,22 +38,80 @@ struct Recorder {
   }
   /// Records a one-input node. `aux` goes to Node::in1 (constant index or axis code). The node
   /// needs a gradient when x does, unless `stop_gradient`.
+  template <class Rule = void>
   static Var unary(std::string_view op, OpKind kind, const Var& x, Shape out, std::uint32_t aux = 0,
                    bool stop_gradient = false) {
     const Node& xn = node(x, op, "x");
     Tape& tape = *x.tape_;
     const auto flags =
         static_cast<std::uint8_t>(kUnary | (stop_gradient ? 0 : (xn.flags & kRequiresGrad)));
-    return Var(&tape, tape.push(kind, x.index_, aux, out, flags), tape.generation_);
+    return finish<Rule>(tape, tape.push(kind, x.index_, aux, out, flags));
   }
-  /// Records a two-input node; throws Error when a and b belong to different tapes.
-  static Var binary(std::string_view op, OpKind kind, const Var& a, const Var& b, Shape out) {
+  template <class Rule>
+  static Var unary(std::string_view op, const Var& x, Shape out, std::uint32_t aux = 0,
+                   bool stop_gradient = false) {
+    static_assert(kind_of<Rule> != kNotListed, "the rule is not in ops/op_list.hpp");
+    return unary<Rule>(op, kind_of<Rule>, x, out, aux, stop_gradient);
+  }
+  /// Records a two-input node; throws Error when a and b belong to different tapes. `extra` goes
+  /// to Node::extra (cross_entropy's reduction).
+  template <class Rule = void>
+  static Var binary(std::string_view op, OpKind kind, const Var& a, const Var& b, Shape out,
+                    std::uint16_t extra = 0) {
     const Node& an = node(a, op, "a");
     const Node& bn = node(b, op, "b");
     if (a.tape_ != b.tape_) [[unlikely]]
       different_tapes(op);
     const auto flags = static_cast<std::uint8_t>(kBinary | ((an.flags | bn.flags) & kRequiresGrad));
-    return Var(a.tape_, a.tape_->push(kind, a.index_, b.index_, out, flags), a.tape_->generation_);
+    return finish<Rule>(*a.tape_, a.tape_->push(kind, a.index_, b.index_, out, flags, extra));
+  }
+  template <class Rule>
+  static Var binary(std::string_view op, const Var& a, const Var& b, Shape out,
+                    std::uint16_t extra = 0) {
+    static_assert(kind_of<Rule> != kNotListed, "the rule is not in ops/op_list.hpp");
+    return binary<Rule>(op, kind_of<Rule>, a, b, out, extra);
+  }
+  /// Records an element-wise node of Rule over a and b broadcast together (NumPy rules); the
+  /// names are the arguments' in messages.
+  template <class Rule>
+  static Var broadcast(std::string_view op, const Var& a, const Var& b,
+                       std::string_view a_name = "a", std::string_view b_name = "b") {
+    static_assert(kind_of<Rule> != kNotListed, "the rule is not in ops/op_list.hpp");
+    const Node& an = node(a, op, a_name);
+    const Node& bn = node(b, op, b_name);
+    const Shape out = broadcast_shape(op, an.shape(), bn.shape());
+    if (a.tape_ != b.tape_) [[unlikely]]
+      different_tapes(op);
+    const auto flags = static_cast<std::uint8_t>(kBinary | ((an.flags | bn.flags) & kRequiresGrad));
+    return finish<Rule>(*a.tape_, a.tape_->push(kind_of<Rule>, a.index_, b.index_, out, flags));
+  }
+  /// Records an element-wise node of Rule over x (x's shape), with its constants if any.
+  template <class Rule>
+  static Var map(std::string_view op, const Var& x, std::initializer_list<double> constants = {},
+                 std::string_view x_name = "x") {
+    static_assert(kind_of<Rule> != kNotListed, "the rule is not in ops/op_list.hpp");
+    const Node& xn = node(x, op, x_name);
+    const Shape out = xn.shape();
+    const auto flags = static_cast<std::uint8_t>(kUnary | (xn.flags & kRequiresGrad));
+    const std::uint32_t k = constants.size() == 0 ? 0 : Recorder::constants(x, constants);
+    return finish<Rule>(*x.tape_, x.tape_->push(kind_of<Rule>, x.index_, k, out, flags));
+  }
+  /// Computes the value of the node just pushed (by its rule Rule inline, or for void through
+  /// the op table), checks it in anomaly mode, and returns its Var.
+  template <class Rule>
+  static Var finish(Tape& tape, std::uint32_t index) {
+    const Node& n = tape.nodes_[index];
+    if constexpr (std::is_void_v<Rule>) {
+      forward_node(tape.context(), n);
+    } else {
+      const Ctx ctx{tape.nodes_.data(),  tape.consts_.data(), tape.values_.data(),
+                    tape.grads_.data(),  &tape.workspace_,    tape.links_.data(),
+                    tape.objects_.data()};
+      forward_rule<Rule>(ctx, n, ViaNodes{ctx.nodes});
+    }
+    if (tape.detect_anomalies_) [[unlikely]]
+      tape.check_finite(index, false);
+    return Var(&tape, index, tape.generation_);
   }
   /// Records a node with any number (at least one) of inputs, all on one tape, listed in the
   /// tape's links; `extra` goes to Node::extra. The node needs a gradient when any input does.
@@ -63,12 +133,5 @@ struct Recorder {
   [[noreturn, gnu::cold]] static void different_tapes(std::string_view op);
   [[noreturn, gnu::cold]] static void too_many_constants();
 };
-
-/// The NumPy broadcast of a and b (each dimension equal, or one of them 1); throws
-/// Error("<op>: shapes: AxB and CxD cannot be broadcast together") otherwise.
-Shape broadcast_shapes(std::string_view op, Shape a, Shape b);
-inline Shape broadcast_shape(std::string_view op, Shape a, Shape b) {
-  return a == b ? a : broadcast_shapes(op, a, b);  // equal shapes, the common case, inline
-}
 
 }  // namespace tapegrad::detail

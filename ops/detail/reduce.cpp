@@ -63,6 +63,27 @@ void reduce_backward(const Ctx& t, const Node& n, double scale) {
   }
 }
 
+void extremum_forward(const Ctx& t, const Node& n, bool largest) {
+  const Node& xn = t.nodes[n.in0];
+  const double* x = t.values + xn.value;
+  double* y = t.values + n.value;
+  for_each_slice(xn, n.in1, [&](std::size_t out, std::size_t first, std::size_t k, std::size_t s) {
+    y[out] = x[first + arg_extremum(x + first, k, s, largest) * s];
+  });
+}
+
+void extremum_backward(const Ctx& t, const Node& n, bool largest) {
+  const Node& xn = t.nodes[n.in0];
+  if (xn.grad == kNoGrad) return;
+  const double* x = t.values + xn.value;
+  const double* g = t.grads + n.grad;
+  double* gx = t.grads + xn.grad;
+  // dy_j/dx_ij = 1 at the element the forward pass chose, 0 elsewhere
+  for_each_slice(xn, n.in1, [&](std::size_t out, std::size_t first, std::size_t k, std::size_t s) {
+    gx[first + arg_extremum(x + first, k, s, largest) * s] += g[out];
+  });
+}
+
 Var record_reduction(std::string_view op, OpKind kind, const Var& x, std::uint32_t code) {
   const Shape s = Recorder::node(x, op, "x").shape();
   return Recorder::unary(op, kind, x, reduced_shape(s, code), code);

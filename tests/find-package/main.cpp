@@ -46,5 +46,21 @@ int main() {
   fmt::print("after set(x1, 3): L={} dw1={}\n", L.item(), w1.grad().item());
   failures += check(3.0, 2.0, 1.0, 0.5, -0.25, 0.1, L.item(), a.grad().item(), z.grad().item(),
                     w1.grad().item(), w2.grad().item(), b.grad().item());
+
+  // A user-defined op through the installed headers: the lecture's sigmoid as an ElementwiseOp
+  // gives the same dz = a - y.
+  const tg::ElementwiseOp my_sigmoid(
+      "my_sigmoid", [](double v) { return 1.0 / (1.0 + std::exp(-v)); },
+      [](double, double s) { return s * (1.0 - s); });
+  tg::Tape custom_tape;
+  tg::Var zc = custom_tape.param(z.item(), "z");
+  tg::Var ac = my_sigmoid(zc);
+  tg::Var Lc = tg::log_loss(ac, custom_tape.input(1.0, "y"));
+  custom_tape.backward(Lc);
+  fmt::print("custom op {}: dz={}\n", custom_tape.node(ac.index()).name, zc.grad().item());
+  if (std::abs(zc.grad().item() - z.grad().item()) > 1e-15) {
+    fmt::print(stderr, "consumer: the custom op's dz differs from sigmoid's\n");
+    ++failures;
+  }
   return failures == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }

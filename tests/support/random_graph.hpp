@@ -67,6 +67,16 @@ inline bool broadcastable(Shape a, Shape b) {
          (a.cols == b.cols || a.cols == 1 || b.cols == 1);
 }
 
+// No two elements within eps of each other.
+inline bool distinct(TensorView v, double eps) {
+  for (std::size_t i = 0; i < v.size(); ++i) {
+    for (std::size_t j = i + 1; j < v.size(); ++j) {
+      if (std::abs(v[i] - v[j]) <= eps) return false;
+    }
+  }
+  return true;
+}
+
 // softplus(x) = log(1 + e^x), d/dx = sigmoid(x) = 1 - e^-y.
 inline const ElementwiseOp softplus(
     "softplus", [](double x) { return std::log1p(std::exp(x)); },
@@ -105,7 +115,7 @@ inline RandomGraph build_random_graph(Tape& tape, ByteSource& bytes) {
     };
     const bool bcast = detail_random::broadcastable(x.shape(), y.shape());
     Var out;
-    switch (bytes.below(kOpSlots)) {  // slots 23 .. 63 are free: nothing is recorded
+    switch (bytes.below(kOpSlots)) {  // slots 36 .. 63 are free: nothing is recorded
       case 0:
         if (bcast) out = x + y;
         break;
@@ -181,6 +191,72 @@ inline RandomGraph build_random_graph(Tape& tape, ByteSource& bytes) {
         if (all_of(xv, [](double v) { return std::abs(v) < 30.0; }))
           out = detail_random::softplus(x);
         break;
+      case 23:
+        out = softmax(x, static_cast<int>(bytes.below(2)));
+        break;
+      case 24:
+        out = log_softmax(x, static_cast<int>(bytes.below(2)));
+        break;
+      case 25: {  // integer labels drawn from the bytes, one per row
+        Tensor labels(x.shape().rows, 1);
+        for (double& v : labels) v = static_cast<double>(bytes.below(x.shape().cols));
+        out = cross_entropy(x, tape.input(labels),
+                            bytes.below(2) == 0 ? Reduction::Mean : Reduction::Sum);
+        break;
+      }
+      case 26:  // no two elements within 1e-3: the arg-max stays put under the step
+        if (detail_random::distinct(xv, 1e-3)) {
+          out = bytes.below(3) == 0 ? max(x) : max(x, static_cast<int>(bytes.below(2)));
+        }
+        break;
+      case 27:
+        if (detail_random::distinct(xv, 1e-3)) {
+          out = bytes.below(3) == 0 ? min(x) : min(x, static_cast<int>(bytes.below(2)));
+        }
+        break;
+      case 28:
+        if (away_from_zero(xv, 1e-3)) out = abs(x);
+        break;
+      case 29:
+        if (positive(0.05)) out = sqrt(x);
+        break;
+      case 30: {  // bounds away from every element, so no element sits on a kink
+        const double lo = bytes.between(-2.0, 0.0);
+        const double hi = lo + bytes.between(0.0, 2.0);
+        if (all_of(xv,
+                   [&](double v) { return std::abs(v - lo) > 1e-3 && std::abs(v - hi) > 1e-3; }))
+          out = clamp(x, lo, hi);
+        break;
+      }
+      case 31:
+        if (bcast) {
+          Tensor mask(x.shape().rows, x.shape().cols);
+          for (double& v : mask) v = static_cast<double>(bytes.below(2));
+          out = where(tape.input(mask), x, y);
+        }
+        break;
+      case 32:
+        out = bytes.below(2) == 0 ? reshape(x, {x.shape().cols, x.shape().rows})
+                                  : reshape(x, {1, x.shape().size()});
+        break;
+      case 33:
+        if (x.shape().cols == y.shape().cols)
+          out = concat({x, y}, 0);
+        else if (x.shape().rows == y.shape().rows)
+          out = concat({x, y}, 1);
+        break;
+      case 34: {
+        const std::size_t rows = x.shape().rows;
+        const std::size_t begin = bytes.below(rows);
+        out = slice_rows(x, begin, begin + 1 + bytes.below(rows - begin));
+        break;
+      }
+      case 35: {  // 1 to 4 row numbers, repeats allowed
+        Tensor indices(1 + bytes.below(4), 1);
+        for (double& v : indices) v = static_cast<double>(bytes.below(x.shape().rows));
+        out = gather_rows(x, tape.input(indices));
+        break;
+      }
       default:
         break;
     }

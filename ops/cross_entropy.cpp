@@ -1,0 +1,73 @@
+#include "tapegrad/ops/cross_entropy.hpp"
+
+#include <cmath>
+
+#include "tapegrad/engine/error.hpp"
+#include "tapegrad/ops/detail/indices.hpp"
+#include "tapegrad/ops/detail/log_sum_exp.hpp"
+
+namespace tapegrad {
+namespace detail {
+
+namespace {
+constexpr std::string_view kOp = "cross_entropy";
+
+// s: 1/m for the mean over the m rows, 1 for the sum
+double scale(const Node& n, const Node& zn) {
+  return static_cast<Reduction>(n.extra) == Reduction::Mean ? 1.0 / static_cast<double>(zn.rows)
+                                                            : 1.0;
+}
+}  // namespace
+
+void CrossEntropyRule::forward(const Ctx& t, const Node& n) {
+  const Node& zn = t.nodes[n.in0];
+  const double* z = t.values + zn.value;
+  const double* labels = t.values + t.nodes[n.in1].value;
+  const std::size_t k = zn.cols;
+  double total = 0.0;
+  for (std::size_t r = 0; r < zn.rows; ++r) {
+    const double* row = z + r * k;
+    const std::size_t label = checked_index(kOp, "labels", "class", labels[r], k, r);
+    total -= log_sum_exp(row, k, 1).log_prob(row[label]);  // L_r = -log softmax(z_r)_label
+  }
+  t.values[n.value] = total * scale(n, zn);
+}
+
+void CrossEntropyRule::backward(const Ctx& t, const Node& n) {
+  const Node& zn = t.nodes[n.in0];
+  if (zn.grad == kNoGrad) return;
+  const double* z = t.values + zn.value;
+  const double* labels = t.values + t.nodes[n.in1].value;
+  double* gz = t.grads + zn.grad;
+  const std::size_t k = zn.cols;
+  const double g = t.grads[n.grad] * scale(n, zn);
+  for (std::size_t r = 0; r < zn.rows; ++r) {
+    const double* row = z + r * k;
+    const std::size_t label = checked_index(kOp, "labels", "class", labels[r], k, r);
+    const LogSumExp lse = log_sum_exp(row, k, 1);
+    // dJ/dz_rj = s (softmax(z_r)_j - [j = label_r])
+    for (std::size_t j = 0; j < k; ++j) {
+      gz[r * k + j] += g * (std::exp(lse.log_prob(row[j])) - (j == label ? 1.0 : 0.0));
+    }
+  }
+}
+
+}  // namespace detail
+
+Var cross_entropy(const Var& logits, const Var& labels, Reduction reduction) {
+  const Shape sz = detail::Recorder::node(logits, detail::kOp, "logits").shape();
+  const Shape sl = detail::Recorder::node(labels, detail::kOp, "labels").shape();
+  if (sl.rows != sz.rows) {
+    detail::fail(detail::kOp, "labels", "has {} rows, the logits {}; one label per row of logits",
+                 sl.rows, sz.rows);
+  }
+  if (reduction != Reduction::Mean && reduction != Reduction::Sum) {
+    detail::fail(detail::kOp, "reduction", "{} is neither Mean nor Sum",
+                 static_cast<int>(reduction));
+  }
+  detail::check_indices(detail::kOp, "labels", "class", labels, sz.cols);
+  return detail::Recorder::binary(detail::kOp, OpKind::CrossEntropy, logits, labels, Shape{1, 1},
+                                  static_cast<std::uint16_t>(reduction));
+}
+
+}  // namespace tapegrad
