@@ -156,7 +156,8 @@ TrainResult train(const Dataset& data, const TrainConfig& config, const EpochCal
   }
   result.model.feature_names = data.feature_names;
   result.model.target_name = data.target_name;
-  if (config.standardize) result.model.standardizer = Standardizer::fit(train_part.X);
+  if (config.standardize)
+    result.model.standardizer = Standardizer::fit(train_part.X, data.feature_names);
 
   const FitOptions options{config.optimizer, config.epochs, config.batch_size, config.seed + 2,
                            config.detect_anomalies};
