@@ -97,27 +97,14 @@ std::uint32_t Tape::push(OpKind op, std::uint32_t in0, std::uint32_t in1, Shape 
   }
   nodes_.emplace_back(Node{op, flags, extra, in0, in1, static_cast<std::uint32_t>(shape.rows),
                            static_cast<std::uint32_t>(shape.cols), value, grad});
-  if ((flags & kRequiresGrad) != 0) {
-    ++unconsumed_;
-    const auto consume = [this](std::uint32_t i) {
-      std::uint8_t& f = nodes_[i].flags;
-      if ((f & (kRequiresGrad | detail::kConsumed)) == kRequiresGrad) {
-        f |= detail::kConsumed;
-        --unconsumed_;
-      }
-    };
-    if ((flags & (detail::kUnary | detail::kBinary)) != 0) consume(in0);
-    if ((flags & detail::kBinary) != 0) consume(in1);
-    if ((flags & detail::kListed) != 0) {
-      for (std::uint32_t s = 0; s < in1; ++s) consume(links_[in0 + s]);
-    }
-  }
+  unconsumed_ += flags & kRequiresGrad;  // its inputs are consumed by the recorder (consume())
   return static_cast<std::uint32_t>(nodes_.size() - 1);
 }
 
 Var Tape::leaf(OpKind op, TensorView value, std::string_view label, std::string_view who) {
   if (value.size() == 0) detail::fail(who, "value", "shape {} has no elements", value.shape());
-  detail::check_shape(who, "value", value.shape());
+  if (((value.rows() | value.cols()) >> 32) != 0) [[unlikely]]
+    detail::check_shape(who, "value", value.shape());
   const std::uint8_t flags = kLeaf | (op == detail::kParamKind ? kRequiresGrad : 0);
   const std::uint32_t i = push(op, 0, 0, value.shape(), flags);
   std::copy(value.begin(), value.end(), values_.begin() + nodes_[i].value);

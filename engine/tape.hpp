@@ -296,6 +296,13 @@ class Tape {
   const detail::Node& check_root(const Var& root, std::string_view op) const;
   void reset_inner_grads() noexcept;
   void mark_live(std::uint32_t root);
+  // Called by the recorder for each input of a node with a gradient just pushed.
+  void consume(std::uint32_t input) noexcept {
+    std::uint8_t& f = nodes_[input].flags;
+    const bool first = (f & (detail::kRequiresGrad | detail::kConsumed)) == detail::kRequiresGrad;
+    f = static_cast<std::uint8_t>(f | (first ? detail::kConsumed : 0));
+    unconsumed_ -= first ? 1 : 0;
+  }
   // The arrays as the rules see them (const: the rules called from const members only read).
   detail::Ctx context() const noexcept;
   std::uint32_t classify_rows(std::uint32_t root, std::vector<std::uint8_t>& batch) const;

@@ -7,8 +7,10 @@
 #include <cstring>
 #include <fstream>
 #include <istream>
+#include <limits>
 #include <span>
 #include <system_error>
+#include <unordered_map>
 
 #include "tapegrad/engine/error.hpp"
 #include "tapegrad/models/random.hpp"
@@ -225,16 +227,17 @@ Dataset parse(CsvReader& reader, std::string_view name, std::string_view target,
   Dataset data;
   data.target_name = std::string(target);
   std::size_t target_col = names.size();
+  std::unordered_map<std::string_view, std::size_t> seen;  // a name's first column: linear time
+  seen.reserve(names.size());
   for (std::size_t i = 0; i < names.size(); ++i) {
     const Field& f = names[i];
     const std::string where = fmt::format("{}:{}:{}", name, f.line, f.col);
     if (f.text.empty()) detail::fail("read_csv", where, "expected a column name, found ''");
-    for (std::size_t j = 0; j < i; ++j) {
-      if (names[j].text == f.text) {
-        detail::fail("read_csv", where,
-                     "expected unique column names, found '{}' again (first in column {})",
-                     detail::shown(f.text), j + 1);
-      }
+    const auto [first, fresh] = seen.emplace(f.text, i);
+    if (!fresh) {
+      detail::fail("read_csv", where,
+                   "expected unique column names, found '{}' again (first in column {})",
+                   detail::shown(f.text), first->second + 1);
     }
     if (!target.empty() && f.text == target) {
       target_col = i;
@@ -299,7 +302,7 @@ Dataset parse_csv(std::string_view text, std::string_view name, std::string_view
 
 Dataset read_csv(const std::filesystem::path& path, std::string_view target) {
   std::ifstream in(path, std::ios::binary);
-  const std::string name = path.string();
+  const std::string name = detail::shown(path.native(), path.native().size());  // one line
   if (!in) detail::fail("read_csv", name, "cannot open the file for reading");
   std::error_code ec;
   const std::uintmax_t size = std::filesystem::file_size(path, ec);
@@ -316,27 +319,51 @@ Dataset read_csv_stream(std::istream& in, std::string_view name, std::string_vie
 
 }  // namespace detail
 
-Standardizer Standardizer::fit(TensorView X) {
+Standardizer Standardizer::fit(TensorView X, std::span<const std::string> names) {
   if (X.rows() == 0) detail::fail("Standardizer::fit", "X", "expected at least one row");
+  if (!names.empty() && names.size() != X.cols()) {
+    detail::fail("Standardizer::fit", "names", "expected {}, found {}",
+                 detail::plural(X.cols(), "name"), names.size());
+  }
   Standardizer s;
   const std::size_t m = X.rows();
+  const auto count = static_cast<double>(m);
   for (std::size_t j = 0; j < X.cols(); ++j) {
-    double lo = X(0, j), hi = X(0, j), sum = 0.0;
+    double lo = X(0, j), hi = X(0, j);
     for (std::size_t i = 0; i < m; ++i) {
       lo = std::min(lo, X(i, j));
       hi = std::max(hi, X(i, j));
-      sum += X(i, j);
     }
     if (lo == hi) {  // constant column: centre exactly, never divide by zero
       s.mean.push_back(lo);
       s.scale.push_back(1.0);
       continue;
     }
-    const double mean = sum / static_cast<double>(m);
+    // Two passes over the values scaled by 2^k into (-1, 1): a power of two scales exactly, so
+    // ordinary data gives bit for bit the plain mean and standard deviation, while neither the
+    // sum of values near 1e308 overflows nor the squares of values near 1e-200 underflow.
+    int exponent = 0;
+    (void)std::frexp(std::max(std::abs(lo), std::abs(hi)), &exponent);  // max |x| < 2^exponent
+    const int k = -exponent;
+    double sum = 0.0;
+    for (std::size_t i = 0; i < m; ++i) sum += std::ldexp(X(i, j), k);
+    const double mean = sum / count;
     double squares = 0.0;
-    for (std::size_t i = 0; i < m; ++i) squares += (X(i, j) - mean) * (X(i, j) - mean);
-    s.mean.push_back(mean);
-    s.scale.push_back(std::sqrt(squares / static_cast<double>(m)));
+    for (std::size_t i = 0; i < m; ++i) {
+      const double d = std::ldexp(X(i, j), k) - mean;
+      squares += d * d;
+    }
+    const double scale = std::ldexp(std::sqrt(squares / count), -k);
+    if (!(scale >= std::numeric_limits<double>::min())) {  // 1 / scale would overflow
+      detail::fail("Standardizer::fit",
+                   names.empty() ? fmt::format("column {}", j + 1)
+                                 : fmt::format("column '{}'", detail::shown(names[j])),
+                   "values from {:g} to {:g} have a standard deviation of {:g}, too small to "
+                   "divide by; rescale the column or leave it out",
+                   lo, hi, scale);
+    }
+    s.mean.push_back(std::ldexp(mean, -k));
+    s.scale.push_back(scale);
   }
   return s;
 }
@@ -348,7 +375,13 @@ Tensor Standardizer::apply(TensorView X) const {
   }
   Tensor out(X);
   for (std::size_t i = 0; i < out.rows(); ++i) {
-    for (std::size_t j = 0; j < out.cols(); ++j) out(i, j) = (out(i, j) - mean[j]) / scale[j];
+    for (std::size_t j = 0; j < out.cols(); ++j) {
+      const double x = out(i, j);
+      double z = (x - mean[j]) / scale[j];
+      // x - mean can overflow where the z-score does not (1e308 - -1e308): halve both first.
+      if (std::isinf(z)) z = (x / 2 - mean[j] / 2) / scale[j] * 2;
+      out(i, j) = z;
+    }
   }
   return out;
 }

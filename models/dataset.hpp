@@ -14,7 +14,10 @@
 //
 // Standardisation is the z-score x' = (x - mean) / std with the training set's mean and
 // population standard deviation; a column whose values are all equal is only centred (its scale
-// is 1), never divided by zero.
+// is 1), never divided by zero. Mean and deviation are computed in two passes on the values
+// scaled by a power of two, so any finite column (1e-200 or 1e308 alike) gets a finite mean and
+// a positive, finite deviation; one whose deviation is below the smallest normal double (values
+// that differ by about 1e-308) is refused, naming the column.
 #pragma once
 
 #include <cstddef>
@@ -60,9 +63,11 @@ struct Standardizer {
   std::vector<double> mean;   ///< per-feature training mean
   std::vector<double> scale;  ///< per-feature population std, or 1 for a constant column
 
-  /// Fits on the rows of X (m x n, m >= 1).
-  static Standardizer fit(TensorView X);
-  /// (X - mean) / scale column by column; throws Error when X has the wrong number of columns.
+  /// Fits on the rows of X (m x n, m >= 1). `names` (none, or one per column) name the columns
+  /// in messages; throws Error for a column whose deviation cannot be divided by.
+  static Standardizer fit(TensorView X, std::span<const std::string> names = {});
+  /// (X - mean) / scale column by column (without overflow in x - mean where the result is
+  /// finite); throws Error when X has the wrong number of columns.
   [[nodiscard]] Tensor apply(TensorView X) const;
   /// False for a default-constructed (empty) standardizer.
   [[nodiscard]] bool empty() const noexcept { return mean.empty(); }

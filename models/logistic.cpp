@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <string>
 
 #include "tapegrad/engine/error.hpp"
@@ -64,6 +65,10 @@ double sigmoid_value(double z) noexcept {
 }
 
 double logit_loss_value(double z, double y) noexcept {
+  if (std::isinf(z)) {  // max(z, 0) - z y reads inf - inf: the weight of the infinite term decides
+    const double weight = z > 0.0 ? 1.0 - y : y;
+    return weight == 0.0 ? 0.0 : weight * std::numeric_limits<double>::infinity();
+  }
   return std::max(z, 0.0) - z * y + std::log1p(std::exp(-std::abs(z)));
 }
 

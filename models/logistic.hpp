@@ -73,7 +73,8 @@ struct LogisticGradient {
 namespace detail {
 /// σ(z) for a double, without overflow (the sigmoid op's formula).
 double sigmoid_value(double z) noexcept;
-/// L(σ(z), y) = max(z, 0) - z y + log(1 + e^-|z|), finite for finite z.
+/// L(σ(z), y) = max(z, 0) - z y + log(1 + e^-|z|), finite for finite z; for z = ±inf it is 0
+/// or +inf as the infinite term's weight (1 - y or y) is 0 or not, never nan.
 double logit_loss_value(double z, double y) noexcept;
 }  // namespace detail
 

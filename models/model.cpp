@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <unordered_map>
 
 #include "tapegrad/engine/error.hpp"
 #include "tapegrad/models/logistic.hpp"
@@ -239,14 +240,20 @@ NetworkGraph record_network(Tape& tape, const Model& model, std::size_t m, bool 
 }
 
 Tensor select_features(const Dataset& data, std::span<const std::string> names) {
+  std::unordered_map<std::string_view, std::size_t> column;  // linear time for wide data
+  column.reserve(data.feature_names.size());
+  for (std::size_t j = 0; j < data.feature_names.size(); ++j) {
+    column.emplace(data.feature_names[j], j);
+  }
   std::vector<std::size_t> cols;
+  cols.reserve(names.size());
   for (const std::string& name : names) {
-    const auto it = std::find(data.feature_names.begin(), data.feature_names.end(), name);
-    if (it == data.feature_names.end()) {
+    const auto it = column.find(name);
+    if (it == column.end()) {
       detail::fail("select_features", "data", "expected a feature column named '{}', found none",
-                   name);
+                   detail::shown(name));
     }
-    cols.push_back(static_cast<std::size_t>(it - data.feature_names.begin()));
+    cols.push_back(it->second);
   }
   Tensor out(data.size(), cols.size());
   for (std::size_t i = 0; i < data.size(); ++i) {
@@ -270,6 +277,33 @@ Tensor Model::predict_logits(TensorView X_rows) const {
   const std::size_t m = X_rows.rows();
   if (m == 0) return Tensor(0, outputs());
   const Tensor X = standardizer.empty() ? Tensor(X_rows) : standardizer.apply(X_rows);
+  // Finite data can lie so far from the training data that its z-score is not finite, and
+  // infinite terms of opposite signs in a layer give nan: refused, naming the row and column,
+  // rather than a probability nan (rows count from 1, as in predict's output).
+  const auto column = [&](std::size_t j) {
+    return j < feature_names.size() ? fmt::format("'{}'", detail::shown(feature_names[j]))
+                                    : fmt::format("{}", j + 1);
+  };
+  for (std::size_t i = 0; i < m && !standardizer.empty(); ++i) {
+    for (std::size_t j = 0; j < X.cols(); ++j) {
+      if (!std::isfinite(X(i, j)) && std::isfinite(X_rows(i, j))) {
+        detail::fail("predict", fmt::format("row {}, feature {}", i + 1, column(j)),
+                     "{:g} is too far from the training data to standardise (mean {:g}, "
+                     "standard deviation {:g})",
+                     X_rows(i, j), standardizer.mean[j], standardizer.scale[j]);
+      }
+    }
+  }
+  const auto fail_not_a_number = [&](TensorView Xs, std::size_t i) {
+    std::size_t at = 0;
+    for (std::size_t j = 1; j < Xs.cols(); ++j) {
+      if (std::abs(Xs(i, j)) > std::abs(Xs(i, at))) at = j;
+    }
+    detail::fail("predict", fmt::format("row {}", i + 1),
+                 "the model's output is not a number: infinite terms of opposite signs meet in "
+                 "it (the row's largest feature is {} = {:g})",
+                 column(at), X_rows(i, at));
+  };
   Tape tape;
   const NetworkGraph g = record_network(tape, *this, m, /*trainable=*/false);
   MutableTensorView Xg = tape.mutable_value(g.X);
@@ -281,7 +315,17 @@ Tensor Model::predict_logits(TensorView X_rows) const {
     }
   }
   tape.forward();
-  return Tensor(Shape{m, outputs()}, {g.Z.value().begin(), g.Z.value().end()});
+  Tensor Z(Shape{m, outputs()}, {g.Z.value().begin(), g.Z.value().end()});
+  // (Parameters that are not finite, from training run on past a divergence, give nan anyway.)
+  const bool finite_params = std::all_of(params.begin(), params.end(), [](const Tensor& p) {
+    return std::all_of(p.begin(), p.end(), [](double v) { return std::isfinite(v); });
+  });
+  for (std::size_t i = 0; i < m && finite_params; ++i) {
+    for (std::size_t j = 0; j < Z.cols(); ++j) {
+      if (std::isnan(Z(i, j))) fail_not_a_number(X, i);
+    }
+  }
+  return Z;
 }
 
 namespace {

@@ -10,6 +10,7 @@
 #include <fstream>
 #include <sstream>
 #include <system_error>
+#include <unordered_map>
 
 #include <nlohmann/json.hpp>
 
@@ -21,6 +22,41 @@ namespace {
 using Json = nlohmann::ordered_json;
 
 constexpr std::string_view kFormat = "tapegrad-model";
+
+// The length of the well-formed UTF-8 sequence at the start of `text`, or 0 if there is none.
+std::size_t utf8_length(std::string_view text) noexcept {
+  const auto byte = [&](std::size_t i) { return static_cast<unsigned char>(text[i]); };
+  const unsigned char b0 = byte(0);
+  if (b0 < 0x80) return 1;
+  std::size_t n = 0;
+  unsigned char lo = 0x80, hi = 0xBF;  // the second byte's range
+  if (b0 >= 0xC2 && b0 <= 0xDF) {
+    n = 2;
+  } else if (b0 >= 0xE0 && b0 <= 0xEF) {
+    n = 3;
+    if (b0 == 0xE0) lo = 0xA0;  // no overlong forms
+    if (b0 == 0xED) hi = 0x9F;  // no surrogates
+  } else if (b0 >= 0xF0 && b0 <= 0xF4) {
+    n = 4;
+    if (b0 == 0xF0) lo = 0x90;
+    if (b0 == 0xF4) hi = 0x8F;  // nothing above U+10FFFF
+  } else {
+    return 0;
+  }
+  if (text.size() < n || byte(1) < lo || byte(1) > hi) return 0;
+  for (std::size_t i = 2; i < n; ++i) {
+    if (byte(i) < 0x80 || byte(i) > 0xBF) return 0;
+  }
+  return n;
+}
+
+// Throws unless `name` is UTF-8 text.
+void check_utf8(std::string_view name, std::string_view field) {
+  if (!detail::is_utf8(name)) {
+    detail::fail("save_model", field, "expected UTF-8 text (a model file is JSON), found '{}'",
+                 detail::shown_text(name));
+  }
+}
 
 Json finite_array(std::span<const double> values, std::string_view field) {
   Json out = Json::array();
@@ -188,21 +224,27 @@ Model parse_document(const Json& doc, const Checker& c) {
 
   const std::size_t n = model.sizes.front();
   const Json& names = c.array(c.member(doc, "", "feature_names"), "feature_names", n);
+  // Prediction finds columns by name: each name must be one column, none empty (a CSV column
+  // always has a name), and the target none of them. Hashed, so a wide model loads in linear time.
+  std::unordered_map<std::string_view, std::size_t> first;
+  model.feature_names.reserve(n);
   for (std::size_t i = 0; i < n; ++i) {
-    model.feature_names.push_back(c.string(names[i], fmt::format("feature_names[{}]", i)));
-    // Prediction finds columns by name: each name must be one column.
-    for (std::size_t j = 0; j < i; ++j) {
-      if (model.feature_names[j] == model.feature_names[i]) {
-        c.fail(fmt::format("feature_names[{}]", i), "'{}' repeats feature_names[{}]",
-               model.feature_names[i], j);
-      }
+    const std::string field = fmt::format("feature_names[{}]", i);
+    model.feature_names.push_back(c.string(names[i], field));
+    if (model.feature_names[i].empty()) c.fail(field, "expected a column name, found ''");
+  }
+  for (std::size_t i = 0; i < n; ++i) {
+    const auto [at, fresh] = first.emplace(model.feature_names[i], i);
+    if (!fresh) {
+      c.fail(fmt::format("feature_names[{}]", i), "'{}' repeats feature_names[{}]",
+             detail::shown_text(model.feature_names[i]), at->second);
     }
   }
   model.target_name = c.string(c.member(doc, "", "target_name"), "target_name");
-  for (std::size_t j = 0; j < n; ++j) {
-    if (model.feature_names[j] == model.target_name) {
-      c.fail("target_name", "'{}' is also feature_names[{}]", model.target_name, j);
-    }
+  if (model.target_name.empty()) c.fail("target_name", "expected a column name, found ''");
+  if (const auto at = first.find(model.target_name); at != first.end()) {
+    c.fail("target_name", "'{}' is also feature_names[{}]", detail::shown_text(model.target_name),
+           at->second);
   }
 
   model.standardizer = read_standardizer(c, doc, "standardization", n);
@@ -280,6 +322,13 @@ std::string model_to_json(const Model& model) {
   if (version >= 2) doc["task"] = to_string(model.task);
   doc["sizes"] = model.sizes;
   if (model.kind == ModelKind::mlp) doc["activation"] = to_string(model.activation);
+  for (std::size_t i = 0; i < model.feature_names.size(); ++i) {
+    check_utf8(model.feature_names[i], fmt::format("feature_names[{}]", i));
+  }
+  check_utf8(model.target_name, "target_name");
+  for (std::size_t i = 0; i < model.classes.size(); ++i) {
+    check_utf8(model.classes[i], fmt::format("classes[{}]", i));
+  }
   doc["feature_names"] = model.feature_names;
   doc["target_name"] = model.target_name;
   doc["standardization"] = standardizer_json(model.standardizer, model.inputs(), "standardization");
@@ -317,13 +366,13 @@ Model model_from_json(std::string_view text, std::string_view name) {
 void save_model(const Model& model, const std::filesystem::path& path) {
   const std::string text = model_to_json(model);
   const auto fail = [&](std::string_view what, int error) {
-    detail::fail("save_model", path.string(), "{}: {}", what,
-                 std::error_code(error, std::generic_category()).message());
+    detail::fail("save_model", detail::shown_text(path.native(), path.native().size()), "{}: {}",
+                 what, std::error_code(error, std::generic_category()).message());
   };
   static std::atomic<unsigned> counter{0};
   const std::filesystem::path dir = path.parent_path().empty() ? "." : path.parent_path();
   const std::filesystem::path tmp =
-      dir / fmt::format(".{}.tmp-{}-{}", path.filename().string(), ::getpid(), counter++);
+      dir / fmt::format(".tapegrad-{}-{}.tmp", ::getpid(), counter++);  // short: any name fits
   const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
   if (fd < 0) fail("cannot create a temporary file", errno);
   const auto abandon = [&](std::string_view what, int error) {
@@ -352,11 +401,44 @@ void save_model(const Model& model, const std::filesystem::path& path) {
 }
 
 Model load_model(const std::filesystem::path& path) {
+  const std::string name = detail::shown_text(path.native(), path.native().size());
   std::ifstream in(path, std::ios::binary);
-  if (!in) detail::fail("load_model", path.string(), "cannot open the file for reading");
+  if (!in) detail::fail("load_model", name, "cannot open the file for reading");
   std::ostringstream text;
   text << in.rdbuf();
-  return model_from_json(text.view(), path.string());
+  return model_from_json(text.view(), name);
 }
+
+namespace detail {
+
+bool is_utf8(std::string_view text) noexcept {
+  for (std::size_t i = 0; i < text.size();) {
+    const std::size_t n = utf8_length(text.substr(i));
+    if (n == 0) return false;
+    i += n;
+  }
+  return true;
+}
+
+std::string shown_text(std::string_view text, std::size_t max) {
+  std::string out;
+  for (std::size_t i = 0; i < text.size() && i < max;) {
+    const std::size_t n = utf8_length(text.substr(i));
+    if (n == 0) {
+      out += fmt::format("\\x{:02x}", static_cast<unsigned char>(text[i]));
+      ++i;
+    } else if (n == 1) {
+      out += shown(text.substr(i, 1));
+      ++i;
+    } else {
+      out += text.substr(i, n);
+      i += n;
+    }
+  }
+  if (text.size() > max) out += "...";
+  return out;
+}
+
+}  // namespace detail
 
 }  // namespace tapegrad

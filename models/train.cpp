@@ -197,9 +197,11 @@ TrainResult train(const Dataset& data, const TrainConfig& config, const EpochCal
   result.model.feature_names = data.feature_names;
   result.model.target_name = data.target_name;
   if (config.standardize) {
-    result.model.standardizer = Standardizer::fit(train_part.X);
-    if (task == Task::regression)
-      result.model.target_standardizer = Standardizer::fit(train_part.y);
+    result.model.standardizer = Standardizer::fit(train_part.X, data.feature_names);
+    if (task == Task::regression) {
+      const std::string target[] = {data.target_name};
+      result.model.target_standardizer = Standardizer::fit(train_part.y, target);
+    }
   }
 
   FitOptions options{config.optimizer, config.epochs, config.batch_size, config.seed + 2,

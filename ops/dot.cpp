@@ -1,19 +1,9 @@
 #include "tapegrad/ops/dot.hpp"
 
-#include <fcntl.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <array>
-#include <atomic>
-#include <cerrno>
 #include <cmath>
-#include <cstdlib>
-#include <cstring>
-#include <fstream>
 #include <string>
-#include <system_error>
 #include <vector>
 
 #include <fmt/format.h>
@@ -86,31 +76,6 @@ void check_options(const Tape& tape, const DotOptions& o) {
   if (o.rankdir != "LR" && o.rankdir != "TB" && o.rankdir != "RL" && o.rankdir != "BT") {
     detail::fail("to_dot", "rankdir", "\"{}\" is not one of LR, TB, RL, BT", o.rankdir);
   }
-}
-
-// A temporary name next to `path`, unique within this process and across processes.
-std::filesystem::path temp_name(const std::filesystem::path& path) {
-  static std::atomic<unsigned> counter{0};
-  std::filesystem::path tmp = path;
-  tmp += fmt::format(".tmp{}.{}", static_cast<long>(::getpid()), counter++);
-  return tmp;
-}
-
-std::optional<std::string> find_on_path(std::string_view program) {
-  const char* path = std::getenv("PATH");
-  if (path == nullptr) return std::nullopt;
-  std::string_view rest = path;
-  while (true) {
-    const std::size_t colon = rest.find(':');
-    const std::string_view dir = rest.substr(0, colon);
-    if (!dir.empty()) {
-      std::string candidate = fmt::format("{}/{}", dir, program);
-      if (::access(candidate.c_str(), X_OK) == 0) return candidate;
-    }
-    if (colon == std::string_view::npos) break;
-    rest.remove_prefix(colon + 1);
-  }
-  return std::nullopt;
 }
 
 }  // namespace
@@ -219,102 +184,6 @@ std::string to_dot(const Tape& tape, const DotOptions& o) {
   }
   out += "}\n";
   return out;
-}
-
-bool graphviz_available() { return find_on_path("dot").has_value(); }
-
-void write_file_atomic(const std::filesystem::path& path, std::string_view content) {
-  const std::filesystem::path tmp = temp_name(path);
-  {
-    std::ofstream file(tmp, std::ios::binary | std::ios::trunc);
-    if (!file) {
-      detail::fail("write", path.string(), "cannot create the file: {}", std::strerror(errno));
-    }
-    file.write(content.data(), static_cast<std::streamsize>(content.size()));
-    file.close();
-    if (!file) {
-      std::error_code ignored;
-      std::filesystem::remove(tmp, ignored);
-      detail::fail("write", path.string(), "writing failed");
-    }
-  }
-  std::error_code ec;
-  std::filesystem::rename(tmp, path, ec);
-  if (ec) {
-    std::error_code ignored;
-    std::filesystem::remove(tmp, ignored);
-    detail::fail("write", path.string(), "cannot rename the temporary file: {}", ec.message());
-  }
-}
-
-void render_dot(std::string_view dot, const std::filesystem::path& out, ImageFormat format) {
-  const std::optional<std::string> program = find_on_path("dot");
-  if (!program) {
-    detail::fail("render", out.string(),
-                 "Graphviz's dot program is not on PATH; install Graphviz "
-                 "(apt-get install graphviz) to get pictures");
-  }
-  const std::filesystem::path folder = std::filesystem::absolute(out).parent_path();
-  if (!std::filesystem::is_directory(folder)) {
-    detail::fail("render", out.string(), "folder {} does not exist", folder.string());
-  }
-  const std::filesystem::path dot_file = temp_name(out);
-  const std::filesystem::path image_file = temp_name(out);
-  write_file_atomic(dot_file, dot);
-  const std::string type = format == ImageFormat::Svg ? "-Tsvg" : "-Tpng";
-  const std::string output_arg = "-o" + image_file.string();
-  const std::string input_arg = dot_file.string();
-
-  int err_pipe[2];
-  if (::pipe(err_pipe) != 0) {
-    std::filesystem::remove(dot_file);
-    detail::fail("render", out.string(), "pipe failed: {}", std::strerror(errno));
-  }
-  const pid_t pid = ::fork();
-  if (pid == 0) {
-    ::dup2(err_pipe[1], STDERR_FILENO);
-    const int null_out = ::open("/dev/null", O_WRONLY);
-    if (null_out >= 0) ::dup2(null_out, STDOUT_FILENO);
-    ::close(err_pipe[0]);
-    ::close(err_pipe[1]);
-    std::array<char*, 5> argv{const_cast<char*>("dot"), const_cast<char*>(type.c_str()),
-                              const_cast<char*>(output_arg.c_str()),
-                              const_cast<char*>(input_arg.c_str()), nullptr};
-    ::execv(program->c_str(), argv.data());
-    ::_exit(127);
-  }
-  ::close(err_pipe[1]);
-  std::string errors;
-  if (pid > 0) {
-    std::array<char, 4096> buffer{};
-    while (true) {
-      const ssize_t got = ::read(err_pipe[0], buffer.data(), buffer.size());
-      if (got > 0) {
-        errors.append(buffer.data(), static_cast<std::size_t>(got));
-      } else if (got == 0 || errno != EINTR) {
-        break;
-      }
-    }
-  }
-  ::close(err_pipe[0]);
-  int status = 0;
-  const bool waited = pid > 0 && ::waitpid(pid, &status, 0) == pid;
-  std::error_code ignored;
-  std::filesystem::remove(dot_file, ignored);
-  if (!waited || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-    std::filesystem::remove(image_file, ignored);
-    const std::string first_line = errors.substr(0, errors.find('\n'));
-    if (pid < 0) detail::fail("render", out.string(), "cannot start dot: {}", std::strerror(errno));
-    detail::fail("render", out.string(), "dot failed (exit status {}){}{}",
-                 WIFEXITED(status) ? WEXITSTATUS(status) : -1, first_line.empty() ? "" : ": ",
-                 first_line);
-  }
-  std::error_code ec;
-  std::filesystem::rename(image_file, out, ec);
-  if (ec) {
-    std::filesystem::remove(image_file, ignored);
-    detail::fail("render", out.string(), "cannot rename the temporary file: {}", ec.message());
-  }
 }
 
 }  // namespace tapegrad

@@ -1,4 +1,4 @@
-// Diagrams: Graphviz DOT export of a tape, and rendering to SVG or PNG with Graphviz.
+// Diagrams: Graphviz DOT export of a tape.
 //
 // to_dot() draws one node per recorded value, in tape order (node ids "v0", "v1", ... follow the
 // tape, so the same tape always gives the same text). A value node shows its label (or "#i" when
@@ -12,12 +12,11 @@
 // derivative d out / d in, computed by the op's own rule (see local_partial), so the ops/ rules
 // stay the one source of derivatives.
 //
-// render_dot() turns DOT text into an SVG or PNG by running Graphviz's `dot` program, found on
-// PATH at run time; the library itself never links Graphviz.
+// The library writes no files and runs no programs: turn the text into a picture with Graphviz
+// (`dot -Tsvg graph.dot -o graph.svg`); the tapegrad tool does so in tools/output.hpp.
 #pragma once
 
 #include <cstddef>
-#include <filesystem>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -78,21 +77,5 @@ struct DotOptions {
 /// a small tensor in full ("[[1, 2], [3, 4]]"), a large one as "30x4 min .. mean .. max ..".
 [[nodiscard]] std::string format_value(TensorView value, int precision = 4,
                                        std::size_t max_full_elements = 16);
-
-/// Picture formats render_dot() can write.
-enum class ImageFormat { Svg, Png };
-
-/// True when Graphviz's `dot` program is found on PATH.
-[[nodiscard]] bool graphviz_available();
-
-/// Renders DOT text to `out` with Graphviz's `dot` program. Writes to a temporary file next to
-/// `out` and renames it, so `out` is either the complete picture or untouched. Throws Error when
-/// `dot` is not on PATH ("... install Graphviz: apt-get install graphviz"), when it fails (its
-/// exit status and first line of error output in the message), or when `out` cannot be written.
-void render_dot(std::string_view dot, const std::filesystem::path& out, ImageFormat format);
-
-/// Writes `content` to `path` atomically: a temporary file in the same folder, then a rename.
-/// Throws Error when the file cannot be written; no partial file is left behind.
-void write_file_atomic(const std::filesystem::path& path, std::string_view content);
 
 }  // namespace tapegrad

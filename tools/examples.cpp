@@ -40,6 +40,15 @@ Example lecture(const std::vector<Setting>& s) {
   const double dz = ac - yv;
   ex.closed_forms[L.index()] = {"dL", "1", 1.0};
   ex.closed_forms[a.index()] = {"da", "-y/a + (1-y)/(1-a)", -yv / ac + (1.0 - yv) / (1.0 - ac)};
+  // At saturation sigmoid(z) rounds to exactly 1 (z above about 37) or 0 (z below about -745),
+  // and the term whose weight is 0 reads 0/0 (autodiff's log_loss takes it as 0, as the loss does).
+  if (ac == 1.0 && yv == 1.0) {
+    ex.undefined[a.index()] =
+        fmt::format("(1-y)/(1-a) = 0/0 at a = 1 (sigmoid(z) rounds to 1 at z = {:.10g})", zc);
+  } else if (ac == 0.0 && yv == 0.0) {
+    ex.undefined[a.index()] =
+        fmt::format("y/a = 0/0 at a = 0 (sigmoid(z) rounds to 0 at z = {:.10g})", zc);
+  }
   ex.closed_forms[z.index()] = {"dz", "a - y", dz};
   ex.closed_forms[s12.index()] = {"ds", "dz", dz};
   ex.closed_forms[u1.index()] = {"du1", "dz", dz};

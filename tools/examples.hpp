@@ -35,6 +35,9 @@ struct Example {
   std::unique_ptr<Tape> tape;
   Var root;
   std::map<std::size_t, ClosedForm> closed_forms;  ///< by node index
+  /// Closed forms with no value at these settings, by node index: why ("(1-y)/(1-a) = 0/0 at
+  /// a = 1 ..."). They are shown but not compared with autodiff.
+  std::map<std::size_t, std::string> undefined;
 };
 
 /// Names of the examples: {"lecture", "chain"}.

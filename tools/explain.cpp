@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "commands.hpp"
+#include "output.hpp"
 
 namespace tapegrad::tool {
 namespace {
@@ -20,7 +21,9 @@ constexpr double kTolerance = 1e-9;  // relative agreement required of autodiff 
 
 std::string num(double x) { return fmt::format("{:.10g}", x); }
 
+// Equal values (equal infinities too) differ by 0; a nan on either side by nan.
 double rel_diff(double a, double b) {
+  if (a == b) return 0.0;
   const double scale = std::max({1.0, std::abs(a), std::abs(b)});
   return std::abs(a - b) / scale;
 }
@@ -95,7 +98,11 @@ void print_text(const Example& ex, const std::vector<BackwardStep>& steps) {
     std::string line = fmt::format("  [{:>2}] {:<3} autodiff d{}/d{} = {}", step.index, name, root,
                                    name, num(step.grad));
     const auto cf = ex.closed_forms.find(step.index);
-    if (cf != ex.closed_forms.end()) {
+    const auto undefined = ex.undefined.find(step.index);
+    if (cf != ex.closed_forms.end() && undefined != ex.undefined.end()) {
+      line = fmt::format("{:<46} lecture {} = {} is undefined here: {}", line, cf->second.symbol,
+                         cf->second.formula, undefined->second);
+    } else if (cf != ex.closed_forms.end()) {
       const std::string value = num(cf->second.value);
       const std::string formula =
           cf->second.formula == value ? value : cf->second.formula + " = " + value;
@@ -146,6 +153,10 @@ nlohmann::ordered_json to_json(const Example& ex, const std::vector<BackwardStep
       s["closed_form"] = {{"symbol", cf->second.symbol},
                           {"formula", cf->second.formula},
                           {"value", cf->second.value}};
+      if (const auto undefined = ex.undefined.find(step.index); undefined != ex.undefined.end()) {
+        s["closed_form"]["value"] = nullptr;
+        s["closed_form"]["undefined"] = undefined->second;
+      }
     }
     for (const StepInput& in : step.inputs) {
       nlohmann::ordered_json i{{"index", in.index}, {"name", node_name(t, in.index)}};
@@ -248,7 +259,7 @@ void write_walkthrough(const Example& ex, const std::string& dir_name) {
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
   if (ec || !std::filesystem::is_directory(dir)) {
-    detail::fail("explain", "--frames", "cannot create folder {}: {}", dir.string(),
+    detail::fail("explain", "--frames", "cannot create folder {}: {}", shown_path(dir),
                  ec ? ec.message() : "a file of that name exists");
   }
   const bool have_svg = graphviz_available();
@@ -264,7 +275,7 @@ void write_walkthrough(const Example& ex, const std::string& dir_name) {
     o.title = fmt::format("Step {} of {}: {}", k + 1, steps.size(), captions.back());
     const std::string dot = to_dot(t, o);
     const std::string stem = fmt::format("step-{:02}", k + 1);
-    write_file_atomic(dir / (stem + ".dot"), dot);
+    write_output(dir / (stem + ".dot"), dot);
     if (have_svg) {
       const std::filesystem::path svg = dir / (stem + ".svg");
       render_dot(dot, svg, ImageFormat::Svg);
@@ -275,9 +286,9 @@ void write_walkthrough(const Example& ex, const std::string& dir_name) {
       bodies.push_back("<pre>" + html_escape(dot) + "</pre>");
     }
   }
-  write_file_atomic(dir / "index.html", frames_page(ex, captions, bodies, have_svg));
+  write_output(dir / "index.html", frames_page(ex, captions, bodies, have_svg));
   fmt::print(stderr, "tapegrad: wrote {} ({}) and {}\n", detail::plural(steps.size(), "frame"),
-             have_svg ? "DOT and SVG" : "DOT only", (dir / "index.html").string());
+             have_svg ? "DOT and SVG" : "DOT only", shown_path(dir / "index.html"));
   if (!have_svg) {
     fmt::print(stderr,
                "tapegrad: Graphviz's dot program was not found, so no SVG pictures were made; "
@@ -285,30 +296,86 @@ void write_walkthrough(const Example& ex, const std::string& dir_name) {
   }
 }
 
-int run_explain(const ExplainArgs& args) {
-  const Example ex = make_example(args.example, args.settings);
-  const std::vector<BackwardStep> steps = backward_steps(*ex.tape, ex.root);
+namespace {
+
+struct ExplainArgs {
+  ExampleOptions example;
+  bool json = false;
+  std::string frames;  // folder for the walkthrough frames; empty for none
+};
+
+// How autodiff compares with the lecture's closed forms: the largest relative difference, the
+// closed forms that disagree, and those undefined at these values (a 0/0, say), which are not
+// compared.
+struct Comparison {
   double worst = 0.0;
+  std::vector<std::string> mismatched;  // "dz = a - y"
+  std::vector<std::string> undefined;   // "da = -y/a + (1-y)/(1-a), as (1-y)/(1-a) = 0/0 ..."
+};
+
+Comparison compare(const Example& ex, const std::vector<BackwardStep>& steps) {
+  Comparison c;
   for (const BackwardStep& step : steps) {
     const auto cf = ex.closed_forms.find(step.index);
-    if (cf != ex.closed_forms.end()) {
-      const double d = rel_diff(step.grad, cf->second.value);
-      worst = std::isnan(d) ? d : std::max(worst, d);
-      if (std::isnan(d)) break;
+    if (cf == ex.closed_forms.end()) continue;
+    const ClosedForm& form = cf->second;
+    if (const auto undefined = ex.undefined.find(step.index); undefined != ex.undefined.end()) {
+      c.undefined.push_back(
+          fmt::format("{} = {}, as {}", form.symbol, form.formula, undefined->second));
+      continue;
     }
+    const double d = rel_diff(step.grad, form.value);
+    if (!(d <= kTolerance)) c.mismatched.push_back(form.symbol + " = " + form.formula);
+    if (!std::isnan(c.worst) && (std::isnan(d) || d > c.worst)) c.worst = d;
   }
-  const bool ok = !std::isnan(worst) && worst <= kTolerance;
+  return c;
+}
+
+std::string joined(const std::vector<std::string>& items) {
+  std::string out;
+  for (const std::string& item : items) out += (out.empty() ? "" : "; ") + item;
+  return out;
+}
+
+int run_explain(const ExplainArgs& args) {
+  const Example ex = make_example(args.example.example(), args.example.settings("explain"));
+  const std::vector<BackwardStep> steps = backward_steps(*ex.tape, ex.root);
+  const Comparison c = compare(ex, steps);
+  const bool ok = c.mismatched.empty();
   if (!args.frames.empty()) write_walkthrough(ex, args.frames);
   if (args.json) {
-    fmt::print("{}\n", to_json(ex, steps, ok, worst).dump(2));
+    fmt::print("{}\n", to_json(ex, steps, ok, c.worst).dump(2));
+    return ok ? 0 : 1;
+  }
+  print_text(ex, steps);
+  const std::string measured =
+      fmt::format("max relative difference {:.1e}, tolerance {:.0e}", c.worst, kTolerance);
+  if (!ok) {
+    const std::size_t more = c.mismatched.size() - 1;
+    fmt::print("\nFAILED: autodiff does not match the lecture's {}{} ({})\n", c.mismatched.front(),
+               more == 0 ? std::string() : fmt::format(" (nor {} more below it)", more), measured);
+  } else if (c.undefined.empty()) {
+    fmt::print("\nok: every autodiff gradient matches the lecture's closed form ({})\n", measured);
   } else {
-    print_text(ex, steps);
     fmt::print(
-        "\n{}: every autodiff gradient {} the lecture's closed form (max relative "
-        "difference {:.1e}, tolerance {:.0e})\n",
-        ok ? "ok" : "FAILED", ok ? "matches" : "does not match", worst, kTolerance);
+        "\nok: every autodiff gradient matches the lecture's closed form where it is defined ({}); "
+        "undefined here: {}\n",
+        measured, joined(c.undefined));
   }
   return ok ? 0 : 1;
+}
+
+}  // namespace
+
+Subcommand add_explain(CLI::App& app) {
+  auto args = std::make_shared<ExplainArgs>();
+  CLI::App* cmd = app.add_subcommand(
+      "explain", "Walk through the forward and backward pass of a lecture example");
+  args->example.add_to(*cmd, false);
+  cmd->add_flag("--json", args->json, "Machine-readable output");
+  cmd->add_option("--frames", args->frames,
+                  "Write one diagram per backward step and an index.html to this folder");
+  return {cmd, [args] { return run_explain(*args); }};
 }
 
 }  // namespace tapegrad::tool

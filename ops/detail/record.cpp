@@ -23,8 +23,12 @@ Var Recorder::listed(std::string_view op, OpKind kind, std::span<const Var> inpu
   const auto first = static_cast<std::uint32_t>(links.size());
   for (const Var& v : inputs) links.push_back(v.index_);
   const auto flags = static_cast<std::uint8_t>(kListed | grad);
-  return Recorder::finish<void>(
-      tape, tape.push(kind, first, static_cast<std::uint32_t>(inputs.size()), out, flags, extra));
+  const std::uint32_t index =
+      tape.push(kind, first, static_cast<std::uint32_t>(inputs.size()), out, flags, extra);
+  if (grad != 0) {
+    for (const Var& v : inputs) tape.consume(v.index_);
+  }
+  return Recorder::finish<void>(tape, index);
 }
 
 std::uint16_t Recorder::object(const Var& x, std::shared_ptr<const void> object) {

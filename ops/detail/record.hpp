@@ -45,7 +45,9 @@ struct Recorder {
     Tape& tape = *x.tape_;
     const auto flags =
         static_cast<std::uint8_t>(kUnary | (stop_gradient ? 0 : (xn.flags & kRequiresGrad)));
-    return finish<Rule>(tape, tape.push(kind, x.index_, aux, out, flags));
+    const std::uint32_t index = tape.push(kind, x.index_, aux, out, flags);
+    if ((flags & kRequiresGrad) != 0) tape.consume(x.index_);
+    return finish<Rule>(tape, index);
   }
   template <class Rule>
   static Var unary(std::string_view op, const Var& x, Shape out, std::uint32_t aux = 0,
@@ -63,7 +65,9 @@ struct Recorder {
     if (a.tape_ != b.tape_) [[unlikely]]
       different_tapes(op);
     const auto flags = static_cast<std::uint8_t>(kBinary | ((an.flags | bn.flags) & kRequiresGrad));
-    return finish<Rule>(*a.tape_, a.tape_->push(kind, a.index_, b.index_, out, flags, extra));
+    const std::uint32_t index = a.tape_->push(kind, a.index_, b.index_, out, flags, extra);
+    consume_both(*a.tape_, flags, a, b);
+    return finish<Rule>(*a.tape_, index);
   }
   template <class Rule>
   static Var binary(std::string_view op, const Var& a, const Var& b, Shape out,
@@ -83,7 +87,9 @@ struct Recorder {
     if (a.tape_ != b.tape_) [[unlikely]]
       different_tapes(op);
     const auto flags = static_cast<std::uint8_t>(kBinary | ((an.flags | bn.flags) & kRequiresGrad));
-    return finish<Rule>(*a.tape_, a.tape_->push(kind_of<Rule>, a.index_, b.index_, out, flags));
+    const std::uint32_t index = a.tape_->push(kind_of<Rule>, a.index_, b.index_, out, flags);
+    consume_both(*a.tape_, flags, a, b);
+    return finish<Rule>(*a.tape_, index);
   }
   /// Records an element-wise node of Rule over x (x's shape), with its constants if any.
   template <class Rule>
@@ -94,7 +100,14 @@ struct Recorder {
     const Shape out = xn.shape();
     const auto flags = static_cast<std::uint8_t>(kUnary | (xn.flags & kRequiresGrad));
     const std::uint32_t k = constants.size() == 0 ? 0 : Recorder::constants(x, constants);
-    return finish<Rule>(*x.tape_, x.tape_->push(kind_of<Rule>, x.index_, k, out, flags));
+    const std::uint32_t index = x.tape_->push(kind_of<Rule>, x.index_, k, out, flags);
+    if ((flags & kRequiresGrad) != 0) x.tape_->consume(x.index_);
+    return finish<Rule>(*x.tape_, index);
+  }
+  static void consume_both(Tape& tape, std::uint8_t flags, const Var& a, const Var& b) noexcept {
+    if ((flags & kRequiresGrad) == 0) return;
+    tape.consume(a.index_);
+    tape.consume(b.index_);
   }
   /// Computes the value of the node just pushed (by its rule Rule inline, or for void through
   /// the op table), checks it in anomaly mode, and returns its Var.

@@ -260,6 +260,56 @@ TEST_CASE("standardizer: training mean and population std; constant columns only
                        "Standardizer::apply: X: expected 3 columns, found 2", tg::Error);
 }
 
+TEST_CASE("standardizer: scaled two passes: ordinary data bit for bit, 1e-200 and 1e308 finite") {
+  // Ordinary values: exactly the plain two-pass mean and population standard deviation.
+  const tg::Dataset& d = tg::test::breast_cancer();
+  const tg::Standardizer s = tg::Standardizer::fit(d.X);
+  for (std::size_t j = 0; j < d.features(); ++j) {
+    double sum = 0.0, squares = 0.0;
+    for (std::size_t i = 0; i < d.size(); ++i) sum += d.X(i, j);
+    const double mean = sum / static_cast<double>(d.size());
+    for (std::size_t i = 0; i < d.size(); ++i) squares += (d.X(i, j) - mean) * (d.X(i, j) - mean);
+    CHECK(s.mean[j] == mean);
+    CHECK(s.scale[j] == std::sqrt(squares / static_cast<double>(d.size())));
+  }
+  // 1e-200: the squares underflowed to a scale of 0 (then "lower the learning rate").
+  const tg::Tensor tiny = tg::Tensor::column({1e-200, 2e-200, 3e-200, 4e-200});
+  const tg::Standardizer t = tg::Standardizer::fit(tiny);
+  CHECK(t.mean[0] == doctest::Approx(2.5e-200).epsilon(1e-15));
+  CHECK(t.scale[0] == doctest::Approx(std::sqrt(1.25) * 1e-200).epsilon(1e-15));
+  const tg::Tensor tz = t.apply(tiny);
+  CHECK(tz[0] == doctest::Approx(-1.5 / std::sqrt(1.25)).epsilon(1e-14));
+  // +-1e308: the sum overflowed to a scale of inf, and the feature became 0.
+  const tg::Tensor huge = tg::Tensor::column({1e308, -1e308, 1e308, -1e308});
+  const tg::Standardizer h = tg::Standardizer::fit(huge);
+  CHECK(h.mean[0] == 0.0);
+  CHECK(h.scale[0] == 1e308);
+  CHECK(h.apply(huge)[0] == 1.0);
+  // x - mean overflows where the z-score does not.
+  const tg::Tensor skewed = tg::Tensor::column({1.5e308, -1.5e308, -1.5e308, -1.5e308});
+  const tg::Standardizer k = tg::Standardizer::fit(skewed);
+  const tg::Tensor kz = k.apply(skewed);
+  CHECK(std::isfinite(kz[0]));
+  CHECK(kz[0] == doctest::Approx(std::sqrt(3.0)).epsilon(1e-14));
+  // A spread below the smallest normal double cannot be divided by: refused, by name.
+  const tg::Tensor denormal = tg::Tensor::from_rows({{1.0, 5e-324}, {2.0, 1e-323}});
+  const std::vector<std::string> names{"x", "denormal"};
+  CHECK_THROWS_WITH_AS((void)tg::Standardizer::fit(denormal, names),
+                       doctest::Contains("Standardizer::fit: column 'denormal': values from "),
+                       tg::Error);
+  CHECK_THROWS_WITH_AS((void)tg::Standardizer::fit(denormal),
+                       doctest::Contains("Standardizer::fit: column 2: "), tg::Error);
+}
+
+TEST_CASE("csv: a repeated name in a header of 100,000 columns is found (hashed, not pairwise)") {
+  std::string header;
+  for (int i = 0; i < 100000; ++i) header += fmt::format("{}c{}", i == 0 ? "" : ",", i);
+  const std::string text = header + ",c5\n";
+  CHECK(outcome([&] { return tg::parse_csv(text, "wide.csv", ""); }) ==
+        "read_csv: wide.csv:1:100001: expected unique column names, found 'c5' again (first in "
+        "column 6)");
+}
+
 TEST_CASE("split: seeded, disjoint, complete, and the requested size") {
   const tg::Dataset& d = tg::test::breast_cancer();
   const auto [train, test] = tg::train_test_split(d, 0.2, 7);

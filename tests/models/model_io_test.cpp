@@ -77,6 +77,7 @@ TEST_CASE("model files: save then load predicts bit-identical probabilities") {
 TEST_CASE("model files: every double round-trips exactly through the JSON text") {
   tg::Model model = tg::make_logreg(1);
   model.feature_names = {"x"};
+  model.target_name = "y";
   tg::Rng rng(17);
   std::vector<double> specials{std::numeric_limits<double>::min(),
                                std::numeric_limits<double>::denorm_min(),
@@ -183,6 +184,14 @@ TEST_CASE("model files: loading rejects each kind of bad document with file and 
   doc["feature_names"] = Json::array({"a", "b"});
   doc["target_name"] = "b";
   CHECK(load_error(doc) == p + "target_name: 'b' is also feature_names[1]");
+  // Empty names (a CSV column always has one): an empty target crashed gradcheck and graph.
+  doc["target_name"] = "";
+  CHECK(load_error(doc) == p + "target_name: expected a column name, found ''");
+  doc["target_name"] = "y";
+  doc["feature_names"] = Json::array({"a", ""});
+  CHECK(load_error(doc) == p + "feature_names[1]: expected a column name, found ''");
+  doc["feature_names"] = Json::array({"a\nb", "a\nb"});  // escaped: the message stays one line
+  CHECK(load_error(doc) == p + "feature_names[1]: 'a\\nb' repeats feature_names[0]");
   doc = valid_logreg();
   doc["standardization"] = "none";
   CHECK(load_error(doc) == p + "standardization: expected an object or null, found string");
@@ -384,4 +393,39 @@ TEST_CASE("model files: version-2 fields are validated with file and field") {
   linear["version"] = 1;
   CHECK(load_error(linear) == p + "kind: expected 'logreg' or 'mlp' in a version-1 file, found "
                                   "'linear'");
+  // Class names are checked like the other names on save.
+  tg::Model latin1 = new_task_models()[0];
+  latin1.classes[1] = "caf\xe9";
+  CHECK_THROWS_WITH_AS((void)tg::model_to_json(latin1),
+                       doctest::Contains("save_model: classes[1]: expected UTF-8 text"), tg::Error);
+}
+
+TEST_CASE("model files: names that are not UTF-8 are refused on save, by field") {
+  tg::Model model = tg::make_logreg(2);
+  model.feature_names = {"caf\xc3\xa9", "caf\xe9"};  // UTF-8, then Latin-1
+  model.target_name = std::string("y");              // (GCC 12 -Wrestrict misfires on = "y")
+  CHECK_THROWS_WITH_AS(
+      (void)tg::model_to_json(model),
+      "save_model: feature_names[1]: expected UTF-8 text (a model file is JSON), found 'caf\\xe9'",
+      tg::Error);
+  model.feature_names[1] = "b";
+  model.target_name = "\xff";
+  CHECK_THROWS_WITH_AS((void)tg::model_to_json(model), doctest::Contains("target_name: "),
+                       tg::Error);
+  CHECK(tg::detail::is_utf8("plain, caf\xc3\xa9, \xe2\x82\xac, \xf0\x9f\x98\x80"));
+  CHECK_FALSE(tg::detail::is_utf8("\xc0\xaf"));      // overlong
+  CHECK_FALSE(tg::detail::is_utf8("\xed\xa0\x80"));  // a surrogate
+  CHECK_FALSE(tg::detail::is_utf8("\xe2\x82"));      // cut short
+  CHECK(tg::detail::shown_text("caf\xe9\n\xc3\xa9") == "caf\\xe9\\n\xc3\xa9");
+}
+
+TEST_CASE("model files: a name of 255 bytes is saved (the temporary name is short)") {
+  const tg::test::TempDir dir("io-long-name");
+  tg::Model model = tg::make_logreg(1);
+  model.feature_names = {"x"};
+  model.target_name = std::string("y");  // (GCC 12 -Wrestrict misfires on = "y")
+  std::string name(250, 'm');
+  name += ".json";
+  tg::save_model(model, dir / name);
+  CHECK(tg::load_model(dir / name).target_name == "y");
 }

@@ -176,3 +176,43 @@ TEST_CASE("model: evaluate counts the confusion matrix; datasets are matched by 
                        "select_features: data: expected a feature column named 'z', found none",
                        tg::Error);
 }
+
+TEST_CASE("predict: a row whose output would be nan is refused, naming it; infinite loss is inf") {
+  tg::Model model = tg::make_logreg(2);
+  model.feature_names = {"a", "b"};
+  model.target_name = std::string("y");  // (GCC 12 -Wrestrict misfires on = "y")
+  model.params = {tg::Tensor::column({10.0, -10.0}), tg::Tensor(0.0)};
+  const tg::Tensor X = tg::Tensor::from_rows({{1.0, 2.0}, {1e308, 1e308}});
+  CHECK_THROWS_WITH_AS((void)model.predict_proba(X),
+                       "predict: row 2: the model's output is not a number: infinite terms of "
+                       "opposite signs meet in it (the row's largest feature is 'a' = 1e+308)",
+                       tg::Error);
+  // A z-score that is not finite: too far from the training data.
+  model.standardizer = {{0.0, 0.0}, {1e-300, 1.0}};
+  CHECK_THROWS_WITH_AS((void)model.predict_proba(tg::Tensor::from_rows({{1e10, 1.0}})),
+                       doctest::Contains("predict: row 1, feature 'a': 1e+10 is too far from the "
+                                         "training data to standardise"),
+                       tg::Error);
+  // An infinite logit is a probability of 0 or 1 and a loss of 0 or inf, never nan.
+  CHECK(tg::detail::logit_loss_value(INFINITY, 1.0) == 0.0);
+  CHECK(tg::detail::logit_loss_value(INFINITY, 0.0) == INFINITY);
+  CHECK(tg::detail::logit_loss_value(-INFINITY, 0.0) == 0.0);
+  CHECK(tg::detail::logit_loss_value(-INFINITY, 1.0) == INFINITY);
+  model.standardizer = {};
+  model.params = {tg::Tensor::column({1.0, 1.0}), tg::Tensor(0.0)};
+  const tg::Metrics m = model.evaluate(tg::Tensor::from_rows({{-1e308, -1e308}, {1.0, 1.0}}),
+                                       tg::Tensor::column({1.0, 1.0}));
+  CHECK(m.loss == INFINITY);
+  CHECK(m.accuracy == 0.5);
+}
+
+TEST_CASE("select_features: a line break in a missing name is escaped (one line)") {
+  tg::Dataset d;
+  d.X = tg::Tensor(1, 1);
+  d.feature_names = {"x"};
+  const std::vector<std::string> names{"line\nbreak"};
+  CHECK_THROWS_WITH_AS((void)tg::select_features(d, names),
+                       "select_features: data: expected a feature column named 'line\\nbreak', "
+                       "found none",
+                       tg::Error);
+}

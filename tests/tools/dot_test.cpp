@@ -1,6 +1,6 @@
 // Diagrams (ops/dot.hpp): golden DOT files for the lecture examples, escaping, local partial
-// derivatives against finite differences, value formatting, highlighting, atomic writes and
-// rendering with Graphviz.
+// derivatives against finite differences, value formatting, highlighting; the tool's backward
+// walk (tools/examples.hpp). Writing files and rendering are tested in output_test.cpp.
 #include <doctest/doctest.h>
 
 #include <cmath>
@@ -14,25 +14,21 @@
 #include <tapegrad/tapegrad.hpp>
 
 #include "examples.hpp"
+#include "files.hpp"
 
 namespace tg = tapegrad;
 namespace fs = std::filesystem;
 
 namespace {
 
-std::string read_text(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
+using tapegrad::test::read_text;
 
 // Compares `actual` with the golden file; TAPEGRAD_UPDATE_GOLDEN=1 rewrites the file instead.
 void check_golden(const std::string& name, const std::string& actual) {
   const fs::path path = fs::path(TAPEGRAD_SOURCE_DIR) / "tests/tools/golden" / name;
   const char* update = std::getenv("TAPEGRAD_UPDATE_GOLDEN");
   if (update != nullptr && std::string(update) == "1") {
-    tg::write_file_atomic(path, actual);
+    std::ofstream(path, std::ios::binary) << actual;
     return;
   }
   INFO("golden file " << path.string() << " (TAPEGRAD_UPDATE_GOLDEN=1 rewrites it)");
@@ -42,13 +38,6 @@ void check_golden(const std::string& name, const std::string& actual) {
 
 tg::tool::Example example(const std::string& name) {
   return tg::tool::make_example(name, tg::tool::default_settings(name));
-}
-
-fs::path scratch_dir(const std::string& name) {
-  const fs::path dir = fs::path(TAPEGRAD_BINARY_DIR) / "tests/tools-scratch" / name;
-  fs::remove_all(dir);
-  fs::create_directories(dir);
-  return dir;
 }
 
 std::size_t count(const std::string& text, const std::string& needle) {
@@ -257,42 +246,4 @@ TEST_CASE("backward_steps: the chain example in reverse order with chain-rule pr
     REQUIRE(cf != ex.closed_forms.end());
     CHECK(step.grad == cf->second.value);
   }
-}
-
-TEST_CASE("write_file_atomic: complete file or nothing") {
-  const fs::path dir = scratch_dir("atomic");
-  tg::write_file_atomic(dir / "a.txt", "hello\n");
-  CHECK(read_text(dir / "a.txt") == "hello\n");
-  tg::write_file_atomic(dir / "a.txt", "replaced");
-  CHECK(read_text(dir / "a.txt") == "replaced");
-  CHECK_THROWS_AS(tg::write_file_atomic(dir / "missing" / "b.txt", "x"), tg::Error);
-  CHECK_FALSE(fs::exists(dir / "missing"));
-  std::size_t files = 0;
-  for (const auto& entry : fs::directory_iterator(dir)) files += entry.is_regular_file() ? 1 : 0;
-  CHECK(files == 1);  // no temporary left behind
-}
-
-TEST_CASE("render_dot: SVG and PNG with Graphviz, errors leave no file") {
-  if (!tg::graphviz_available()) {
-    MESSAGE("Graphviz's dot is not on PATH: render_dot is checked only for its error");
-    CHECK_THROWS_AS(tg::render_dot("digraph {}", "never.svg", tg::ImageFormat::Svg), tg::Error);
-    return;
-  }
-  const fs::path dir = scratch_dir("render");
-  const tg::tool::Example ex = example("lecture");
-  const std::string dot = tg::to_dot(*ex.tape);
-  tg::render_dot(dot, dir / "g.svg", tg::ImageFormat::Svg);
-  const std::string svg = read_text(dir / "g.svg");
-  CHECK(svg.find("<svg") != std::string::npos);
-  CHECK(svg.find("log_loss 1x1") != std::string::npos);
-  tg::render_dot(dot, dir / "g.png", tg::ImageFormat::Png);
-  CHECK(read_text(dir / "g.png").substr(1, 3) == "PNG");
-  CHECK_THROWS_WITH_AS(tg::render_dot("digraph { a -> }", dir / "bad.svg", tg::ImageFormat::Svg),
-                       doctest::Contains("dot failed (exit status 1)"), tg::Error);
-  CHECK_FALSE(fs::exists(dir / "bad.svg"));
-  CHECK_THROWS_WITH_AS(tg::render_dot(dot, dir / "none" / "g.svg", tg::ImageFormat::Svg),
-                       doctest::Contains("does not exist"), tg::Error);
-  std::size_t files = 0;
-  for (const auto& entry : fs::directory_iterator(dir)) files += entry.is_regular_file() ? 1 : 0;
-  CHECK(files == 2);
 }

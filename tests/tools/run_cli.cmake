@@ -1,11 +1,16 @@
 # Runs the tapegrad tool once and checks what it did. Invoked by CTest as
 #   cmake -DTOOL=... -DARGS=a|b|c [-DEXPECT_RC=0] [-DGOLDEN=file] [-DSTDOUT_REGEX=..]
 #         [-DSTDERR_REGEX=..] [-DONE_LINE_STDERR=ON] [-DWORKDIR=dir] [-DEXISTS=f1|f2]
-#         [-DABSENT=f1|f2] [-DNO_GRAPHVIZ=ON] [-DMEMORY_LIMIT_KB=n] -P run_cli.cmake
+#         [-DABSENT=f1|f2] [-DNO_GRAPHVIZ=ON] [-DMEMORY_LIMIT_KB=n] [-DSTDOUT_TO=file|closed]
+#         [-DLINK=path -DLINK_TO=target] [-DCHAR_DEVICE=path] -P run_cli.cmake
 # ARGS, EXISTS and ABSENT are '|'-separated; @WORK@ in them stands for WORKDIR. GOLDEN compares
 # standard output with a file; TAPEGRAD_UPDATE_GOLDEN=1 in the environment rewrites it instead.
 # NO_GRAPHVIZ runs the tool with a PATH on which Graphviz's dot cannot be found. MEMORY_LIMIT_KB
 # runs it under `ulimit -v` (address space in KiB), so that a large allocation fails at once.
+# STDOUT_TO sends standard output to a file (/dev/full: every write fails) or closes it. LINK makes
+# a symbolic link to LINK_TO before the run and checks that it is still a link after it.
+# CHAR_DEVICE checks that a path is still a character device after the run (not a regular file
+# renamed over it).
 if(NOT DEFINED EXPECT_RC)
   set(EXPECT_RC 0)
 endif()
@@ -13,17 +18,25 @@ if(WORKDIR)
   file(REMOVE_RECURSE "${WORKDIR}")
   file(MAKE_DIRECTORY "${WORKDIR}")
 endif()
-foreach(var ARGS EXISTS ABSENT)
+foreach(var ARGS EXISTS ABSENT LINK LINK_TO)
   string(REPLACE "@WORK@" "${WORKDIR}" ${var} "${${var}}")
   string(REPLACE "|" ";" ${var} "${${var}}")
 endforeach()
 
+if(LINK)
+  file(CREATE_LINK "${LINK_TO}" "${LINK}" SYMBOLIC)
+endif()
 set(command "${TOOL}" ${ARGS})
 if(NO_GRAPHVIZ)
   set(command "${CMAKE_COMMAND}" -E env "PATH=${WORKDIR}/no-such-bin" ${command})
 endif()
 if(MEMORY_LIMIT_KB)
   set(command sh -c "ulimit -v ${MEMORY_LIMIT_KB} && exec \"$0\" \"$@\"" ${command})
+endif()
+if(STDOUT_TO STREQUAL "closed")
+  set(command sh -c "exec \"$0\" \"$@\" >&-" ${command})
+elseif(STDOUT_TO)
+  set(command sh -c "exec \"$0\" \"$@\" > ${STDOUT_TO}" ${command})
 endif()
 execute_process(COMMAND ${command} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err
                 WORKING_DIRECTORY "${WORKDIR}")
@@ -63,8 +76,18 @@ foreach(f IN LISTS ABSENT)
     string(APPEND failures "file ${f} should not exist\n")
   endif()
 endforeach()
+if(LINK AND NOT IS_SYMLINK "${LINK}")
+  string(APPEND failures "${LINK} is no longer a symbolic link\n")
+endif()
+if(CHAR_DEVICE)
+  execute_process(COMMAND test -c "${CHAR_DEVICE}" RESULT_VARIABLE not_device)
+  if(not_device)
+    string(APPEND failures "${CHAR_DEVICE} is no longer a character device\n")
+  endif()
+endif()
 if(WORKDIR)
-  file(GLOB leftovers "${WORKDIR}/*.tmp*" "${WORKDIR}/*/*.tmp*")
+  file(GLOB leftovers "${WORKDIR}/*.tmp*" "${WORKDIR}/*/*.tmp*" "${WORKDIR}/.*.tmp"
+       "${WORKDIR}/*/.*.tmp")
   if(leftovers)
     string(APPEND failures "temporary files left behind: ${leftovers}\n")
   endif()

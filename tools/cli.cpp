@@ -1,0 +1,202 @@
+// The command line's shared checks and the examples' value options (see cli.hpp).
+#include "cli.hpp"
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <cstdlib>
+#include <filesystem>
+#include <system_error>
+#include <utility>
+
+#include <fmt/format.h>
+
+namespace tapegrad::tool {
+namespace {
+
+// A number option's check with a plain message ("expected a number greater than 0, found '0'"):
+// CLI11's PositiveNumber spells its range out as 0 to 1.797...e308, and its Range(0.0, 0.999999)
+// as "Value 1 not in range 0.000000 to 0.999999".
+CLI::Validator number_check(std::string what, bool (*accepts)(double), std::string name) {
+  return CLI::Validator(
+      [what, accepts](std::string& text) -> std::string {
+        char* end = nullptr;
+        const double v = std::strtod(text.c_str(), &end);
+        const bool ok =
+            !text.empty() && end == text.c_str() + text.size() && std::isfinite(v) && accepts(v);
+        return ok ? std::string()
+                  : fmt::format("expected {}, found '{}'", what, detail::shown(text));
+      },
+      std::move(name));
+}
+const CLI::Validator kFinite = number_check(
+    "a finite number", [](double) { return true; }, "FINITE");
+// The lecture's y is a label, as in the CSV files the models are trained and checked on.
+const CLI::Validator kLabel = number_check(
+    "a label 0 or 1", [](double v) { return v == 0.0 || v == 1.0; }, "LABEL");
+
+// Why `text` is not a whole number from `low` to `high` ("expected a whole number from 1 to
+// 1000000, found '2.5'"), or "" when it is one, then stored in `value`: decimal digits after an
+// optional '+', no sign, no space.
+std::string whole_number(std::string_view text, std::uint64_t low, std::uint64_t high,
+                         std::uint64_t& value) {
+  const char* first = text.data() + (text.starts_with('+') ? 1 : 0);
+  const char* last = text.data() + text.size();
+  const auto [end, ec] = std::from_chars(first, last, value);
+  if (first == last || ec != std::errc() || end != last || value < low || value > high) {
+    return fmt::format("expected a whole number from {} to {}, found '{}'", low, high,
+                       detail::shown(text));
+  }
+  return {};
+}
+
+}  // namespace
+
+const CLI::Validator& positive_check() {
+  static const CLI::Validator check = number_check(
+      "a number greater than 0", [](double v) { return v > 0.0; }, "POSITIVE");
+  return check;
+}
+const CLI::Validator& non_negative_check() {
+  static const CLI::Validator check = number_check(
+      "a number >= 0", [](double v) { return v >= 0.0; }, "NONNEGATIVE");
+  return check;
+}
+const CLI::Validator& fraction_check() {
+  static const CLI::Validator check = number_check(
+      "a fraction in [0, 1)", [](double v) { return v >= 0.0 && v < 1.0; }, "FRACTION");
+  return check;
+}
+
+// A whole-number option's check, added with transform(): whole_number's message. Without it
+// CLI11 says "Could not convert: --epochs = 2.5", wraps "-1" to 2^64 - 1 and saturates 30 digits
+// to it. The text is handed on in plain decimal, so CLI11 (strtoull, base 0) reads neither "010"
+// as octal 8 nor "0x10" as 16.
+CLI::Validator whole_check(std::uint64_t low, std::uint64_t high, std::string name) {
+  return CLI::Validator(
+      [low, high](std::string& text) -> std::string {
+        std::uint64_t v = 0;
+        std::string wrong = whole_number(text, low, high, v);
+        if (wrong.empty()) text = std::to_string(v);
+        return wrong;
+      },
+      std::move(name));
+}
+CLI::Validator whole_check(std::uint64_t low, std::uint64_t high) {
+  return whole_check(low, high, fmt::format("{}-{}", low, high));
+}
+// --hidden's widths, "16,8": each a whole number from 1 to kMaxHidden. CLI11's delimiter(',')
+// drops empty items (it trained "16,,8" as 16-8), so the text is split here, and an empty or blank
+// item is named by its position: "expected a whole number from 1 to 10000, found an empty width at
+// position 2 in '16,,8'". Returns that reason, or "" when every width is good; appends the widths
+// to `widths` when given.
+std::string read_widths(std::string_view text, std::vector<std::size_t>* widths) {
+  std::size_t position = 1;
+  for (std::size_t start = 0;; ++position) {
+    const std::size_t comma = std::min(text.find(',', start), text.size());
+    const std::string_view item = text.substr(start, comma - start);
+    if (item.find_first_not_of(" \t\n\r\f\v") == std::string_view::npos) {
+      return fmt::format(
+          "expected a whole number from 1 to {}, found an empty width at position {} in '{}'",
+          kMaxHidden, position, detail::shown(text));
+    }
+    std::uint64_t width = 0;
+    std::string wrong = whole_number(item, 1, kMaxHidden, width);
+    if (!wrong.empty()) return wrong;
+    if (widths != nullptr) widths->push_back(static_cast<std::size_t>(width));
+    if (comma == text.size()) return {};
+    start = comma + 1;
+  }
+}
+
+// The choices as a message lists them: "'gd', 'momentum' or 'adam'".
+std::string listed(const std::vector<std::string>& choices) {
+  std::string out;
+  for (std::size_t i = 0; i < choices.size(); ++i) {
+    const char* separator = i == 0 ? "" : i + 1 == choices.size() ? " or " : ", ";
+    out += fmt::format("{}'{}'", separator, choices[i]);
+  }
+  return out;
+}
+
+// A choice option's check, "expected 'gd', 'momentum' or 'adam', found 'sgd'", where CLI11's
+// IsMember says "sgd not in {gd,momentum,adam}". The help shows the choices as {gd,momentum,adam}.
+CLI::Validator choice_check(std::vector<std::string> choices) {
+  std::string braced;
+  for (std::size_t i = 0; i < choices.size(); ++i) {
+    braced += fmt::format("{}{}", i == 0 ? "" : ",", choices[i]);
+  }
+  return CLI::Validator(
+      [choices](std::string& text) -> std::string {
+        const bool ok = std::find(choices.begin(), choices.end(), text) != choices.end();
+        return ok ? std::string()
+                  : fmt::format("expected {}, found '{}'", listed(choices), detail::shown(text));
+      },
+      "{" + braced + "}");
+}
+
+void ExampleOptions::add_to(CLI::App& sub, bool models) {
+  CLI::Option* positional =
+      sub.add_option("example", example_,
+                     models ? "lecture (logistic regression), chain (J = 3(a + b c)) or a "
+                              "MODEL.json saved by 'tapegrad train --save'"
+                            : "lecture (logistic regression) or chain (J = 3(a + b c))")
+          ->required();
+  if (!models) positional->check(choice_check(example_names()));
+  const std::map<std::string, std::string> help{
+      {"x1", "lecture: feature x1 (default 1)"},
+      {"x2", "lecture: feature x2 (default 2)"},
+      {"w1", "lecture: weight w1 (default 0.5)"},
+      {"w2", "lecture: weight w2 (default -0.25)"},
+      {"y", "lecture: label y, 0 or 1 (default 1)"},
+      {"a", "chain: a (default 5)"},
+      {"b", "lecture: bias b (default 0.1); chain: b (default 3)"},
+      {"c", "chain: c (default 2)"}};
+  for (const std::string name : {"x1", "x2", "w1", "w2", "b", "y", "a", "c"}) {
+    // Not nan or inf: the walkthrough and the diagrams would show nan throughout.
+    options_[name] = sub.add_option("--" + name, values_[name], help.at(name))
+                         ->check(name == "y" ? kLabel : kFinite);
+  }
+}
+
+std::vector<Setting> ExampleOptions::settings(std::string_view command) const {
+  if (!is_example(example_)) {
+    std::error_code error;
+    if (!std::filesystem::exists(example_, error)) {
+      detail::fail(command, "example",
+                   "'{}' is neither an example ({}) nor a model file that exists",
+                   detail::shown(example_, example_.size()), listed(example_names()));
+    }
+    for (const auto& [name, option] : options_) {
+      if (option->count() > 0) {
+        detail::fail(command, "--" + name, "applies to the lecture examples only");
+      }
+    }
+    return {};
+  }
+  std::vector<Setting> out = default_settings(example_);
+  for (const auto& [name, option] : options_) {
+    if (option->count() == 0) continue;
+    bool found = false;
+    for (Setting& s : out) {
+      if (s.name == name) {
+        s.value = values_.at(name);
+        found = true;
+      }
+    }
+    if (!found) {
+      std::string accepted;
+      for (const Setting& s : out) accepted += (accepted.empty() ? "--" : ", --") + s.name;
+      detail::fail(command, "--" + name, "the {} example has no value {} (it takes {})", example_,
+                   name, accepted);
+    }
+  }
+  return out;
+}
+
+bool is_example(const std::string& name) {
+  const std::vector<std::string>& names = example_names();
+  return std::find(names.begin(), names.end(), name) != names.end();
+}
+
+}  // namespace tapegrad::tool
