@@ -106,8 +106,15 @@ Var Tape::leaf(OpKind op, TensorView value, std::string_view label, std::string_
   if (((value.rows() | value.cols()) >> 32) != 0) [[unlikely]]
     detail::check_shape(who, "value", value.shape());
   const std::uint8_t flags = kLeaf | (op == detail::kParamKind ? kRequiresGrad : 0);
+  // `value` may view this tape's own values (tape.input(v.value())), which push() can move: such
+  // a view is copied from its offset afterwards.
+  const auto at = reinterpret_cast<std::uintptr_t>(value.data());
+  const auto begin = reinterpret_cast<std::uintptr_t>(values_.data());
+  const bool own = at >= begin && at < begin + values_.size() * sizeof(double);
+  const std::size_t offset = own ? (at - begin) / sizeof(double) : 0;
   const std::uint32_t i = push(op, 0, 0, value.shape(), flags);
-  std::copy(value.begin(), value.end(), values_.begin() + nodes_[i].value);
+  const double* from = own ? values_.data() + offset : value.data();
+  std::copy_n(from, value.size(), values_.begin() + nodes_[i].value);
   Var v(this, i, generation_);
   if (!label.empty()) v.set_label(label);
   if (detect_anomalies_) check_finite(i, false);

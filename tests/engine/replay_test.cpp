@@ -170,3 +170,13 @@ TEST_CASE("zero_grad on a large graph: params zeroed, intermediates reset by the
     if (fresh.has_grad(i)) CHECK(replayed.grad(i) == fresh.grad(i));
   }
 }
+
+TEST_CASE("replay: a leaf made from a view of the tape's own values copies them") {
+  // The view points into the tape's storage, which recording the new leaf may move.
+  tg::Tape tape;
+  const tg::Var q = tape.param(tg::Tensor::from_rows({{1, 2}, {3, 4}}), "q");
+  for (int i = 0; i < 50; ++i) {
+    const tg::Var c = tape.input((q * q).value(), "c");
+    CHECK(c.value() == tg::Tensor::from_rows({{1, 4}, {9, 16}}));
+  }
+}

@@ -1,9 +1,9 @@
 // Every op of the op list has its test file, tests/ops/<stem>_test.cpp (CMake refuses to
 // configure without it), and every op with inputs has a finite-difference check there: a test
 // case named "<name>: gradients match finite differences ...". The list itself is the table.
+#include <cctype>
 #include <cstddef>
 #include <fstream>
-#include <regex>
 #include <sstream>
 #include <string>
 
@@ -20,6 +20,17 @@ std::string read_file(const std::string& path) {
   text << in.rdbuf();
   return text.str();
 }
+// True when `text` has TEST_CASE( followed, after white space, by `title`.
+bool has_test_case(const std::string& text, const std::string& title) {
+  for (std::size_t at = text.find("TEST_CASE("); at != std::string::npos;
+       at = text.find("TEST_CASE(", at + 1)) {
+    std::size_t p = at + 10;
+    while (p < text.size() && std::isspace(static_cast<unsigned char>(text[p])) != 0) ++p;
+    if (text.compare(p, title.size(), title) == 0) return true;
+  }
+  return false;
+}
+
 }  // namespace
 
 TEST_CASE("every op of the op list has a finite-difference test case in its test file") {
@@ -31,10 +42,10 @@ TEST_CASE("every op of the op list has a finite-difference test case in its test
     const std::string text = read_file(path);
     REQUIRE_FALSE(text.empty());
     if (tg::op_arity(kind) == 0) continue;  // leaves: nothing to differentiate through
-    const std::string test_case =
-        fmt::format(R"(TEST_CASE\(\s*"{}: gradients match finite differences)", tg::op_name(kind));
-    CAPTURE(test_case);
-    CHECK(std::regex_search(text, std::regex(test_case)));
+    const std::string title =
+        fmt::format("\"{}: gradients match finite differences", tg::op_name(kind));
+    CAPTURE(title);
+    CHECK(has_test_case(text, title));
   }
 }
 
