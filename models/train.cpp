@@ -4,6 +4,8 @@
 #include <cmath>
 #include <memory>
 #include <numeric>
+#include <tuple>
+#include <utility>
 
 #include "tapegrad/engine/error.hpp"
 #include "tapegrad/engine/tape.hpp"
@@ -74,22 +76,132 @@ struct BatchGraph {
 
 }  // namespace
 
-std::vector<EpochStats> fit(Model& model, TensorView X_rows, TensorView y,
-                            const FitOptions& options, const EpochCallback& on_epoch) {
-  const std::size_t m = X_rows.rows();
-  if (m == 0) detail::fail("fit", "X", "expected at least one example");
-  if (X_rows.cols() != model.inputs()) {
-    detail::fail("fit", "X", "expected {} feature columns, found {}", model.inputs(),
-                 X_rows.cols());
+OptimizerConfig resolve_optimizer(const OptimizerConfig& config, const Model& model,
+                                  bool full_batch) noexcept {
+  OptimizerConfig c = config;
+  if (c.kind == OptimizerKind::automatic) {
+    c.kind =
+        full_batch && model.kind != ModelKind::mlp ? OptimizerKind::lbfgs : OptimizerKind::adam;
   }
-  if (y.shape() != Shape{m, 1}) {
-    detail::fail("fit", "y", "expected shape {}x1, found {}", m, y.shape());
+  if (c.learning_rate == 0.0) c.learning_rate = default_learning_rate(c.kind);
+  return c;
+}
+
+namespace {
+
+/// Rows `rows` of X and y.
+std::pair<Tensor, Tensor> take_rows(TensorView X, TensorView y, std::span<const std::size_t> rows) {
+  Tensor Xs(rows.size(), X.cols()), ys(rows.size(), 1);
+  for (std::size_t k = 0; k < rows.size(); ++k) {
+    for (std::size_t j = 0; j < X.cols(); ++j) Xs(k, j) = X(rows[k], j);
+    ys[k] = y[rows[k]];
   }
-  check_targets("fit", model, y);
+  return {std::move(Xs), std::move(ys)};
+}
+
+/// Early stopping's bookkeeping: the validation part, the best loss and parameters.
+class EarlyStopping {
+ public:
+  EarlyStopping(const Model& model, Tensor X, Tensor y, std::size_t patience)
+      : model_(model), X_(std::move(X)), y_(std::move(y)), patience_(patience) {}
+
+  /// The validation loss of `params`; records them when best. True when training should stop.
+  bool after_epoch(std::size_t epoch, std::span<const MutableTensorView> params, double& loss) {
+    for (std::size_t i = 0; i < params.size(); ++i) {
+      std::copy(params[i].begin(), params[i].end(), model_.params[i].begin());
+    }
+    loss = model_.evaluate(X_, y_).loss;
+    if (best_epoch_ == 0 || loss < best_loss_) {
+      best_loss_ = loss;
+      best_epoch_ = epoch;
+      best_ = model_.params;
+    }
+    return epoch - best_epoch_ >= patience_;
+  }
+
+  /// Writes the best parameters into `params`.
+  void restore(std::span<const MutableTensorView> params) const {
+    for (std::size_t i = 0; i < params.size(); ++i) {
+      std::copy(best_[i].begin(), best_[i].end(), params[i].begin());
+    }
+  }
+
+ private:
+  Model model_;
+  Tensor X_, y_;
+  std::size_t patience_;
+  std::size_t best_epoch_ = 0;
+  double best_loss_ = 0.0;
+  std::vector<Tensor> best_;
+};
+
+void check_fit_options(const FitOptions& options, bool full_batch) {
   if (!(options.weight_decay >= 0.0 && std::isfinite(options.weight_decay))) {
     detail::fail("fit", "weight_decay", "expected a finite number >= 0, found {}",
                  options.weight_decay);
   }
+  check_schedule(options.optimizer.schedule);
+  if (options.optimizer.kind == OptimizerKind::lbfgs) {
+    if (!full_batch) {
+      detail::fail("fit", "optimizer",
+                   "lbfgs trains on the full batch; found batch_size {} (use 0, or gd, momentum "
+                   "or adam)",
+                   options.batch_size);
+    }
+    if (options.optimizer.schedule.kind != ScheduleKind::constant) {
+      detail::fail("fit", "schedule", "applies to gd, momentum and adam, not lbfgs");
+    }
+  }
+  if (!(options.optimizer.learning_rate >= 0.0 && std::isfinite(options.optimizer.learning_rate))) {
+    detail::fail("fit", "learning_rate",
+                 "expected a positive number (or 0 for the default), found {}",
+                 options.optimizer.learning_rate);
+  }
+  if (options.early_stopping) {
+    if (!(options.validation_fraction > 0.0 && options.validation_fraction < 1.0)) {
+      detail::fail("fit", "validation_fraction", "expected a number in (0, 1), found {}",
+                   options.validation_fraction);
+    }
+    if (options.patience == 0)
+      detail::fail("fit", "patience", "expected at least 1 epoch, found 0");
+  }
+}
+
+}  // namespace
+
+std::vector<EpochStats> fit(Model& model, TensorView X_all, TensorView y_all,
+                            const FitOptions& options, const EpochCallback& on_epoch) {
+  const std::size_t m_all = X_all.rows();
+  if (m_all == 0) detail::fail("fit", "X", "expected at least one example");
+  if (X_all.cols() != model.inputs()) {
+    detail::fail("fit", "X", "expected {} feature columns, found {}", model.inputs(), X_all.cols());
+  }
+  if (y_all.shape() != Shape{m_all, 1}) {
+    detail::fail("fit", "y", "expected shape {}x1, found {}", m_all, y_all.shape());
+  }
+  check_targets("fit", model, y_all);
+  check_fit_options(options, options.batch_size == 0 || options.batch_size >= m_all);
+
+  // Early stopping: the first round(m f) examples of a seeded permutation validate.
+  std::unique_ptr<EarlyStopping> early;
+  Tensor X_kept, y_kept;
+  TensorView X_rows = X_all, y = y_all;
+  if (options.early_stopping) {
+    const std::vector<std::size_t> perm = Rng(options.seed + 1).permutation(m_all);
+    const auto held = static_cast<std::size_t>(
+        std::llround(static_cast<double>(m_all) * options.validation_fraction));
+    if (held == 0 || held >= m_all) {
+      detail::fail("fit", "validation_fraction", "{} of {} leaves {}", options.validation_fraction,
+                   detail::plural(m_all, "example"),
+                   held == 0 ? "no example for validation" : "no example for training");
+    }
+    auto [Xv, yv] = take_rows(X_all, y_all, std::span(perm).first(held));
+    early = std::make_unique<EarlyStopping>(model, std::move(Xv), std::move(yv), options.patience);
+    std::tie(X_kept, y_kept) = take_rows(X_all, y_all, std::span(perm).subspan(held));
+    X_rows = X_kept;
+    y = y_kept;
+  }
+  const std::size_t m = X_rows.rows();
 
   Tensor Xs = model.standardizer.empty() ? Tensor(X_rows) : model.standardizer.apply(X_rows);
   if (!model.rows_layout()) {  // the lecture's layout: one example per column
@@ -104,6 +216,7 @@ std::vector<EpochStats> fit(Model& model, TensorView X_rows, TensorView y,
   const Tensor ys = scaled ? model.target_standardizer.apply(y) : Tensor(y);
 
   const std::size_t batch = options.batch_size == 0 ? m : std::min(options.batch_size, m);
+  const OptimizerConfig config = resolve_optimizer(options.optimizer, model, batch == m);
   const std::size_t remainder = m % batch;
   BatchGraph main(model, batch, options.weight_decay);
   std::unique_ptr<BatchGraph> tail;
@@ -111,41 +224,115 @@ std::vector<EpochStats> fit(Model& model, TensorView X_rows, TensorView y,
   main.tape->set_detect_anomalies(options.detect_anomalies);
   if (tail) tail->tape->set_detect_anomalies(options.detect_anomalies);
 
-  std::vector<Shape> shapes;
-  for (const Tensor& p : model.params) shapes.push_back(p.shape());
-  Optimizer optimizer(options.optimizer, shapes);
-
   std::vector<std::size_t> order(m);
   std::iota(order.begin(), order.end(), std::size_t{0});
-  Rng rng(options.seed);
   std::vector<EpochStats> history;
   history.reserve(options.epochs);
-
-  for (std::size_t epoch = 1; epoch <= options.epochs; ++epoch) {
-    if (batch < m) rng.shuffle(std::span<std::size_t>(order));
-    double loss_sum = 0.0;
-    std::size_t correct = 0;
-    for (std::size_t first = 0; first < m; first += batch) {
-      const std::size_t count = std::min(batch, m - first);
-      BatchGraph& g = count == batch ? main : *tail;
-      if (&g != &main) {  // share the parameters: copy them into the tail graph
-        for (std::size_t i = 0; i < g.params.size(); ++i) {
-          std::copy(main.params[i].begin(), main.params[i].end(), g.params[i].begin());
-        }
-      }
-      g.load(Xs, ys, std::span<const std::size_t>(order).subspan(first, count));
-      try {
-        loss_sum += g.run(correct) * static_cast<double>(count);
-      } catch (const AnomalyError& e) {
-        throw AnomalyError(fmt::format("fit: epoch {}: {}", epoch, e.what()), e.node());
-      }
-      optimizer.step(main.params, g.grads);  // p := p - α dp (or momentum / Adam)
-    }
-    const EpochStats stats{epoch, loss_sum / static_cast<double>(m),
-                           static_cast<double>(correct) / static_cast<double>(m)};
+  // After an epoch: validation, callback; true when early stopping says stop.
+  auto finish_epoch = [&](EpochStats stats) {
+    bool stop = false;
+    if (early) stop = early->after_epoch(stats.epoch, main.params, stats.validation_loss);
     history.push_back(stats);
     if (on_epoch) on_epoch(stats);
+    return stop;
+  };
+  auto rethrow = [](std::size_t epoch, const AnomalyError& e) {
+    throw AnomalyError(fmt::format("fit: epoch {}: {}", epoch, e.what()), e.node());
+  };
+
+  if (config.kind == OptimizerKind::lbfgs) {
+    // The parameters as one flat vector x; an evaluation replays the graph at x.
+    main.load(Xs, ys, order);
+    std::size_t size = 0;
+    for (const MutableTensorView& p : main.params) size += p.size();
+    std::vector<double> x(size), g(size);
+    std::vector<std::size_t> corrects;  // per evaluation of the current iteration
+    const Objective objective = [&](std::span<const double> at, std::span<double> grad) {
+      std::size_t k = 0;
+      for (const MutableTensorView& p : main.params) {
+        for (double& v : p) v = at[k++];
+      }
+      std::size_t correct = 0;
+      const double f = main.run(correct);
+      corrects.push_back(correct);
+      k = 0;
+      for (const TensorView& d : main.grads) {
+        for (double v : d) grad[k++] = v;
+      }
+      return f;
+    };
+    auto write_params = [&] {
+      std::size_t k = 0;
+      for (const MutableTensorView& p : main.params) {
+        for (double& v : p) v = x[k++];
+      }
+    };
+    {
+      std::size_t k = 0;
+      for (const MutableTensorView& p : main.params) {
+        for (double v : p) x[k++] = v;
+      }
+    }
+    Lbfgs lbfgs(size, config.history, config.tolerance, config.min_decrease);
+    double f = 0.0;
+    try {
+      f = objective(x, g);
+    } catch (const AnomalyError& e) {
+      rethrow(1, e);
+    }
+    std::size_t correct = corrects.back();
+    for (std::size_t epoch = 1; epoch <= options.epochs; ++epoch) {
+      const EpochStats stats{epoch, f, static_cast<double>(correct) / static_cast<double>(m)};
+      corrects.clear();
+      LbfgsStep step;
+      try {
+        step = lbfgs.iterate(x, f, g, objective);
+      } catch (const AnomalyError& e) {
+        rethrow(epoch, e);
+      }
+      write_params();  // the evaluations may have left a trial point in the leaves
+      if (step.status == LbfgsStatus::converged || step.status == LbfgsStatus::line_search_failed) {
+        break;
+      }
+      correct = corrects[step.accepted];
+      if (finish_epoch(stats) || step.status == LbfgsStatus::stalled) break;
+    }
+  } else {
+    Optimizer optimizer(config, [&] {
+      std::vector<Shape> shapes;
+      for (const Tensor& p : model.params) shapes.push_back(p.shape());
+      return shapes;
+    }());
+    Rng rng(options.seed);
+    for (std::size_t epoch = 1; epoch <= options.epochs; ++epoch) {
+      const double rate = scheduled_learning_rate(config.schedule, config.learning_rate, epoch - 1);
+      optimizer.set_learning_rate(rate);
+      if (batch < m) rng.shuffle(std::span<std::size_t>(order));
+      double loss_sum = 0.0;
+      std::size_t correct = 0;
+      for (std::size_t first = 0; first < m; first += batch) {
+        const std::size_t count = std::min(batch, m - first);
+        BatchGraph& g = count == batch ? main : *tail;
+        if (&g != &main) {  // share the parameters: copy them into the tail graph
+          for (std::size_t i = 0; i < g.params.size(); ++i) {
+            std::copy(main.params[i].begin(), main.params[i].end(), g.params[i].begin());
+          }
+        }
+        g.load(Xs, ys, std::span<const std::size_t>(order).subspan(first, count));
+        try {
+          loss_sum += g.run(correct) * static_cast<double>(count);
+        } catch (const AnomalyError& e) {
+          rethrow(epoch, e);
+        }
+        optimizer.step(main.params, g.grads);  // p := p - α dp (or momentum / Adam)
+      }
+      EpochStats stats{epoch, loss_sum / static_cast<double>(m),
+                       static_cast<double>(correct) / static_cast<double>(m)};
+      stats.learning_rate = rate;
+      if (finish_epoch(stats)) break;
+    }
   }
+  if (early) early->restore(main.params);
   for (std::size_t i = 0; i < model.params.size(); ++i) {
     std::copy(main.params[i].begin(), main.params[i].end(), model.params[i].begin());
   }
@@ -206,8 +393,25 @@ TrainResult train(const Dataset& data, const TrainConfig& config, const EpochCal
 
   FitOptions options{config.optimizer, config.epochs, config.batch_size, config.seed + 2,
                      config.detect_anomalies};
-  options.weight_decay = config.weight_decay;
+  const bool penalised = config.kind == ModelKind::logreg || config.kind == ModelKind::softmax;
+  options.weight_decay =
+      config.weight_decay.value_or(penalised ? 1.0 / static_cast<double>(train_part.size()) : 0.0);
+  options.early_stopping = config.early_stopping;
+  options.validation_fraction = config.validation_fraction;
+  options.patience = config.patience;
   result.history = fit(result.model, train_part.X, train_part.y, options, on_epoch);
+  result.optimizer =
+      resolve_optimizer(config.optimizer, result.model,
+                        config.batch_size == 0 || config.batch_size >= train_part.size());
+  result.weight_decay = options.weight_decay;
+  if (config.early_stopping) {
+    for (const EpochStats& e : result.history) {
+      if (result.best_epoch == 0 ||
+          e.validation_loss < result.history[result.best_epoch - 1].validation_loss) {
+        result.best_epoch = e.epoch;
+      }
+    }
+  }
   result.train = result.model.evaluate(train_part.X, train_part.y);
   if (test_part.size() > 0) result.test = result.model.evaluate(test_part.X, test_part.y);
   return result;

@@ -13,6 +13,21 @@
 // each epoch runs on a second graph recorded for that size (the parameters are copied into it
 // before each use, so both graphs share one set of parameters and one optimizer state).
 //
+// The optimizer: OptimizerKind::automatic (the default) is L-BFGS for full-batch logistic,
+// softmax and linear regression, Adam otherwise; a learning rate of 0 is the rule's default
+// (default_learning_rate). With L-BFGS an "epoch" is one iteration (one line search, usually
+// one or two replays of the graph), `epochs` is the iteration limit, and training ends early
+// when the gradient's largest component is at most OptimizerConfig::tolerance or the loss stops
+// decreasing (optimizer.hpp), so the history can be shorter than `epochs`. With gd, momentum and
+// Adam the schedule sets the learning rate of each epoch.
+//
+// Early stopping (FitOptions::early_stopping): fit() holds out round(m · validation_fraction)
+// examples, chosen by Rng(seed + 1).permutation(m) (the first ones), trains on the rest, and
+// after every epoch computes the validation loss (Metrics::loss of the current parameters:
+// log-loss, cross-entropy, or mean squared error in the target's units). It stops after
+// `patience` epochs in a row without a validation loss strictly below the best so far, and
+// restores the parameters of the best epoch (the first one reaching the lowest loss).
+//
 // Full-batch training (batch_size 0 or >= m) uses the examples in their given order; mini-batch
 // training reshuffles the example order every epoch with a portable Fisher-Yates shuffle
 // (random.hpp). The loss and accuracy reported for an epoch are those of the parameters each
@@ -20,7 +35,10 @@
 // the accuracy at the start of that step.
 //
 // train() is the one-call entry point: seeded split, standardisation fitted on the training part,
-// initialisation, fit(), evaluation on both parts. Multiclass data has k = (largest label + 1)
+// initialisation, fit(), evaluation on both parts. Unless TrainConfig::weight_decay is set, it is
+// λ = 1 / m_train for logistic and softmax regression (scikit-learn's default C = 1: its cost
+// Σ L + (1 / 2C) ||W||² divided by m is ours) and 0 for linear regression and MLPs.
+// Multiclass data has k = (largest label + 1)
 // classes, at least 2, counted over the whole data set before the split. Seeds: the split uses
 // `seed`, the MLP initialisation `seed + 1`, the mini-batch shuffles `seed + 2`.
 #pragma once
@@ -28,6 +46,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <vector>
 
 #include "tapegrad/models/dataset.hpp"
@@ -44,6 +63,10 @@ struct EpochStats {
   double loss = 0.0;
   /// Training accuracy over the epoch (before each batch's update); 0 for regression.
   double accuracy = 0.0;
+  /// With early stopping: the validation loss after the epoch's updates; otherwise 0.
+  double validation_loss = 0.0;
+  /// The learning rate of the epoch (gd, momentum, adam); 0 for L-BFGS.
+  double learning_rate = 0.0;
 };
 
 /// Called after every epoch, e.g. for a progress bar or a loss plot.
@@ -60,7 +83,17 @@ struct FitOptions {
   bool detect_anomalies = false;
   /// L2 regularisation λ >= 0: adds (λ/2) Σ ||W||² over the weights (not the biases) to the cost.
   double weight_decay = 0.0;
+  /// Hold out validation_fraction of the examples, stop after `patience` epochs without a better
+  /// validation loss, restore the best parameters (see the top of this file).
+  bool early_stopping = false;
+  double validation_fraction = 0.1;  ///< in (0, 1), leaving examples on both sides
+  std::size_t patience = 10;         ///< >= 1
 };
+
+/// `config` with `automatic` and a learning rate of 0 replaced by what fit() uses for `model`:
+/// lbfgs when full_batch and the model is not an MLP, adam otherwise; default_learning_rate.
+OptimizerConfig resolve_optimizer(const OptimizerConfig& config, const Model& model,
+                                  bool full_batch) noexcept;
 
 /// Trains `model` in place on rows X (m x n raw features; the model's standardizer, if any, is
 /// applied) and labels or targets y (m x 1; regression targets pass through the model's target
@@ -81,7 +114,12 @@ struct TrainConfig {
   bool standardize = true;       ///< fit a z-score standardizer on the training part
   bool detect_anomalies = true;  ///< stop at the first non-finite value (FitOptions)
   Task task = Task::binary;      ///< an MLP's task (the other kinds imply theirs)
-  double weight_decay = 0.0;     ///< L2 regularisation λ (FitOptions)
+  /// L2 regularisation λ (FitOptions); unset: 1 / m_train for logreg and softmax (scikit-learn's
+  /// C = 1), 0 for linear and MLP.
+  std::optional<double> weight_decay;
+  bool early_stopping = false;       ///< FitOptions::early_stopping
+  double validation_fraction = 0.1;  ///< of the training part (FitOptions)
+  std::size_t patience = 10;         ///< FitOptions::patience
 };
 
 /// What train() produces.
@@ -90,6 +128,10 @@ struct TrainResult {
   std::vector<EpochStats> history;  ///< one entry per epoch
   Metrics train;                    ///< on the training part, after training
   Metrics test;                     ///< on the test part (count 0 when test_fraction is 0)
+  OptimizerConfig optimizer;        ///< as used (resolve_optimizer)
+  double weight_decay = 0.0;        ///< λ as used
+  /// With early stopping: the epoch whose parameters were kept (lowest validation loss); else 0.
+  std::size_t best_epoch = 0;
 };
 
 /// Splits `data` (labelled), builds the model `config` describes, trains and evaluates it.

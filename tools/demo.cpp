@@ -85,6 +85,7 @@ int run_demo(const DemoArgs& args) {
   logreg.optimizer.kind = OptimizerKind::gd;
   logreg.optimizer.learning_rate = 0.5;
   logreg.epochs = 200;
+  logreg.weight_decay = 0.0;  // the lecture's cost, no penalty
   TrainConfig mlp;
   mlp.kind = ModelKind::mlp;
   mlp.hidden = {16, 8};
@@ -97,7 +98,7 @@ int run_demo(const DemoArgs& args) {
   for (const auto& [name, config] : {std::pair{"logreg", logreg}, std::pair{"mlp", mlp}}) {
     const Progress progress(name, config.epochs);
     const TrainResult r = train(data, config, [&](const EpochStats& s) { progress(s); });
-    fmt::print("\n{}\n", describe(config, r.model));
+    fmt::print("\n{}\n", describe(config, r));
     print_summary(r);
     write_model(r.model, (dir / (std::string(name) + ".json")).string());
     write_output(dir / (std::string(name) + "-history.csv"), history_csv(r.history));

@@ -79,17 +79,31 @@ void print_summary(const TrainResult& r) {
   }
 }
 
-std::string describe(const TrainConfig& c, const Model& m) {
+std::string describe(const TrainConfig& c, const TrainResult& r) {
+  const Model& m = r.model;
   std::string arch = std::string(to_string(c.kind));
   if (c.kind == ModelKind::mlp) {
     std::string sizes;
     for (const std::size_t s : m.sizes) sizes += fmt::format("{}{}", sizes.empty() ? "" : "-", s);
     arch += fmt::format(" {} ({})", sizes, to_string(c.activation));
   }
-  return fmt::format(
-      "{}; {} of {} (learning rate {}, {})", arch, detail::plural(c.epochs, "epoch"),
-      to_string(c.optimizer.kind), c.optimizer.learning_rate,
-      c.batch_size == 0 ? std::string("full batch") : fmt::format("batches of {}", c.batch_size));
+  const std::size_t run = r.history.size();
+  std::string how;
+  if (r.optimizer.kind == OptimizerKind::lbfgs) {
+    how = fmt::format("{} of lbfgs ({}, full batch", detail::plural(run, "iteration"),
+                      run < c.epochs ? "converged" : "iteration limit reached");
+  } else {
+    how = fmt::format(
+        "{} of {} (learning rate {}{}, {}", detail::plural(run, "epoch"),
+        to_string(r.optimizer.kind), r.optimizer.learning_rate,
+        r.optimizer.schedule.kind == ScheduleKind::constant
+            ? std::string()
+            : fmt::format(", {} schedule", to_string(r.optimizer.schedule.kind)),
+        c.batch_size == 0 ? std::string("full batch") : fmt::format("batches of {}", c.batch_size));
+  }
+  if (r.weight_decay > 0.0) how += fmt::format(", weight decay {:.4g}", r.weight_decay);
+  if (r.best_epoch > 0) how += fmt::format(", early stopping kept epoch {}", r.best_epoch);
+  return arch + "; " + how + ")";
 }
 
 std::string history_csv(const std::vector<EpochStats>& history) {

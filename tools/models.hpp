@@ -38,7 +38,7 @@ void print_confusion(const Metrics& m, std::string_view which);
 /// The train (and test) rows of losses and accuracies, then the confusion matrix.
 void print_summary(const TrainResult& r);
 /// "mlp 30-16-8-1 (tanh); 200 epochs of adam (learning rate 0.01, batches of 64)".
-[[nodiscard]] std::string describe(const TrainConfig& c, const Model& m);
+[[nodiscard]] std::string describe(const TrainConfig& c, const TrainResult& r);
 /// The loss history as CSV: epoch,loss,accuracy.
 [[nodiscard]] std::string history_csv(const std::vector<EpochStats>& history);
 /// The losses of a history, in epoch order.

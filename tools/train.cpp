@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <limits>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -27,9 +28,18 @@ struct TrainArgs {
   std::vector<std::size_t> hidden{16};
   bool hidden_given = false;
   std::string activation = "tanh";
-  std::string optimizer = "gd";
-  double lr = 0.1;
+  std::string optimizer = "auto";
+  double lr = 0.0;  // 0: the optimizer's default
   std::size_t epochs = 100;
+  std::string schedule = "constant";
+  double decay = 0.5;
+  std::size_t step_size = 10;
+  std::optional<double> weight_decay;
+  bool early_stopping = false;
+  double validation_fraction = 0.1;
+  bool validation_fraction_given = false;
+  std::size_t patience = 10;
+  bool patience_given = false;
   std::size_t batch = 0;
   std::uint64_t seed = 0;
   double test_fraction = 0.2;
@@ -50,7 +60,35 @@ TrainConfig train_config(const TrainArgs& a) {
   c.activation = parse_activation(a.activation);
   c.optimizer.kind = parse_optimizer_kind(a.optimizer);
   c.optimizer.learning_rate = a.lr;
+  c.optimizer.schedule = {parse_schedule_kind(a.schedule), a.decay, a.step_size};
+  // What `auto` becomes (resolve_optimizer): lbfgs for full-batch logreg, softmax and linear.
+  const bool lbfgs =
+      c.optimizer.kind == OptimizerKind::lbfgs ||
+      (c.optimizer.kind == OptimizerKind::automatic && c.kind != ModelKind::mlp && a.batch == 0);
+  const char* add = c.optimizer.kind == OptimizerKind::lbfgs
+                        ? ""
+                        : " (the default for full-batch training of this model); add --optimizer "
+                          "gd, momentum or adam";
+  if (lbfgs && a.lr != 0.0) {
+    detail::fail("train", "--lr", "lbfgs takes no learning rate, its line search sets the step{}",
+                 add);
+  }
+  if (lbfgs && c.optimizer.schedule.kind != ScheduleKind::constant) {
+    detail::fail("train", "--schedule", "applies to gd, momentum and adam, not lbfgs{}", add);
+  }
+  if (!a.early_stopping && (a.patience_given || a.validation_fraction_given)) {
+    detail::fail("train", a.patience_given ? "--patience" : "--validation-fraction",
+                 "applies with --early-stopping only");
+  }
+  if (a.early_stopping && a.validation_fraction == 0.0) {
+    detail::fail("train", "--validation-fraction", "must be greater than 0 with --early-stopping");
+  }
+  check_schedule(c.optimizer.schedule);
   c.epochs = a.epochs;
+  c.weight_decay = a.weight_decay;
+  c.early_stopping = a.early_stopping;
+  c.validation_fraction = a.validation_fraction;
+  c.patience = a.patience;
   c.batch_size = a.batch;
   c.seed = a.seed;
   c.test_fraction = a.test_fraction;
@@ -94,9 +132,13 @@ int run_train(const TrainArgs& args) {
   if (args.json) {
     Json j{{"model", to_string(config.kind)},
            {"sizes", r.model.sizes},
-           {"optimizer", to_string(config.optimizer.kind)},
-           {"learning_rate", config.optimizer.learning_rate},
+           {"optimizer", to_string(r.optimizer.kind)},
+           {"learning_rate", r.optimizer.learning_rate},
+           {"schedule", to_string(r.optimizer.schedule.kind)},
+           {"weight_decay", r.weight_decay},
            {"epochs", config.epochs},
+           {"epochs_run", r.history.size()},
+           {"best_epoch", r.best_epoch > 0 ? Json(r.best_epoch) : Json(nullptr)},
            {"batch", config.batch_size},
            {"seed", config.seed},
            {"loss", r.train.loss},
@@ -111,8 +153,8 @@ int run_train(const TrainArgs& args) {
     }
     fmt::print("{}\n", j.dump(2));
   } else {
-    fmt::print("Trained {} on {} ({}, target {})\n", describe(config, r.model),
-               shown_path(args.data), detail::plural(data.features(), "feature"),
+    fmt::print("Trained {} on {} ({}, target {})\n", describe(config, r), shown_path(args.data),
+               detail::plural(data.features(), "feature"),
                detail::shown(args.target, args.target.size()));
     print_summary(r);
     for (const auto& [file, what] :
@@ -142,11 +184,45 @@ Subcommand add_train(CLI::App& app) {
                                  fmt::format("1-{}", kMaxHidden)));
   cmd->add_option("--activation", args->activation, "MLP hidden activation: tanh or relu")
       ->check(choice_check({"tanh", "relu"}));
-  cmd->add_option("--optimizer", args->optimizer, "gd, momentum or adam (default gd)")
-      ->check(choice_check({"gd", "momentum", "adam"}));
-  cmd->add_option("--lr", args->lr, "Learning rate (default 0.1)")->check(positive_check());
-  cmd->add_option("--epochs", args->epochs, "Passes over the data (default 100)")
+  cmd->add_option("--optimizer", args->optimizer,
+                  "auto, lbfgs, gd, momentum or adam (default auto: lbfgs for full-batch logreg, "
+                  "adam for mlp or mini-batches, as scikit-learn)")
+      ->check(choice_check({"auto", "lbfgs", "gd", "momentum", "adam"}));
+  cmd->add_option("--lr", args->lr,
+                  "Learning rate (default 0.1 for gd and momentum, 0.01 for adam; lbfgs takes "
+                  "none)")
+      ->check(positive_check());
+  cmd->add_option("--epochs", args->epochs,
+                  "Passes over the data; for lbfgs the most iterations (default 100)")
       ->transform(whole_check(1, kMaxEpochs));
+  cmd->add_option("--schedule", args->schedule,
+                  "Learning rate per epoch t: constant, step (lr decay^floor(t/step-size)), "
+                  "exponential (lr decay^t) or inverse_time (lr / (1 + decay t)) (default "
+                  "constant)")
+      ->check(choice_check({"constant", "step", "exponential", "inverse_time"}));
+  cmd->add_option("--decay", args->decay,
+                  "The schedule's decay: a factor in (0, 1] for step and exponential, a rate "
+                  ">= 0 for inverse_time (default 0.5)")
+      ->check(non_negative_check());
+  cmd->add_option("--step-size", args->step_size,
+                  "Epochs per decay step of --schedule step "
+                  "(default 10)")
+      ->transform(whole_check(1, kMaxEpochs));
+  cmd->add_option("--weight-decay", args->weight_decay,
+                  "L2 penalty (lambda/2)||W||^2 on the weights (default 1/m for logreg, as "
+                  "scikit-learn's C = 1; 0 for mlp)")
+      ->check(non_negative_check());
+  cmd->add_flag("--early-stopping", args->early_stopping,
+                "Hold out --validation-fraction of the training part, stop after --patience "
+                "epochs without a lower validation loss, keep the best epoch's parameters");
+  CLI::Option* validation_fraction =
+      cmd->add_option("--validation-fraction", args->validation_fraction,
+                      "Fraction of the training part held out by --early-stopping (default 0.1)")
+          ->check(fraction_check());
+  CLI::Option* patience =
+      cmd->add_option("--patience", args->patience,
+                      "Epochs without improvement before --early-stopping stops (default 10)")
+          ->transform(whole_check(1, kMaxEpochs));
   cmd->add_option("--batch", args->batch, "Examples per step; 0 for full batch (default)")
       ->transform(whole_check(0, kMaxExamples));
   cmd->add_option("--seed", args->seed, "Seed of the split, initialisation and shuffles")
@@ -160,8 +236,10 @@ Subcommand add_train(CLI::App& app) {
   cmd->add_option("--history", args->history, "Write epoch,loss,accuracy to this CSV");
   cmd->add_option("--plot", args->plot, "Write the loss curve to this SVG file");
   cmd->add_flag("--json", args->json, "Machine-readable summary on stdout");
-  return {cmd, [args, hidden] {
+  return {cmd, [args, hidden, patience, validation_fraction] {
             args->hidden_given = hidden->count() > 0;
+            args->patience_given = patience->count() > 0;
+            args->validation_fraction_given = validation_fraction->count() > 0;
             if (args->hidden_given) {
               args->hidden.clear();
               for (const std::string& text : args->hidden_text) {

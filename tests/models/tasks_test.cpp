@@ -224,6 +224,7 @@ TEST_CASE("linear regression: gradient descent reaches the normal-equation solut
 
     tg::Model model = tg::make_linear(n);
     tg::FitOptions options;
+    options.optimizer.kind = tg::OptimizerKind::gd;  // the lecture's rule
     options.optimizer.learning_rate = 0.5;
     options.epochs = 1000;
     options.weight_decay = lambda;
@@ -252,6 +253,7 @@ TEST_CASE(
     d.y[i] = 1000.0 + 20.0 * d.X(i, 0) - 300.0 * d.X(i, 1) + rng.uniform(-50, 50);
   }
   tg::TrainConfig config;
+  config.optimizer.kind = tg::OptimizerKind::gd;  // the lecture's rule
   config.kind = tg::ModelKind::linear;
   config.test_fraction = 0.0;
   config.optimizer.learning_rate = 0.3;
@@ -280,6 +282,7 @@ TEST_CASE(
 
 TEST_CASE("softmax regression separates three seeded blobs; its loss decreases") {
   tg::TrainConfig config;
+  config.optimizer.kind = tg::OptimizerKind::gd;  // the lecture's rule
   config.kind = tg::ModelKind::softmax;
   config.optimizer.learning_rate = 0.5;
   config.epochs = 100;
@@ -317,6 +320,7 @@ TEST_CASE("softmax regression separates three seeded blobs; its loss decreases")
 TEST_CASE("k-class MLP learns rings that softmax regression cannot") {
   const tg::Dataset data = rings(4, 400);
   tg::TrainConfig config;
+  config.optimizer.kind = tg::OptimizerKind::gd;  // the lecture's rule
   config.kind = tg::ModelKind::mlp;
   config.task = tg::Task::multiclass;
   config.hidden = {16};
@@ -339,6 +343,7 @@ TEST_CASE("k-class MLP learns rings that softmax regression cannot") {
 TEST_CASE("MLP regressor fits a non-linear function that linear regression cannot") {
   const tg::Dataset data = curve(6, 300);
   tg::TrainConfig config;
+  config.optimizer.kind = tg::OptimizerKind::gd;  // the lecture's rule
   config.kind = tg::ModelKind::mlp;
   config.task = tg::Task::regression;
   config.hidden = {16};
@@ -361,11 +366,13 @@ TEST_CASE("weight decay shrinks the weights, not the biases, for every model") {
   const tg::Dataset data = blobs(2, 30);
   for (tg::ModelKind kind : {tg::ModelKind::softmax, tg::ModelKind::mlp}) {
     tg::TrainConfig config;
+    config.optimizer.kind = tg::OptimizerKind::gd;  // the lecture's rule
     config.kind = kind;
     config.task = tg::Task::multiclass;
     config.hidden = {8};
     config.epochs = 200;
     config.test_fraction = 0.0;
+    config.weight_decay = 0.0;
     const tg::Model plain = tg::train(data, config).model;
     config.weight_decay = 0.1;
     const tg::Model decayed = tg::train(data, config).model;
@@ -382,10 +389,17 @@ TEST_CASE("weight decay shrinks the weights, not the biases, for every model") {
   }
   // Binary models too; and λ = 0 leaves the binary results as they were, bit for bit.
   tg::TrainConfig config;
+  config.optimizer.kind = tg::OptimizerKind::gd;  // the lecture's rule
   config.epochs = 50;
-  const tg::TrainResult plain = tg::train(tg::test::breast_cancer(), config);
   config.weight_decay = 0.0;
-  CHECK(tg::train(tg::test::breast_cancer(), config).model.params[0] == plain.model.params[0]);
+  const tg::TrainResult plain = tg::train(tg::test::breast_cancer(), config);
+  // Unset, λ is 1 / m_train for logistic regression (scikit-learn's C = 1), bit for bit.
+  config.weight_decay.reset();
+  const tg::TrainResult by_default = tg::train(tg::test::breast_cancer(), config);
+  CHECK(by_default.weight_decay == 1.0 / 455.0);
+  config.weight_decay = 1.0 / 455.0;
+  CHECK(tg::train(tg::test::breast_cancer(), config).model.params[0] == by_default.model.params[0]);
+  CHECK(by_default.model.params[0] != plain.model.params[0]);
   config.weight_decay = 0.5;
   const tg::TrainResult decayed = tg::train(tg::test::breast_cancer(), config);
   double a = 0.0, b = 0.0;
@@ -496,6 +510,7 @@ TEST_CASE("models: sizes and tasks are validated for the new kinds") {
                        "model: task: expected multiclass for softmax, found binary", tg::Error);
   tg::Model softmax = tg::make_softmax(2, 3);
   tg::FitOptions options;
+  options.optimizer.kind = tg::OptimizerKind::gd;  // the lecture's rule
   CHECK_THROWS_WITH_AS(
       (void)tg::fit(softmax, tg::Tensor(2, 2), tg::Tensor::column({0, 2.5}), options),
       "fit: y: expected class labels 0..2, found 2.5", tg::Error);
@@ -506,6 +521,7 @@ TEST_CASE("models: sizes and tasks are validated for the new kinds") {
       "fit: y: expected finite targets, found inf", tg::Error);
   tg::Dataset negative{tg::Tensor(3, 1), tg::Tensor::column({0, -1, 1}), {"x"}, "c"};
   tg::TrainConfig config;
+  config.optimizer.kind = tg::OptimizerKind::gd;  // the lecture's rule
   config.kind = tg::ModelKind::softmax;
   CHECK_THROWS_WITH_AS((void)tg::train(negative, config),
                        "train: data: expected class labels 0, 1, 2, ..., found -1", tg::Error);
@@ -519,6 +535,7 @@ TEST_CASE("softmax regression: mini-batches with a short last batch equal hand-r
   for (double& v : labels) v = static_cast<double>(rng.below(3));
   tg::Model model = tg::make_softmax(2, 3);
   tg::FitOptions options;
+  options.optimizer.kind = tg::OptimizerKind::gd;  // the lecture's rule
   options.optimizer.learning_rate = 0.3;
   options.epochs = 4;
   options.batch_size = 7;

@@ -54,6 +54,7 @@ TEST_CASE("train: full-batch gradient descent through the tape matches an Eigen 
 
   tg::Model model = tg::make_logreg(30);
   tg::FitOptions options;
+  options.optimizer.kind = tg::OptimizerKind::gd;  // the lecture's rule
   options.optimizer.learning_rate = alpha;
   options.epochs = 100;
   const std::vector<tg::EpochStats> history = tg::fit(model, X_rows, y, options);
@@ -77,6 +78,7 @@ TEST_CASE("train: with a small learning rate the full-batch loss never increases
   tg::Model mlp = tg::make_mlp({30, 8, 1}, tg::Activation::tanh, 5);
   for (tg::Model* model : {&logreg, &mlp}) {
     tg::FitOptions options;
+    options.optimizer.kind = tg::OptimizerKind::gd;  // the lecture's rule
     options.optimizer.learning_rate = 0.05;
     options.epochs = 150;
     const auto history = tg::fit(*model, X, y, options);
@@ -96,6 +98,7 @@ TEST_CASE("train: mini-batches with a short last batch equal hand-rolled mini-ba
   for (double& v : y) v = static_cast<double>(rng.below(2));
   tg::Model model = tg::make_logreg(3);
   tg::FitOptions options;
+  options.optimizer.kind = tg::OptimizerKind::gd;  // the lecture's rule
   options.optimizer.learning_rate = 0.3;
   options.epochs = 7;
   options.batch_size = 4;
@@ -154,6 +157,7 @@ TEST_CASE("optimizer: one momentum and one Adam step by hand") {
 
 TEST_CASE("train: breast cancer, seeded 80/20 split: logistic regression >= 0.95 test accuracy") {
   tg::TrainConfig config;
+  config.optimizer.kind = tg::OptimizerKind::gd;  // the lecture's rule
   config.kind = tg::ModelKind::logreg;
   config.optimizer.learning_rate = 0.1;
   config.epochs = 200;
@@ -178,6 +182,7 @@ TEST_CASE("train: breast cancer, seeded 80/20 split: logistic regression >= 0.95
 
 TEST_CASE("train: breast cancer, seeded 80/20 split: MLP {30, 16, 1} >= 0.96 test accuracy") {
   tg::TrainConfig config;
+  config.optimizer.kind = tg::OptimizerKind::gd;  // the lecture's rule
   config.kind = tg::ModelKind::mlp;
   config.hidden = {16};
   config.activation = tg::Activation::tanh;
@@ -195,6 +200,7 @@ TEST_CASE("train: breast cancer, seeded 80/20 split: MLP {30, 16, 1} >= 0.96 tes
 
 TEST_CASE("train: relu MLP with Adam mini-batches and momentum also learn the data") {
   tg::TrainConfig config;
+  config.optimizer.kind = tg::OptimizerKind::gd;  // the lecture's rule
   config.kind = tg::ModelKind::mlp;
   config.hidden = {16, 8};
   config.activation = tg::Activation::relu;
@@ -217,6 +223,7 @@ TEST_CASE("train: relu MLP with Adam mini-batches and momentum also learn the da
 TEST_CASE("train: invalid inputs are rejected") {
   tg::Model model = tg::make_logreg(2);
   tg::FitOptions options;
+  options.optimizer.kind = tg::OptimizerKind::gd;  // the lecture's rule
   CHECK_THROWS_WITH_AS(
       (void)tg::fit(model, tg::Tensor(3, 2), tg::Tensor::column({0, 1, 2}), options),
       "fit: y: expected labels 0 or 1, found 2", tg::Error);
@@ -234,6 +241,7 @@ TEST_CASE("train: invalid inputs are rejected") {
   // 5 examples, test fraction 0.2: 4 for training, so a batch of 5 cannot be filled.
   const tg::Dataset five = tg::parse_csv("a,y\n1,0\n2,1\n3,0\n4,1\n5,0\n", "five.csv", "y");
   tg::TrainConfig config;
+  config.optimizer.kind = tg::OptimizerKind::gd;  // the lecture's rule
   config.batch_size = 5;
   CHECK_THROWS_WITH_AS((void)tg::train(five, config),
                        "train: batch_size: 5 is larger than the training set (4 examples)",
@@ -250,6 +258,7 @@ TEST_CASE("train: breast cancer accuracy holds across split seeds, not just one"
   // Mean test accuracy over ten seeded splits (and MLP initialisations).
   for (tg::ModelKind kind : {tg::ModelKind::logreg, tg::ModelKind::mlp}) {
     tg::TrainConfig config;
+    config.optimizer.kind = tg::OptimizerKind::gd;  // the lecture's rule
     config.kind = kind;
     config.hidden = {16};
     config.epochs = 200;
@@ -266,6 +275,7 @@ TEST_CASE("train: breast cancer accuracy holds across split seeds, not just one"
 TEST_CASE("train: anomaly detection stops a diverging run at the first non-finite parameter") {
   const tg::Dataset& data = tg::test::breast_cancer();
   tg::TrainConfig config;
+  config.optimizer.kind = tg::OptimizerKind::gd;  // the lecture's rule
   config.standardize = false;
   config.optimizer.learning_rate = 1e308;  // the first step sends w to +-inf
   config.epochs = 5;
