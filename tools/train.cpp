@@ -83,6 +83,18 @@ TrainConfig train_config(const TrainArgs& a) {
   if (a.early_stopping && a.validation_fraction == 0.0) {
     detail::fail("train", "--validation-fraction", "must be greater than 0 with --early-stopping");
   }
+  if (c.optimizer.kind == OptimizerKind::lbfgs && a.batch != 0) {
+    detail::fail("train", "--optimizer",
+                 "lbfgs trains on the full batch; drop --batch {} or use "
+                 "gd, momentum or adam",
+                 a.batch);
+  }
+  const ScheduleKind schedule = c.optimizer.schedule.kind;
+  if ((schedule == ScheduleKind::step || schedule == ScheduleKind::exponential) &&
+      !(a.decay > 0.0 && a.decay <= 1.0)) {
+    detail::fail("train", "--decay", "must be in (0, 1] for --schedule {}, found {}",
+                 to_string(schedule), a.decay);
+  }
   check_schedule(c.optimizer.schedule);
   c.epochs = a.epochs;
   c.weight_decay = a.weight_decay;
