@@ -297,6 +297,10 @@ std::vector<EpochStats> fit(Model& model, TensorView X_all, TensorView y_all,
       correct = corrects[step.accepted];
       if (finish_epoch(stats) || step.status == LbfgsStatus::stalled) break;
     }
+    // Converged (or stuck) before the first step: the history still shows where training ended.
+    if (history.empty()) {
+      (void)finish_epoch({1, f, static_cast<double>(correct) / static_cast<double>(m)});
+    }
   } else {
     Optimizer optimizer(config, [&] {
       std::vector<Shape> shapes;

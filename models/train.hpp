@@ -18,7 +18,8 @@
 // (default_learning_rate). With L-BFGS an "epoch" is one iteration (one line search, usually
 // one or two replays of the graph), `epochs` is the iteration limit, and training ends early
 // when the gradient's largest component is at most OptimizerConfig::tolerance or the loss stops
-// decreasing (optimizer.hpp), so the history can be shorter than `epochs`. With gd, momentum and
+// decreasing (optimizer.hpp), so the history can be shorter than `epochs` (never empty: when the
+// start is already converged it holds that one point as epoch 1). With gd, momentum and
 // Adam the schedule sets the learning rate of each epoch.
 //
 // Early stopping (FitOptions::early_stopping): fit() holds out round(m · validation_fraction)

@@ -1,6 +1,7 @@
 // Shared helpers of the models tests: the embedded data set, relative errors, temporary folders.
 #pragma once
 
+#include <Eigen/Dense>
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
@@ -23,6 +24,17 @@ inline const Dataset& breast_cancer() {
 inline double rel_error(double a, double b) {
   const double scale = std::max(std::abs(a), std::abs(b));
   return scale == 0.0 ? 0.0 : std::abs(a - b) / scale;
+}
+
+/// A copy of t as an Eigen matrix (for independent reference computations).
+inline Eigen::MatrixXd to_eigen(TensorView t) {
+  Eigen::MatrixXd out(static_cast<Eigen::Index>(t.rows()), static_cast<Eigen::Index>(t.cols()));
+  for (std::size_t i = 0; i < t.rows(); ++i) {
+    for (std::size_t j = 0; j < t.cols(); ++j) {
+      out(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(j)) = t(i, j);
+    }
+  }
+  return out;
 }
 
 /// A fresh empty folder below the build tree, removed at scope exit.

@@ -10,18 +10,9 @@
 
 namespace tg = tapegrad;
 using tg::test::rel_error;
+using tg::test::to_eigen;
 
 namespace {
-
-Eigen::MatrixXd to_eigen(tg::TensorView t) {
-  Eigen::MatrixXd out(static_cast<Eigen::Index>(t.rows()), static_cast<Eigen::Index>(t.cols()));
-  for (std::size_t i = 0; i < t.rows(); ++i) {
-    for (std::size_t j = 0; j < t.cols(); ++j) {
-      out(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(j)) = t(i, j);
-    }
-  }
-  return out;
-}
 
 tg::FitOptions lbfgs_options(double tolerance, std::size_t iterations) {
   tg::FitOptions options;
@@ -35,7 +26,7 @@ tg::FitOptions lbfgs_options(double tolerance, std::size_t iterations) {
 }  // namespace
 
 TEST_CASE("lbfgs: a strongly convex quadratic reaches its closed-form minimum") {
-  // f(x) = ½ xᵀAx - bᵀx with A = QᵀQ + I (20 x 20, condition number in the hundreds).
+  // f(x) = ½ xᵀAx - bᵀx with A = QᵀQ + I (20 x 20, symmetric positive definite).
   const Eigen::Index n = 20;
   tg::Rng rng(3);
   Eigen::MatrixXd Q(n, n);
@@ -399,4 +390,15 @@ TEST_CASE("fit: invalid optimizer, schedule and early-stopping options are refus
                        "optimizer: kind: expected 'gd', 'momentum' or 'adam' for step updates, "
                        "found 'lbfgs'",
                        tg::Error);
+}
+
+TEST_CASE("lbfgs: a start that is already optimal takes no step and reports one epoch") {
+  // dJ/dw = mean((σ(0) - y) x) = 0 and dJ/db = mean(σ(0) - y) = 0 at w = b = 0.
+  tg::Model model = tg::make_logreg(1);
+  const tg::Tensor X = tg::Tensor::column({1, -1, 1, -1}), y = tg::Tensor::column({1, 1, 0, 0});
+  const auto history = tg::fit(model, X, y, lbfgs_options(1e-10, 50));
+  REQUIRE(history.size() == 1);
+  CHECK(rel_error(history[0].loss, std::log(2.0)) <= 1e-15);
+  CHECK(model.params[0][0] == 0.0);
+  CHECK(model.params[1][0] == 0.0);
 }

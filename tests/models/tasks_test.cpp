@@ -12,18 +12,9 @@
 
 namespace tg = tapegrad;
 using tg::test::rel_error;
+using tg::test::to_eigen;
 
 namespace {
-
-Eigen::MatrixXd to_eigen(tg::TensorView t) {
-  Eigen::MatrixXd out(static_cast<Eigen::Index>(t.rows()), static_cast<Eigen::Index>(t.cols()));
-  for (std::size_t i = 0; i < t.rows(); ++i) {
-    for (std::size_t j = 0; j < t.cols(); ++j) {
-      out(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(j)) = t(i, j);
-    }
-  }
-  return out;
-}
 
 /// max |a - b| / max |b|: the worst element relative to the matrix's scale.
 double matrix_error(tg::TensorView a, const Eigen::MatrixXd& b) {
