@@ -37,6 +37,17 @@ inline Eigen::MatrixXd to_eigen(TensorView t) {
   return out;
 }
 
+/// The minimiser θ = (w, b) of (1/m)||X w + b - y||² + (λ/2)||w||², solved independently from
+/// the normal equations ([X 1]ᵀ[X 1] + (λ m / 2) diag(1, .., 1, 0)) θ = [X 1]ᵀ y (Eigen LDLT).
+inline Eigen::VectorXd ridge_solution(TensorView X, TensorView y, double lambda) {
+  const auto m = static_cast<Eigen::Index>(X.rows()), n = static_cast<Eigen::Index>(X.cols());
+  Eigen::MatrixXd A(m, n + 1);
+  A << to_eigen(X), Eigen::VectorXd::Ones(m);
+  Eigen::MatrixXd normal = A.transpose() * A;
+  for (Eigen::Index j = 0; j < n; ++j) normal(j, j) += lambda * static_cast<double>(m) / 2.0;
+  return normal.ldlt().solve(A.transpose() * to_eigen(y));
+}
+
 /// A fresh empty folder below the build tree, removed at scope exit.
 class TempDir {
  public:

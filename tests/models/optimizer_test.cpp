@@ -91,16 +91,9 @@ TEST_CASE(
     y[i] = 1.5 * X(i, 0) - 2.0 * X(i, 1) + 0.5 * X(i, 2) + 0.1 * X(i, 3) + 4.0 +
            rng.uniform(-0.5, 0.5);
   }
-  Eigen::MatrixXd A(m, n + 1);
-  A << to_eigen(X), Eigen::VectorXd::Ones(m);
-  const Eigen::VectorXd ye = to_eigen(y);
   for (double lambda : {0.0, 0.2}) {
     CAPTURE(lambda);
-    // (1/m)||Xw + b - y||² + (λ/2)||w||² is minimal where
-    // ([X 1]ᵀ[X 1] + (λ m / 2) diag(1, .., 1, 0)) θ = [X 1]ᵀ y.
-    Eigen::MatrixXd normal = A.transpose() * A;
-    for (std::size_t j = 0; j < n; ++j) normal(j, j) += lambda * static_cast<double>(m) / 2.0;
-    const Eigen::VectorXd theta = normal.ldlt().solve(A.transpose() * ye);
+    const Eigen::VectorXd theta = tg::test::ridge_solution(X, y, lambda);  // normal equations
 
     tg::Model model = tg::make_linear(n);
     tg::FitOptions options = lbfgs_options(1e-12, 500);

@@ -204,14 +204,9 @@ TEST_CASE("linear regression: gradient descent reaches the normal-equation solut
     y[i] = 1.5 * X(i, 0) - 2.0 * X(i, 1) + 0.5 * X(i, 2) + 0.3 + rng.uniform(-0.2, 0.2);
   }
   // Independent solution: [X 1]ᵀ[X 1] θ = [X 1]ᵀ y (+ the ridge term (λ m / 2) on w only).
-  Eigen::MatrixXd A(m, n + 1);
-  A << to_eigen(X), Eigen::VectorXd::Ones(m);
-  const Eigen::VectorXd ye = to_eigen(y);
   for (double lambda : {0.0, 0.1}) {
     CAPTURE(lambda);
-    Eigen::MatrixXd normal = A.transpose() * A;
-    for (std::size_t j = 0; j < n; ++j) normal(j, j) += lambda * static_cast<double>(m) / 2.0;
-    const Eigen::VectorXd theta = normal.ldlt().solve(A.transpose() * ye);
+    const Eigen::VectorXd theta = tg::test::ridge_solution(X, y, lambda);
 
     tg::Model model = tg::make_linear(n);
     tg::FitOptions options;
