@@ -153,3 +153,6 @@ tapegrad_cli_test(tasks_missing_predict_mean
                   STDOUT "\n30,[^\n]*\n$")
 set_tests_properties(cli.tasks_missing_predict_drop cli.tasks_missing_predict_error
                      cli.tasks_missing_predict_mean PROPERTIES FIXTURES_REQUIRED tasks_missing)
+
+# predict's CSV checked number by number (doctest, in the tests binary).
+target_sources(tapegrad_tests PRIVATE predictions_test.cpp "${PROJECT_SOURCE_DIR}/tools/models.cpp")
