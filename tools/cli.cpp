@@ -152,7 +152,8 @@ void CsvArgs::add_to(CLI::App& cmd, bool ignore_and_id) {
           "{,|;|tab}"));
   cmd.add_option("--missing", missing,
                  "Missing values (empty, NA, N/A, NaN, null, ?): error (default), drop the row, "
-                 "or mean (the training mean)")
+                 "or mean (the column's mean: over the file in train, the model's training mean "
+                 "in predict and eval)")
       ->check(choice_check({"error", "drop", "mean"}));
   if (!ignore_and_id) return;
   cmd.add_option("--ignore", ignore, "Columns to leave out, e.g. name,comment")

@@ -67,7 +67,8 @@ Subcommand add_predict(CLI::App& app) {
               },
               "PROBABILITY"));
   args->csv.add_to(*cmd, true);
-  cmd->get_option("--ignore")->description("Columns to leave out (the model's are read anyway)");
+  // Only the model's columns are read: nothing to leave out.
+  cmd->remove_option(cmd->get_option("--ignore"));
   return {cmd, [args, threshold] {
             args->threshold_given = threshold->count() > 0;
             return run_predict(*args);
