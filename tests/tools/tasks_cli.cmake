@@ -156,3 +156,24 @@ set_tests_properties(cli.tasks_missing_predict_drop cli.tasks_missing_predict_er
 
 # predict's CSV checked number by number (doctest, in the tests binary).
 target_sources(tapegrad_tests PRIVATE predictions_test.cpp "${PROJECT_SOURCE_DIR}/tools/models.cpp")
+
+# graph and gradcheck on a k-output MLP and an MLP regressor (they used the binary loss before).
+tapegrad_cli_test(tasks_mlp_models_train
+                  ARGS train|${tasks}/species.csv|--target|species|--model|mlp|--hidden|5|--epochs|20|--save|@WORK@/m.json
+                  EXISTS @WORK@/m.json)
+tapegrad_cli_test(tasks_mlp_regressor_train
+                  ARGS train|${tasks}/linear.csv|--target|y|--model|mlp|--hidden|4|--epochs|20|--save|@WORK@/m.json
+                  EXISTS @WORK@/m.json)
+set_tests_properties(cli.tasks_mlp_models_train cli.tasks_mlp_regressor_train
+                     PROPERTIES FIXTURES_SETUP tasks_mlps)
+tapegrad_cli_test(tasks_mlp_multiclass_gradcheck
+                  ARGS gradcheck|${scratch}/tasks_mlp_models_train/m.json|--data|${tasks}/species.csv
+                  STDOUT "\nok: 33 elements")
+tapegrad_cli_test(tasks_mlp_regressor_gradcheck
+                  ARGS gradcheck|${scratch}/tasks_mlp_regressor_train/m.json|--data|${tasks}/linear.csv
+                  STDOUT "\nok: 17 elements")
+tapegrad_cli_test(tasks_mlp_regressor_graph
+                  ARGS graph|${scratch}/tasks_mlp_regressor_train/m.json|--data|${tasks}/linear.csv|--rows|2
+                  STDOUT "^digraph tapegrad .*mlp\\) on the first 2 examples")
+set_tests_properties(cli.tasks_mlp_multiclass_gradcheck cli.tasks_mlp_regressor_gradcheck
+                     cli.tasks_mlp_regressor_graph PROPERTIES FIXTURES_REQUIRED tasks_mlps)
