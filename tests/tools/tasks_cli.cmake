@@ -177,3 +177,10 @@ tapegrad_cli_test(tasks_mlp_regressor_graph
                   STDOUT "^digraph tapegrad .*mlp\\) on the first 2 examples")
 set_tests_properties(cli.tasks_mlp_multiclass_gradcheck cli.tasks_mlp_regressor_gradcheck
                      cli.tasks_mlp_regressor_graph PROPERTIES FIXTURES_REQUIRED tasks_mlps)
+
+# A text column trains exactly as the same data one-hot encoded by hand (colors_onehot.csv): the
+# same losses to the last digit.
+foreach(file colors.csv colors_onehot.csv)
+  tapegrad_cli_test(tasks_onehot_same_${file} ARGS train|${tasks}/${file}|--target|label|--json
+                    STDOUT "\"sizes\": \\[\n    4,\n    1\n  \\],.*\"loss\": 0\\.19994817252789396,\n  \"accuracy\": [0-9.]+,\n  \"test_loss\": 0\\.1491174885174115,")
+endforeach()
