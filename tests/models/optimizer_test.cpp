@@ -6,7 +6,7 @@
 #include <cmath>
 #include <vector>
 
-#include "models/helpers.hpp"
+#include "models/eigen_helpers.hpp"
 
 namespace tg = tapegrad;
 using tg::test::rel_error;

@@ -8,7 +8,7 @@
 #include <numbers>
 #include <vector>
 
-#include "models/helpers.hpp"
+#include "models/eigen_helpers.hpp"
 
 namespace tg = tapegrad;
 using tg::test::rel_error;
