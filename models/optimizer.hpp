@@ -90,9 +90,11 @@ struct OptimizerConfig {
   double beta2 = 0.999;      ///< Adam's second-moment decay
   double epsilon = 1e-8;     ///< Adam's ε
   std::size_t history = 10;  ///< L-BFGS: number of (s, y) pairs kept, >= 1
-  /// L-BFGS: converged when every gradient component is at most this in magnitude (> 0; the
-  /// default is scikit-learn's tol for LogisticRegression).
-  double tolerance = 1e-4;
+  /// L-BFGS: converged when every gradient component is at most this in magnitude. 0 picks the
+  /// model's default (fit() resolves it): 1e-4 for classifiers (scikit-learn's tol for
+  /// LogisticRegression), 1e-10 for linear regression (solved to rounding, as LinearRegression's
+  /// least squares are); Lbfgs refuses 0.
+  double tolerance = 0.0;
   /// L-BFGS: stop when an iteration lowers f by at most this much, relative (>= 0).
   double min_decrease = 64.0 * 2.220446049250313e-16;
   Schedule schedule = {};  ///< learning rate per epoch (gd, momentum, adam; not lbfgs)

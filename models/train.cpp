@@ -84,6 +84,7 @@ OptimizerConfig resolve_optimizer(const OptimizerConfig& config, const Model& mo
         full_batch && model.kind != ModelKind::mlp ? OptimizerKind::lbfgs : OptimizerKind::adam;
   }
   if (c.learning_rate == 0.0) c.learning_rate = default_learning_rate(c.kind);
+  if (c.tolerance == 0.0) c.tolerance = model.kind == ModelKind::linear ? 1e-10 : 1e-4;
   return c;
 }
 

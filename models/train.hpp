@@ -91,8 +91,9 @@ struct FitOptions {
   std::size_t patience = 10;         ///< >= 1
 };
 
-/// `config` with `automatic` and a learning rate of 0 replaced by what fit() uses for `model`:
-/// lbfgs when full_batch and the model is not an MLP, adam otherwise; default_learning_rate.
+/// `config` with `automatic`, a learning rate of 0 and a tolerance of 0 replaced by what fit()
+/// uses for `model`: lbfgs when full_batch and the model is not an MLP, adam otherwise;
+/// default_learning_rate; tolerance 1e-10 for linear regression, 1e-4 otherwise.
 OptimizerConfig resolve_optimizer(const OptimizerConfig& config, const Model& model,
                                   bool full_batch) noexcept;
 

@@ -208,6 +208,13 @@ TEST_CASE("optimizer: automatic resolves to lbfgs for full-batch linear models, 
     CHECK(mini.learning_rate == 0.01);
   }
   CHECK(tg::resolve_optimizer(automatic, mlp, true).kind == tg::OptimizerKind::adam);
+  // Tolerance 0: scikit-learn's 1e-4 for classifiers, 1e-10 (to rounding) for least squares.
+  CHECK(tg::resolve_optimizer(automatic, logreg, true).tolerance == 1e-4);
+  CHECK(tg::resolve_optimizer(automatic, softmax, true).tolerance == 1e-4);
+  CHECK(tg::resolve_optimizer(automatic, linear, true).tolerance == 1e-10);
+  tg::OptimizerConfig given;
+  given.tolerance = 1e-6;
+  CHECK(tg::resolve_optimizer(given, linear, true).tolerance == 1e-6);
   CHECK(tg::resolve_optimizer({tg::OptimizerKind::gd}, mlp, true).learning_rate == 0.1);
   CHECK(tg::resolve_optimizer({tg::OptimizerKind::gd, 0.3}, mlp, true).learning_rate == 0.3);
   CHECK(tg::parse_optimizer_kind("lbfgs") == tg::OptimizerKind::lbfgs);

@@ -41,6 +41,9 @@ tapegrad_cli_test(tasks_model_mismatch ARGS train|${tasks}/species.csv|--target|
 set(r2_one "(1\\.0|0\\.9999999999[0-9]*)")
 tapegrad_cli_test(tasks_linear_json ARGS train|${tasks}/linear.csv|--target|y|--optimizer|gd|--epochs|2000|--json
                   STDOUT "\"task\": \"regression\",\n  \"model\": \"linear\",.*\"loss\": [0-9.]+e-[0-9]+,\n  \"rmse\": [0-9.]+e-[0-9]+,\n  \"mae\": [0-9.]+e-[0-9]+,\n  \"r2\": ${r2_one},\n  \"test_loss\": [0-9.]+e-[0-9]+,\n  \"test_rmse\": [0-9.]+e-[0-9]+,\n  \"test_mae\": [0-9.]+e-[0-9]+,\n  \"test_r2\": ${r2_one},")
+# The default optimizer (L-BFGS, tolerance 1e-10 for least squares) solves it to rounding too.
+tapegrad_cli_test(tasks_linear_default ARGS train|${tasks}/linear.csv|--target|y|--json
+                  STDOUT "\"optimizer\": \"lbfgs\".*\"rmse\": [0-9.]+e-(0[89]|[1-9][0-9]),.*\"r2\": ${r2_one},")
 tapegrad_cli_test(tasks_linear_train
                   ARGS train|${tasks}/linear.csv|--target|y|--optimizer|gd|--epochs|2000|--save|@WORK@/m.json
                   STDOUT "Task: regression\n +MSE +RMSE +MAE +R² +examples\n  train .* 32\n  test .* 8\n"
