@@ -809,9 +809,23 @@ std::string joined(const std::vector<std::string>& items) {
   return out;
 }
 
+// The example's title in Korean: what it is, then its formulas as in English.
+std::string korean_title(const Example& ex) {
+  const std::size_t colon = ex.title.find(": ");
+  const std::string formulas = colon == std::string::npos ? "" : ex.title.substr(colon);
+  if (ex.name == "lecture") return fmt::format("훈련 예제 하나의 로지스틱 회귀{}", formulas);
+  if (ex.name == "chain") return fmt::format("J = 3(a + b c)의 체인룰{}", formulas);
+  const std::size_t m = ex.title.find("m = ");
+  const std::string count =
+      m == std::string::npos ? "" : ex.title.substr(m, ex.title.find(' ', m + 4) - m);
+  if (ex.name == "examples") return fmt::format("{}개 예제의 로지스틱 회귀{}", count, formulas);
+  return fmt::format("{}개 예제의 벡터화된 로지스틱 회귀{}", count, formulas);
+}
+
 int run_explain(const ExplainArgs& args) {
   g_words = args.lang == "ko" ? &kKorean : &kEnglish;
-  const Example ex = make_example(args.example.example(), args.example.settings("explain"));
+  Example ex = make_example(args.example.example(), args.example.settings("explain"));
+  if (args.lang == "ko") ex.title = korean_title(ex);
   const bool scalar = all_scalar(ex);
   const std::vector<BackwardStep> steps =
       scalar ? backward_steps(*ex.tape, ex.root) : std::vector<BackwardStep>{};

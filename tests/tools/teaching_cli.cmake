@@ -62,6 +62,10 @@ if(TAPEGRAD_EMXX)
                    -P ${CMAKE_CURRENT_SOURCE_DIR}/playground_page.cmake)
   set_tests_properties(cli.playground_in_chromium PROPERTIES TIMEOUT 600
                        SKIP_REGULAR_EXPRESSION "SKIPPED: chromium")
+  add_test(NAME cli.playground_engine_missing
+           COMMAND ${CMAKE_COMMAND} -DTOOL=$<TARGET_FILE:tapegrad-cli>
+                   -DWORKDIR=${scratch}/playground_missing
+                   -P ${CMAKE_CURRENT_SOURCE_DIR}/playground_missing.cmake)
   tapegrad_cli_test(playground_writes_page ARGS playground|@WORK@/p STDOUT "^wrote .*index.html\n"
                     EXISTS @WORK@/p/index.html)
   tapegrad_cli_test(playground_bad_lang ARGS playground|@WORK@/p|--lang|fr RC 2 ONE_LINE
@@ -85,3 +89,5 @@ tapegrad_cli_test(explain_korean_frames ARGS explain|chain|--lang|ko|--frames|@W
                   NO_GRAPHVIZ EXISTS @WORK@/frames/index.html|@WORK@/frames/step-06.dot)
 tapegrad_cli_test(explain_bad_format ARGS explain|lecture|--format|pdf RC 2 ONE_LINE
                   STDERR "^tapegrad: --format: expected 'text', 'markdown' or 'latex', found 'pdf'")
+tapegrad_cli_test(explain_korean_title ARGS explain|examples|--m|2|--lang|ko
+                  STDOUT "^m = 2개 예제의 로지스틱 회귀: z\\(i\\) = w1 x1\\(i\\)")
