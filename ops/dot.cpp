@@ -67,7 +67,12 @@ std::string edge_label(const Tape& tape, const NodeInfo& n, std::size_t slot, co
   const std::optional<double> d = local_partial(tape, n.index, slot);
   const NodeInfo in = tape.node(n.inputs[slot]);
   if (o.edge_derivatives && d) {
-    lines.push_back(fmt::format("∂{}/∂{} = {}", node_name(n), node_name(in), num(*d, o.precision)));
+    const auto formula = o.edge_formulas.find({n.index, slot});
+    const std::string number = num(*d, o.precision);
+    const bool shown = formula != o.edge_formulas.end() && formula->second != number;
+    lines.push_back(fmt::format("∂{}/∂{} = {}{}", node_name(n), node_name(in),
+                                shown ? fmt::format("{} = ", formula->second) : std::string(),
+                                number));
   }
   if (highlighted && d && tape.has_grad(n.index) && tape.has_grad(in.index) &&
       tape.value(n.index).size() == 1) {

@@ -20,9 +20,11 @@
 #pragma once
 
 #include <cstddef>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include "tapegrad/engine/tape.hpp"
 
@@ -40,6 +42,9 @@ struct DotOptions {
   OpStyle ops = OpStyle::Separate;
   /// Label each edge of a scalar node with the local partial derivative d out / d in.
   bool edge_derivatives = false;
+  /// Formulas of those local derivatives by (node index, input slot), written before the number
+  /// ("∂a/∂z = a(1-a) = 0.2494"): the lecture's, where the caller knows them.
+  std::map<std::pair<std::size_t, std::size_t>, std::string> edge_formulas;
   /// Significant digits of every number shown ("%.{precision}g"); 1 to 17.
   int precision = 4;
   /// Tensors with at most this many elements are shown in full; larger ones as min/mean/max.

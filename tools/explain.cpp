@@ -563,6 +563,7 @@ void write_walkthrough(const Example& ex, const std::string& dir_name, double al
   for (const BackwardStep& step : steps) {
     DotOptions o;
     o.edge_derivatives = true;
+    o.edge_formulas = ex.local_forms;
     o.highlight = step.index;
     o.gradients_from = step.index;
     add_frame(o, t, step_caption(ex, step));

@@ -11,6 +11,7 @@
 #include <sstream>
 #include <string>
 
+#include <fmt/format.h>
 #include <tapegrad/tapegrad.hpp>
 
 #include "examples.hpp"
@@ -254,4 +255,22 @@ TEST_CASE("backward_steps: the chain example in reverse order with chain-rule pr
     REQUIRE(cf != ex.closed_forms.end());
     CHECK(step.grad == cf->second.value);
   }
+}
+
+TEST_CASE("dot: the lecture's formula of a local derivative is written before its number") {
+  const tg::tool::Example ex = example("lecture");
+  tg::DotOptions o;
+  o.edge_derivatives = true;
+  o.edge_formulas = ex.local_forms;
+  const std::string dot = tg::to_dot(*ex.tape, o);
+  // a = sigmoid(0.1): a(1-a) = 0.2494 to 4 digits, computed here independently
+  const double a = 1.0 / (1.0 + std::exp(-0.1));
+  CHECK(fmt::format("{:.4g}", a * (1 - a)) == "0.2494");
+  CHECK(dot.find("∂a/∂z = a(1-a) = 0.2494") != std::string::npos);
+  CHECK(dot.find("∂z/∂w1 = x1 = 1") != std::string::npos);
+  CHECK(dot.find("∂z/∂w2 = x2 = 2") != std::string::npos);
+  CHECK(dot.find("∂z/∂b = 1\"") != std::string::npos);  // a formula that is its number: once
+  CHECK(dot.find("∂L/∂a = -y/a + (1-y)/(1-a) = -1.905") != std::string::npos);
+  o.edge_formulas.clear();  // without formulas, the number alone
+  CHECK(tg::to_dot(*ex.tape, o).find("∂a/∂z = 0.2494") != std::string::npos);
 }
