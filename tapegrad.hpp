@@ -17,6 +17,7 @@
 #include "tapegrad/ops/op_kind.hpp"
 
 // Models: logistic regression, MLPs, training, data and model files.
+#include "tapegrad/models/columns.hpp"
 #include "tapegrad/models/dataset.hpp"
 #include "tapegrad/models/logistic.hpp"
 #include "tapegrad/models/model.hpp"

@@ -1,6 +1,7 @@
 #include "tapegrad/models/dataset.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <cmath>
 #include <cstdlib>
@@ -8,6 +9,8 @@
 #include <fstream>
 #include <istream>
 #include <limits>
+#include <numeric>
+#include <optional>
 #include <span>
 #include <system_error>
 #include <unordered_map>
@@ -50,6 +53,42 @@ class CsvReader {
     skip_bom();
   }
 
+  /// Reads the header record with separator `separator`, or, for 0, splits it at every comma,
+  /// semicolon and tab outside quotes, takes the one found most often (ties: comma, semicolon,
+  /// tab) and joins the pieces split at the others back together. False at the end of the text.
+  bool header(Record& record, char separator) {
+    separator_ = separator;
+    if (separator != 0) return next(record);
+    seen_.clear();
+    if (!next(record)) return false;
+    std::size_t counts[3] = {0, 0, 0};
+    constexpr char kCandidates[3] = {',', ';', '\t'};
+    for (const char c : seen_) {
+      for (int k = 0; k < 3; ++k) counts[k] += c == kCandidates[k];
+    }
+    int best = 0;
+    for (int k = 1; k < 3; ++k) {
+      if (counts[k] > counts[best]) best = k;
+    }
+    separator_ = kCandidates[best];
+    std::size_t out = 0;
+    for (std::size_t i = 0; i < record.count; ++i) {
+      if (i > 0 && seen_[i - 1] != separator_) {
+        record.fields[out - 1].text += seen_[i - 1];
+        record.fields[out - 1].text += record.fields[i].text;
+        continue;
+      }
+      if (out != i) std::swap(record.fields[out], record.fields[i]);
+      record.fields[out].col = out + 1;
+      ++out;
+    }
+    record.count = out;
+    return true;
+  }
+
+  /// The separator in use (after header()).
+  [[nodiscard]] char separator() const noexcept { return separator_; }
+
   /// The next non-blank record; false at the end of the text.
   bool next(Record& record) {
     skip_blank_lines();
@@ -59,7 +98,8 @@ class CsvReader {
     for (std::size_t col = 1;; ++col) {
       if (record.count == record.fields.size()) record.fields.emplace_back();
       read_field(record.fields[record.count++], col);
-      if (peek() == ',') {
+      if (const int c = peek(); c >= 0 && is_separator(c)) {
+        if (separator_ == 0) seen_.push_back(static_cast<char>(c));
         ++pos_;
         continue;
       }
@@ -100,6 +140,17 @@ class CsvReader {
   void skip_bom() {
     if (peek(0) == 0xEF && peek(1) == 0xBB && peek(2) == 0xBF) pos_ += 3;
   }
+  /// A separator: the one in use, or while it is being detected any of comma, semicolon, tab.
+  [[nodiscard]] bool is_separator(int c) const noexcept {
+    return separator_ != 0 ? c == separator_ : (c == ',' || c == ';' || c == '\t');
+  }
+  /// The separator as messages name it.
+  [[nodiscard]] std::string_view separator_name() const noexcept {
+    return separator_ == ','    ? "a comma"
+           : separator_ == ';'  ? "a semicolon"
+           : separator_ == '\t' ? "a tab"
+                                : "a separator";
+  }
   [[nodiscard]] bool at_line_end() { return peek() == '\n' || (peek() == '\r' && peek(1) == '\n'); }
   void end_line() {
     if (peek() >= 0) {
@@ -135,20 +186,23 @@ class CsvReader {
         if (c == '\n') ++line_;
         field.text += static_cast<char>(c);
       }
-      if (peek() >= 0 && peek() != ',' && !at_line_end()) {
+      if (peek() >= 0 && !is_separator(peek()) && !at_line_end()) {
         detail::fail("read_csv", where(),
-                     "expected a comma or a line end after the closing quote, found '{}'",
-                     detail::shown(std::string_view(data_ + pos_, 1)));
+                     "expected {} or a line end after the closing quote, found '{}'",
+                     separator_name(), detail::shown(std::string_view(data_ + pos_, 1)));
       }
       return;
     }
     for (;;) {  // up to a comma, a line end or the end of the input, a buffer's worth at a time
       std::size_t end = pos_;
-      while (end < size_ && data_[end] != ',' && data_[end] != '\n' && data_[end] != '\r') ++end;
+      while (end < size_ && !is_separator(static_cast<unsigned char>(data_[end])) &&
+             data_[end] != '\n' && data_[end] != '\r') {
+        ++end;
+      }
       field.text.append(data_ + pos_, end - pos_);
       pos_ = end;
       const int c = peek();  // refills the buffer when the scan reached its end
-      if (c < 0 || c == ',' || c == '\n' || (c == '\r' && peek(1) == '\n')) break;
+      if (c < 0 || is_separator(c) || c == '\n' || (c == '\r' && peek(1) == '\n')) break;
       if (c == '\r') {  // a lone CR is part of the field
         field.text += '\r';
         ++pos_;
@@ -168,6 +222,8 @@ class CsvReader {
   std::size_t size_ = 0;        // bytes available in data_
   std::size_t offset_ = 0;      // bytes of the stream dropped from the buffer's front
   std::size_t line_ = 1;
+  char separator_ = ',';
+  std::string seen_;  // while detecting: the separator after each header field but the last
 };
 
 std::string_view trim(std::string_view s) noexcept {
@@ -176,23 +232,48 @@ std::string_view trim(std::string_view s) noexcept {
   return s;
 }
 
-double parse_number(const Field& field, std::string_view name) {
-  const auto fail = [&](std::string_view expected) {
-    detail::fail("read_csv", fmt::format("{}:{}:{}", name, field.line, field.col),
-                 "expected {}, found '{}'", expected, detail::shown(field.text));
+/// True for the texts that stand for a missing value: empty (or spaces), NA, N/A, NaN, null or ?,
+/// in any case.
+bool is_missing(std::string_view text) noexcept {
+  const std::string_view s = trim(text);
+  const auto is = [&](std::string_view word) {
+    return s.size() == word.size() &&
+           std::equal(s.begin(), s.end(), word.begin(), [](char a, char b) {
+             return std::tolower(static_cast<unsigned char>(a)) == b;
+           });
   };
+  return s.empty() || s == "?" || is("na") || is("n/a") || is("nan") || is("null");
+}
+
+std::string where(std::string_view name, const Field& field) {
+  return fmt::format("{}:{}:{}", name, field.line, field.col);
+}
+
+/// The number in `field`, or nullopt when its text is no number at all (a text value); throws
+/// Error for a number that is not finite. `decimal_comma` reads "1,5" as 1.5.
+std::optional<double> to_number(const Field& field, std::string_view name, bool decimal_comma) {
   std::string_view s = trim(field.text);
+  std::string copy;
+  if (decimal_comma && s.find(',') != std::string_view::npos) {
+    if (s.find(',') != s.rfind(',') || s.find('.') != std::string_view::npos) return std::nullopt;
+    copy = std::string(s);
+    copy[copy.find(',')] = '.';
+    s = copy;
+  }
   if (s.size() > 1 && s.front() == '+' && s[1] != '-') s.remove_prefix(1);
   double value = 0.0;
   const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), value);
-  if (s.empty() || end != s.data() + s.size()) fail("a number");
+  if (s.empty() || end != s.data() + s.size()) return std::nullopt;
   if (ec == std::errc::result_out_of_range) {
     // from_chars reports underflow as out of range too; strtod gives the rounded tiny value.
     value = std::strtod(std::string(s).c_str(), nullptr);
   } else if (ec != std::errc()) {
-    fail("a number");
+    return std::nullopt;
   }
-  if (!std::isfinite(value)) fail("a finite number");
+  if (!std::isfinite(value)) {
+    detail::fail("read_csv", where(name, field), "expected a finite number, found '{}'",
+                 detail::shown(field.text));
+  }
   return value;
 }
 
@@ -215,47 +296,212 @@ std::size_t planned_rows(std::size_t rows, std::size_t width, std::size_t read, 
   return std::max(at_least, rows + 1 + static_cast<std::size_t>(more));
 }
 
+struct TextHash {
+  using is_transparent = void;
+  std::size_t operator()(std::string_view s) const noexcept {
+    return std::hash<std::string_view>{}(s);
+  }
+};
+
+/// A column read as a feature or as the target: numbers or text (categories), as its first
+/// non-missing value says (or text, with categories given).
+struct Column {
+  enum class Kind { unknown, number, text };
+  std::string_view name;
+  std::size_t col = 0;  // 1-based position in the header
+  Kind kind = Kind::unknown;
+  bool known = false;  // categories given: a value outside them is unseen
+  std::unordered_map<std::string, std::size_t, TextHash, std::equal_to<>> ids;
+  std::vector<std::string> categories;  // in id order
+  std::size_t missing = 0;
+};
+
+/// Where the first missing value was, and how many there are.
+struct Missing {
+  std::size_t count = 0;
+  std::size_t columns = 0;  // columns with at least one
+  std::string first;        // "data.csv:4:2"
+  std::string first_text;
+  std::string_view first_column;
+};
+
+/// Reads one value of `c`: a number, a category's id (-1 for an unseen category), or NaN when
+/// missing.
+double read_cell(Column& c, const Field& f, std::string_view name, bool decimal_comma,
+                 Missing& missing, Dataset& data) {
+  if (is_missing(f.text)) {
+    if (missing.count++ == 0) {
+      missing.first = where(name, f);
+      missing.first_text = std::string(trim(f.text));
+      missing.first_column = c.name;
+    }
+    if (c.missing++ == 0) ++missing.columns;
+    return std::numeric_limits<double>::quiet_NaN();
+  }
+  if (c.kind != Column::Kind::text) {
+    const std::optional<double> v = to_number(f, name, decimal_comma);
+    if (v) {
+      c.kind = Column::Kind::number;
+      return *v;
+    }
+    if (c.kind == Column::Kind::number) {
+      detail::fail("read_csv", where(name, f), "expected a number, found '{}'",
+                   detail::shown(f.text));
+    }
+    c.kind = Column::Kind::text;
+  }
+  const std::string_view text = trim(f.text);
+  if (const auto it = c.ids.find(text); it != c.ids.end()) return static_cast<double>(it->second);
+  if (c.known) {
+    if (data.unseen++ == 0) {
+      data.first_unseen = fmt::format("{}: '{}' in column '{}'", where(name, f),
+                                      detail::shown(text), detail::shown(c.name));
+    }
+    return -1.0;
+  }
+  c.ids.emplace(text, c.categories.size());
+  c.categories.emplace_back(text);
+  return static_cast<double>(c.categories.size() - 1);
+}
+
+/// Sorts a text column's categories (byte order); returns the new id of each old id.
+std::vector<double> sort_categories(Column& c) {
+  std::vector<std::size_t> order(c.categories.size());
+  std::iota(order.begin(), order.end(), std::size_t{0});
+  std::sort(order.begin(), order.end(),
+            [&](std::size_t a, std::size_t b) { return c.categories[a] < c.categories[b]; });
+  std::vector<double> new_id(order.size());
+  std::vector<std::string> sorted;
+  sorted.reserve(order.size());
+  for (std::size_t k = 0; k < order.size(); ++k) {
+    new_id[order[k]] = static_cast<double>(k);
+    sorted.push_back(std::move(c.categories[order[k]]));
+  }
+  c.categories = std::move(sorted);
+  return new_id;
+}
+
+/// The column of `header` named `wanted`, or header.size() when there is none.
+std::size_t find_column(std::span<const Field> header, std::string_view wanted) {
+  for (std::size_t i = 0; i < header.size(); ++i) {
+    if (header[i].text == wanted) return i;
+  }
+  return header.size();
+}
+
 /// Reads the whole input of `reader`, whose data (BOM included) has `total` bytes (0: unknown).
-Dataset parse(CsvReader& reader, std::string_view name, std::string_view target,
+Dataset parse(CsvReader& reader, std::string_view name, const CsvOptions& options,
               std::size_t total) {
+  if (options.separator != 0 && options.separator != ',' && options.separator != ';' &&
+      options.separator != '\t') {
+    detail::fail("read_csv", name,
+                 "expected a comma, a semicolon or a tab as separator, found '{}'",
+                 detail::shown(std::string_view(&options.separator, 1)));
+  }
   Record header;
-  if (!reader.next(header)) {
+  if (!reader.header(header, options.separator)) {
     detail::fail("read_csv", fmt::format("{}:1", name),
                  "expected a header row, found an empty file");
   }
+  const bool decimal_comma = reader.separator() == ';';
   const std::span<const Field> names = header.view();
-  Dataset data;
-  data.target_name = std::string(target);
-  std::size_t target_col = names.size();
+  const std::string header_at = fmt::format("{}:{}", name, header.line);
   std::unordered_map<std::string_view, std::size_t> seen;  // a name's first column: linear time
   seen.reserve(names.size());
   for (std::size_t i = 0; i < names.size(); ++i) {
     const Field& f = names[i];
-    const std::string where = fmt::format("{}:{}:{}", name, f.line, f.col);
-    if (f.text.empty()) detail::fail("read_csv", where, "expected a column name, found ''");
+    if (f.text.empty())
+      detail::fail("read_csv", where(name, f), "expected a column name, found ''");
     const auto [first, fresh] = seen.emplace(f.text, i);
     if (!fresh) {
-      detail::fail("read_csv", where,
+      detail::fail("read_csv", where(name, f),
                    "expected unique column names, found '{}' again (first in column {})",
                    detail::shown(f.text), first->second + 1);
     }
-    if (!target.empty() && f.text == target) {
-      target_col = i;
-    } else {
-      data.feature_names.push_back(f.text);
+  }
+  // Each column's role: a feature (its index among the features), the target, the id, or skipped.
+  constexpr std::size_t kSkip = std::numeric_limits<std::size_t>::max();
+  constexpr std::size_t kTarget = kSkip - 1;
+  constexpr std::size_t kId = kSkip - 2;
+  const std::size_t width = names.size();
+  std::vector<std::size_t> role(width, 0);
+  const auto require = [&](std::string_view column, std::string_view what) {
+    const std::size_t i = find_column(names, column);
+    if (i == width) {
+      detail::fail("read_csv", header_at, "expected {} named '{}', found none", what,
+                   detail::shown(column));
+    }
+    return i;
+  };
+  Dataset data;
+  data.target_name = options.target;
+  data.id_name = options.id;
+  std::size_t target_col = width;
+  if (!options.target.empty()) {
+    target_col = require(options.target, "a column");
+    role[target_col] = kTarget;
+  }
+  std::size_t id_col = width;
+  if (!options.id.empty()) {
+    id_col = require(options.id, "an id column");
+    if (id_col == target_col) {
+      detail::fail("read_csv", where(name, names[id_col]),
+                   "expected an id column other than the target, found '{}' as both",
+                   detail::shown(options.id));
+    }
+    role[id_col] = kId;
+  }
+  for (const std::string& column : options.ignore) {
+    const std::size_t i = require(column, "an ignored column");
+    if (i == target_col || i == id_col) {
+      detail::fail("read_csv", where(name, names[i]),
+                   "expected an ignored column other than the {}, found '{}'",
+                   i == target_col ? "target" : "id", detail::shown(column));
+    }
+    role[i] = kSkip;
+  }
+  if (!options.columns.empty()) {
+    std::vector<bool> wanted(width, false);
+    for (const std::string& column : options.columns)
+      wanted[require(column, "a feature column")] = true;
+    for (std::size_t i = 0; i < width; ++i) {
+      if (!wanted[i] && role[i] == 0) role[i] = kSkip;
     }
   }
-  if (!target.empty() && target_col == names.size()) {
-    detail::fail("read_csv", fmt::format("{}:{}", name, header.line),
-                 "expected a column named '{}', found none", detail::shown(target));
+  std::vector<Column> columns;
+  for (std::size_t i = 0; i < width; ++i) {
+    if (role[i] != 0) continue;
+    role[i] = columns.size();
+    Column& c = columns.emplace_back();
+    c.name = names[i].text;
+    c.col = i + 1;
   }
+  for (const CategoricalColumn& known : options.categorical) {
+    const std::size_t i = require(known.name, "a feature column");
+    if (role[i] >= columns.size()) {
+      detail::fail("read_csv", where(name, names[i]),
+                   "expected the text column '{}' to be a feature, found it {}",
+                   detail::shown(known.name),
+                   role[i] == kTarget ? "the target"
+                   : role[i] == kId   ? "the id"
+                                      : "skipped");
+    }
+    Column& c = columns[role[i]];
+    c.kind = Column::Kind::text;
+    c.known = true;
+    c.categories = known.categories;
+    for (std::size_t k = 0; k < known.categories.size(); ++k) c.ids.emplace(known.categories[k], k);
+  }
+  Column target;
+  target.name = options.target;
+  target.col = target_col + 1;
 
-  const std::size_t width = names.size();
-  const std::size_t n = data.feature_names.size();
+  const std::size_t n = columns.size();
   const std::size_t start = reader.consumed();
   const std::size_t data_bytes = total > start ? total - start : 0;
   std::vector<double> features;
   std::vector<double> labels;
+  Missing missing, missing_target;
   std::size_t rows = 0;
   std::size_t room = 0;  // rows the storage holds
   Record record;
@@ -272,14 +518,12 @@ Dataset parse(CsvReader& reader, std::string_view name, std::string_view target,
     }
     for (std::size_t i = 0; i < width; ++i) {
       const Field& f = record.fields[i];
-      const double value = parse_number(f, name);
-      if (i != target_col) {
-        features.push_back(value);
-      } else if (value == 0.0 || value == 1.0) {
-        labels.push_back(value);
-      } else {
-        detail::fail("read_csv", fmt::format("{}:{}:{}", name, f.line, f.col),
-                     "expected a label 0 or 1, found '{}'", detail::shown(f.text));
+      if (role[i] < n) {
+        features.push_back(read_cell(columns[role[i]], f, name, decimal_comma, missing, data));
+      } else if (role[i] == kTarget) {
+        labels.push_back(read_cell(target, f, name, decimal_comma, missing_target, data));
+      } else if (role[i] == kId) {
+        data.ids.push_back(f.text);
       }
     }
     ++rows;
@@ -288,33 +532,240 @@ Dataset parse(CsvReader& reader, std::string_view name, std::string_view target,
     detail::fail("read_csv", fmt::format("{}:{}", name, reader.line()),
                  "expected data rows after the header, found none");
   }
-  data.X = Tensor(Shape{rows, n}, std::move(features));
-  if (!target.empty()) data.y = Tensor(Shape{rows, 1}, std::move(labels));
+
+  // Categories in byte order; a new text column whose values all differ is an identifier.
+  bool encoded = false;
+  for (std::size_t j = 0; j < n; ++j) {
+    Column& c = columns[j];
+    if (c.kind != Column::Kind::text) continue;
+    encoded = true;
+    if (c.known) continue;
+    const std::size_t values = rows - c.missing;
+    if (c.categories.size() == values && values > 20) {
+      detail::fail("read_csv", where(name, names[c.col - 1]),
+                   "expected a text column's values to repeat (categories), found {} different "
+                   "values in {} rows of '{}'; name it with --id or leave it out with --ignore",
+                   values, values, detail::shown(c.name));
+    }
+    const std::vector<double> new_id = sort_categories(c);
+    for (std::size_t i = 0; i < rows; ++i) {
+      double& v = features[i * n + j];
+      if (!std::isnan(v)) v = new_id[static_cast<std::size_t>(v)];
+    }
+  }
+  if (target.kind == Column::Kind::text) {
+    const std::vector<double> new_id = sort_categories(target);
+    for (double& v : labels) {
+      if (!std::isnan(v)) v = new_id[static_cast<std::size_t>(v)];
+    }
+    data.classes = std::move(target.categories);
+  }
+
+  const std::size_t missing_all = missing.count + missing_target.count;
+  if (missing_target.count > 0 && options.missing == MissingPolicy::mean) {
+    detail::fail("read_csv", missing_target.first,
+                 "expected a target value, found '{}' (missing; {} without a target can only be "
+                 "left out: --missing drop)",
+                 detail::shown(missing_target.first_text),
+                 detail::plural(missing_target.count, "row"));
+  }
+  if (missing_all > 0 && options.missing == MissingPolicy::error) {
+    const Missing& m = missing.count > 0 ? missing : missing_target;
+    detail::fail("read_csv", m.first,
+                 "expected a value in column '{}', found '{}' (missing; {} in {}: choose "
+                 "--missing drop or --missing mean)",
+                 detail::shown(m.first_column), detail::shown(m.first_text),
+                 detail::plural(missing_all, "missing value"),
+                 detail::plural(missing.columns + (missing_target.count > 0 ? 1 : 0), "column"));
+  }
+
+  data.categorical.clear();
+  if (!encoded && missing_all == 0) {  // numbers only: the storage is X itself
+    for (const Column& c : columns) data.feature_names.emplace_back(c.name);
+    data.X = Tensor(Shape{rows, n}, std::move(features));
+    if (!options.target.empty()) data.y = Tensor(Shape{rows, 1}, std::move(labels));
+    return data;
+  }
+
+  // The encoded layout: each column's first feature and width, and the features' names.
+  std::vector<std::size_t> offset(n);
+  std::unordered_map<std::string_view, std::size_t> taken;
+  for (std::size_t i = 0; i < width; ++i) {
+    if (role[i] == kTarget || role[i] == kId) taken.emplace(names[i].text, i);
+  }
+  for (std::size_t j = 0; j < n; ++j) {
+    const Column& c = columns[j];
+    offset[j] = data.feature_names.size();
+    if (c.kind == Column::Kind::text) {
+      data.categorical.push_back({std::string(c.name), c.categories});
+      for (const std::string& category : c.categories) {
+        data.feature_names.push_back(fmt::format("{}={}", c.name, category));
+      }
+    } else {
+      data.feature_names.emplace_back(c.name);
+    }
+  }
+  for (std::size_t j = 0; j < data.feature_names.size(); ++j) {
+    const auto [at, fresh] = taken.emplace(data.feature_names[j], width + j);
+    if (!fresh) {
+      detail::fail("read_csv", header_at,
+                   "expected unique feature names, found '{}' twice (a text column's one-hot "
+                   "features are named column=category)",
+                   detail::shown(data.feature_names[j]));
+    }
+  }
+  const std::size_t wide = data.feature_names.size();
+
+  // Rows kept, and the values that fill missing ones.
+  std::vector<bool> keep(rows, true);
+  std::size_t kept = rows;
+  if (options.missing == MissingPolicy::drop && missing_all > 0) {
+    for (std::size_t i = 0; i < rows; ++i) {
+      bool any = !labels.empty() && std::isnan(labels[i]);
+      for (std::size_t j = 0; j < n && !any; ++j) any = std::isnan(features[i * n + j]);
+      if (any) {
+        keep[i] = false;
+        --kept;
+      }
+    }
+    data.dropped = rows - kept;
+    if (kept == 0) {
+      detail::fail("read_csv", name,
+                   "expected rows without missing values, found none: each of the {} misses one "
+                   "(--missing mean fills features)",
+                   detail::plural(rows, "row"));
+    }
+  }
+  std::vector<double> fill(wide, 0.0);
+  if (options.missing == MissingPolicy::mean && missing.count > 0) {
+    for (std::size_t j = 0; j < n; ++j) {
+      const Column& c = columns[j];
+      if (c.missing == 0) continue;
+      const std::size_t count = rows - c.missing;
+      const std::size_t span = c.kind == Column::Kind::text ? c.categories.size() : 1;
+      bool given = true;
+      for (std::size_t k = 0; k < span; ++k) {
+        given = given && options.fill.contains(data.feature_names[offset[j] + k]);
+      }
+      if (given) {
+        for (std::size_t k = 0; k < span; ++k) {
+          fill[offset[j] + k] = options.fill.find(data.feature_names[offset[j] + k])->second;
+        }
+        continue;
+      }
+      if (count == 0) {
+        detail::fail("read_csv", where(name, names[c.col - 1]),
+                     "expected a value to take the mean of in column '{}', found only missing "
+                     "values",
+                     detail::shown(c.name));
+      }
+      for (std::size_t i = 0; i < rows; ++i) {
+        const double v = features[i * n + j];
+        if (std::isnan(v)) continue;
+        if (c.kind == Column::Kind::text) {
+          if (v >= 0.0) fill[offset[j] + static_cast<std::size_t>(v)] += 1.0;
+        } else {
+          fill[offset[j]] += v / static_cast<double>(count);
+        }
+      }
+      if (c.kind == Column::Kind::text) {
+        for (std::size_t k = 0; k < span; ++k) fill[offset[j] + k] /= static_cast<double>(count);
+      }
+    }
+  }
+
+  Tensor X(kept, wide);
+  Tensor y = options.target.empty() ? Tensor() : Tensor(kept, 1);
+  std::vector<std::string> ids;
+  for (std::size_t i = 0, out = 0; i < rows; ++i) {
+    if (!keep[i]) continue;
+    for (std::size_t j = 0; j < n; ++j) {
+      const double v = features[i * n + j];
+      const bool text = columns[j].kind == Column::Kind::text;
+      if (std::isnan(v)) {
+        ++data.filled;
+        const std::size_t span = text ? columns[j].categories.size() : 1;
+        for (std::size_t k = 0; k < span; ++k) X(out, offset[j] + k) = fill[offset[j] + k];
+      } else if (!text) {
+        X(out, offset[j]) = v;
+      } else if (v >= 0.0) {
+        X(out, offset[j] + static_cast<std::size_t>(v)) = 1.0;
+      }
+    }
+    if (!options.target.empty()) y[out] = labels[i];
+    if (!data.ids.empty()) ids.push_back(std::move(data.ids[i]));
+    if (data.dropped > 0) data.source_rows.push_back(i + 1);
+    ++out;
+  }
+  if (!data.ids.empty()) data.ids = std::move(ids);
+  data.X = std::move(X);
+  data.y = std::move(y);
   return data;
 }
 
 }  // namespace
 
-Dataset parse_csv(std::string_view text, std::string_view name, std::string_view target) {
-  CsvReader reader(text, name);
-  return parse(reader, name, target, text.size());
+std::string_view to_string(MissingPolicy policy) noexcept {
+  switch (policy) {
+    case MissingPolicy::error:
+      return "error";
+    case MissingPolicy::drop:
+      return "drop";
+    case MissingPolicy::mean:
+      return "mean";
+  }
+  return "error";
 }
 
-Dataset read_csv(const std::filesystem::path& path, std::string_view target) {
+MissingPolicy parse_missing_policy(std::string_view text) {
+  if (text == "error") return MissingPolicy::error;
+  if (text == "drop") return MissingPolicy::drop;
+  if (text == "mean") return MissingPolicy::mean;
+  detail::fail("parse_missing_policy", "policy", "expected 'error', 'drop' or 'mean', found '{}'",
+               detail::shown(text));
+}
+
+namespace {
+CsvOptions with_target(std::string_view target) {
+  CsvOptions o;
+  o.target = std::string(target);
+  return o;
+}
+}  // namespace
+
+Dataset parse_csv(std::string_view text, std::string_view name, const CsvOptions& options) {
+  CsvReader reader(text, name);
+  return parse(reader, name, options, text.size());
+}
+
+Dataset parse_csv(std::string_view text, std::string_view name, std::string_view target) {
+  return parse_csv(text, name, with_target(target));
+}
+
+Dataset read_csv(const std::filesystem::path& path, const CsvOptions& options) {
   std::ifstream in(path, std::ios::binary);
   const std::string name = detail::shown(path.native(), path.native().size());  // one line
   if (!in) detail::fail("read_csv", name, "cannot open the file for reading");
   std::error_code ec;
   const std::uintmax_t size = std::filesystem::file_size(path, ec);
-  return detail::read_csv_stream(in, name, target, kCsvChunk, ec ? 0 : size);
+  return detail::read_csv_stream(in, name, options, kCsvChunk, ec ? 0 : size);
+}
+
+Dataset read_csv(const std::filesystem::path& path, std::string_view target) {
+  return read_csv(path, with_target(target));
 }
 
 namespace detail {
 
-Dataset read_csv_stream(std::istream& in, std::string_view name, std::string_view target,
+Dataset read_csv_stream(std::istream& in, std::string_view name, const CsvOptions& options,
                         std::size_t chunk, std::uintmax_t size_hint) {
   CsvReader reader(in, name, chunk);
-  return parse(reader, name, target, static_cast<std::size_t>(size_hint));
+  return parse(reader, name, options, static_cast<std::size_t>(size_hint));
+}
+
+Dataset read_csv_stream(std::istream& in, std::string_view name, std::string_view target,
+                        std::size_t chunk, std::uintmax_t size_hint) {
+  return read_csv_stream(in, name, with_target(target), chunk, size_hint);
 }
 
 }  // namespace detail
@@ -390,6 +841,9 @@ Dataset select_rows(const Dataset& data, std::span<const std::size_t> rows) {
   Dataset out;
   out.feature_names = data.feature_names;
   out.target_name = data.target_name;
+  out.classes = data.classes;
+  out.categorical = data.categorical;
+  out.id_name = data.id_name;
   const std::size_t n = data.X.cols();
   const bool labelled = data.y.size() != 0;
   out.X = Tensor(rows.size(), n);
@@ -401,6 +855,8 @@ Dataset select_rows(const Dataset& data, std::span<const std::size_t> rows) {
     }
     for (std::size_t j = 0; j < n; ++j) out.X(k, j) = data.X(rows[k], j);
     if (labelled) out.y[k] = data.y[rows[k]];
+    if (!data.ids.empty()) out.ids.push_back(data.ids[rows[k]]);
+    if (!data.source_rows.empty()) out.source_rows.push_back(data.source_rows[rows[k]]);
   }
   return out;
 }

@@ -1,15 +1,39 @@
-// Tabular data for binary classification: reading CSV files, standardising features, splitting.
+// Tabular data: reading CSV files, standardising features, splitting.
 //
 // A Dataset holds one example per row: X is m x n (m examples, n features) and y is m x 1 with
-// labels 0 or 1. (The training graphs use the lecture's layout, features x examples; the models
-// transpose internally, so callers always pass rows of examples.)
+// the target's values. (The training graphs use the lecture's layout, features x examples; the
+// models transpose internally, so callers always pass rows of examples.)
 //
-// CSV: RFC 4180 with a required header row, comma separators, double-quoted fields ("" is a quote
-// inside them, commas and line breaks are allowed), LF or CRLF line ends, an optional final line
-// end and an optional UTF-8 byte order mark. Blank lines are skipped. The target column is chosen
-// by name; every other column must hold finite decimal numbers (surrounding spaces allowed), the
-// target 0 or 1. Every malformed input throws Error naming the file, line and column (the field's
-// 1-based position) and what was expected, e.g.
+// CSV: RFC 4180 with a required header row, double-quoted fields ("" is a quote inside them,
+// separators and line breaks are allowed), LF or CRLF line ends, an optional final line end and
+// an optional UTF-8 byte order mark. Blank lines are skipped. The separator is a comma, a
+// semicolon or a tab: given (CsvOptions::separator) or detected from the header line, whichever
+// of the three occurs most often outside quotes there (a tie goes to the comma, then the
+// semicolon). In a semicolon-separated file a number may use a decimal comma ("1,5").
+//
+// Columns. The target column and the id column are chosen by name; ignored columns are skipped
+// unread. Every other column is a feature, numeric or text, as its first non-missing value says:
+//   - a number (finite decimal, surrounding spaces allowed) makes the column numeric, and every
+//     later value must be a number too ("expected a number, found 'abc'");
+//   - anything else makes it a text column, one-hot encoded: one feature per category, named
+//     "column=category", 1 in the row's category and 0 in the others, categories in byte order.
+//     A text column whose values all differ (more than 20 rows) is refused as an identifier.
+//     With known categories (CsvOptions::categorical, a model's) the column is always read as
+//     text and encoded with them; a category outside them gives all zeros and is counted
+//     (Dataset::unseen).
+// The target likewise holds numbers (y holds them) or text (y holds the index of the value in
+// Dataset::classes, the distinct values in byte order); what task that makes is decided by
+// columns.hpp.
+//
+// Missing values: an empty field (or spaces), NA, N/A, NaN, null or ? (case-insensitive). With
+// MissingPolicy::error (the default) reading fails at the first one, naming its line, column and
+// the number of missing values in the file; drop leaves out every row with a missing feature or
+// target; mean fills a missing feature with its column's mean over the rows read (a text
+// column's one-hot features get the categories' frequencies), or with the given fill values (a
+// model's training means); a missing target is never filled (only dropped).
+//
+// Every malformed input throws Error naming the file, line and column (the field's 1-based
+// position) and what was expected, e.g.
 //   "read_csv: data.csv:7:3: expected a number, found 'abc'".
 //
 // Standardisation is the z-score x' = (x - mean) / std with the training set's mean and
@@ -24,6 +48,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <iosfwd>
+#include <map>
 #include <span>
 #include <string>
 #include <string_view>
@@ -34,13 +59,57 @@
 
 namespace tapegrad {
 
-/// Examples in rows: X is m x n features, y is m x 1 labels in {0, 1} (read_csv), class numbers
-/// 0..k-1 or real targets (built by callers for the other tasks, see model.hpp).
+/// A text feature column, one-hot encoded: feature "name=category" for each category.
+struct CategoricalColumn {
+  std::string name;                     ///< the CSV column's name
+  std::vector<std::string> categories;  ///< in feature order (byte order when read)
+};
+
+/// What reading does with missing values (see the top of this header).
+enum class MissingPolicy { error, drop, mean };
+/// "error" / "drop" / "mean".
+std::string_view to_string(MissingPolicy policy) noexcept;
+/// Parses "error", "drop" or "mean"; throws Error otherwise.
+MissingPolicy parse_missing_policy(std::string_view text);
+
+/// How to read a CSV file; the defaults read every column but the target as a feature.
+struct CsvOptions {
+  std::string target;               ///< the target column; empty: unlabelled data (y left empty)
+  char separator = 0;               ///< ',', ';' or '\t'; 0 detects it from the header line
+  std::vector<std::string> ignore;  ///< columns skipped unread (each must exist)
+  std::string id;                   ///< a column kept as text in Dataset::ids, never a feature
+  MissingPolicy missing = MissingPolicy::error;  ///< missing values (see the top)
+  /// When not empty, the only feature columns read (each must exist); the others are skipped
+  /// unread, as if ignored.
+  std::vector<std::string> columns;
+  /// Text columns with known categories (a model's): read as text, encoded with these.
+  std::vector<CategoricalColumn> categorical;
+  /// MissingPolicy::mean: fill values by feature name (encoded names for text columns); features
+  /// not named here take their column's mean over the rows read.
+  std::map<std::string, double, std::less<>> fill;
+};
+
+/// Examples in rows: X is m x n features, y is m x 1 targets: numbers as read, or for a text
+/// target the index of the row's value in `classes`; callers map them to labels (columns.hpp).
 struct Dataset {
   Tensor X;                                ///< m x n features, one example per row
   Tensor y;                                ///< m x 1 labels or targets; 0x0 for unlabelled data
   std::vector<std::string> feature_names;  ///< n names, in column order
   std::string target_name;                 ///< the label column's name; empty when unlabelled
+  /// A text target's distinct values in byte order (y holds indices into it); empty when the
+  /// target holds numbers (or the data is unlabelled).
+  std::vector<std::string> classes{};
+  /// The one-hot encoded text columns, in column order.
+  std::vector<CategoricalColumn> categorical{};
+  std::string id_name{};           ///< the id column's name; empty without one
+  std::vector<std::string> ids{};  ///< the id column's text per row (empty without one)
+  /// The 1-based data row (first row after the header is 1) of each example when rows were
+  /// dropped for missing values; empty when every row was kept.
+  std::vector<std::size_t> source_rows{};
+  std::size_t dropped = 0;     ///< rows left out for missing values (MissingPolicy::drop)
+  std::size_t filled = 0;      ///< missing feature values filled (MissingPolicy::mean)
+  std::size_t unseen = 0;      ///< values of a category outside the known ones (all zeros)
+  std::string first_unseen{};  ///< where the first was: "data.csv:5:3: 'purple' in column 'color'"
 
   /// Number of examples m.
   [[nodiscard]] std::size_t size() const noexcept { return X.rows(); }
@@ -48,14 +117,18 @@ struct Dataset {
   [[nodiscard]] std::size_t features() const noexcept { return X.cols(); }
 };
 
-/// Reads a CSV file (see the top of this header). `target` names the label column; with an empty
-/// `target` every column is a feature and y is left empty (data to predict on). Messages name the
-/// file as `path.string()`. The file is read in one pass, 1 MiB at a time, record by record into
-/// the numbers' storage, which is sized from the file's size; peak memory stays close to the
-/// numbers themselves (m x (n + 1) doubles), not the file's text.
+/// Reads a CSV file (see the top of this header). Messages name the file as `path.string()`.
+/// The file is read in one pass, 1 MiB at a time, record by record into the numbers' storage,
+/// which is sized from the file's size; peak memory stays close to the numbers themselves (m x
+/// (n + 1) doubles), not the file's text. (One-hot encoding and missing values add a second
+/// matrix of the encoded width at the end.)
+Dataset read_csv(const std::filesystem::path& path, const CsvOptions& options);
+/// As above with default options and target column `target` (empty: unlabelled data).
 Dataset read_csv(const std::filesystem::path& path, std::string_view target);
 
 /// Parses CSV text; `name` stands for the file in error messages.
+Dataset parse_csv(std::string_view text, std::string_view name, const CsvOptions& options);
+/// As above with default options and target column `target`.
 Dataset parse_csv(std::string_view text, std::string_view name, std::string_view target);
 
 /// Per-feature z-score parameters, fitted on training data and stored with a model.
@@ -85,6 +158,9 @@ std::pair<Dataset, Dataset> train_test_split(const Dataset& data, double test_fr
 namespace detail {
 /// read_csv's engine: reads `in` in chunks of `chunk` bytes (at least 4). `size_hint` is the
 /// input's size in bytes, 0 if unknown; it only plans the storage. Exposed for tests.
+Dataset read_csv_stream(std::istream& in, std::string_view name, const CsvOptions& options,
+                        std::size_t chunk, std::uintmax_t size_hint);
+/// As above with default options and target column `target`.
 Dataset read_csv_stream(std::istream& in, std::string_view name, std::string_view target,
                         std::size_t chunk, std::uintmax_t size_hint);
 }  // namespace detail

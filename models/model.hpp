@@ -116,6 +116,8 @@ struct Model {
   /// Classification: the classes' names in label order (label c is classes[c]); empty means the
   /// labels themselves, 0..k-1.
   std::vector<std::string> classes;
+  /// Text columns one-hot encoded into the features named "name=category" (see dataset.hpp).
+  std::vector<CategoricalColumn> categorical;
   Standardizer standardizer;  ///< features; empty when trained without standardisation
   /// Regression: the target's mean and scale (one column); empty when not standardised.
   Standardizer target_standardizer;

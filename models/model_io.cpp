@@ -178,9 +178,52 @@ Json standardizer_json(const Standardizer& s, std::size_t columns, std::string_v
 /// The version a model needs: 1 for a binary model without class names (the original format),
 /// 2 otherwise.
 int version_for(const Model& model) {
+  if (!model.categorical.empty()) return 3;
   return model.task == Task::binary && model.classes.empty() && model.target_standardizer.empty()
              ? 1
              : 2;
+}
+
+/// doc["categorical"] (version 3): [{"name": column, "categories": [...]}, ...]; each category's
+/// feature "column=category" must be one of the model's features (`features`: name -> index).
+void read_categorical(const Checker& c, const Json& doc, Model& model,
+                      const std::unordered_map<std::string_view, std::size_t>& features) {
+  const Json& list = c.member(doc, "", "categorical");
+  c.expect_type(list, "categorical", Json::value_t::array, "an array");
+  for (std::size_t i = 0; i < list.size(); ++i) {
+    const std::string field = fmt::format("categorical[{}]", i);
+    c.expect_type(list[i], field, Json::value_t::object, "an object");
+    CategoricalColumn column;
+    column.name = c.string(c.member(list[i], field, "name"), field + ".name");
+    if (column.name.empty()) c.fail(field + ".name", "expected a column name, found ''");
+    const Json& categories = c.member(list[i], field, "categories");
+    c.expect_type(categories, field + ".categories", Json::value_t::array, "an array");
+    if (categories.empty()) c.fail(field + ".categories", "expected at least one category");
+    for (std::size_t k = 0; k < categories.size(); ++k) {
+      const std::string at = fmt::format("{}.categories[{}]", field, k);
+      column.categories.push_back(c.string(categories[k], at));
+      const std::string feature = fmt::format("{}={}", column.name, column.categories.back());
+      if (!features.contains(feature)) {
+        c.fail(at, "expected a feature named '{}', found none", detail::shown_text(feature));
+      }
+      for (std::size_t j = 0; j < k; ++j) {
+        if (column.categories[j] == column.categories[k]) {
+          c.fail(at, "'{}' repeats {}.categories[{}]", detail::shown_text(column.categories[k]),
+                 field, j);
+        }
+      }
+    }
+    for (const CategoricalColumn& before : model.categorical) {
+      if (before.name == column.name) {
+        c.fail(field + ".name", "'{}' is encoded twice", detail::shown_text(column.name));
+      }
+    }
+    if (features.contains(column.name) || column.name == model.target_name) {
+      c.fail(field + ".name", "'{}' is also a feature or the target",
+             detail::shown_text(column.name));
+    }
+    model.categorical.push_back(std::move(column));
+  }
 }
 
 Model parse_document(const Json& doc, const Checker& c) {
@@ -190,7 +233,7 @@ Model parse_document(const Json& doc, const Checker& c) {
   const Json& version_field = c.member(doc, "", "version");
   if (!version_field.is_number_integer() || version_field.get<long long>() < 1 ||
       version_field.get<long long>() > kModelFormatVersion) {
-    c.fail("version", "expected 1 or {}, found {}", kModelFormatVersion, version_field.dump());
+    c.fail("version", "expected 1, 2 or {}, found {}", kModelFormatVersion, version_field.dump());
   }
   const long long version = version_field.get<long long>();
 
@@ -272,6 +315,8 @@ Model parse_document(const Json& doc, const Checker& c) {
     }
   }
 
+  if (version >= 3) read_categorical(c, doc, model, first);
+
   const std::vector<std::string> param_names_expected = param_names(model.kind, model.sizes);
   const Json& params = c.array(c.member(doc, "", "parameters"), "parameters", shapes.size());
   for (std::size_t i = 0; i < shapes.size(); ++i) {
@@ -336,6 +381,18 @@ std::string model_to_json(const Model& model) {
     doc["classes"] = model.classes;
     doc["target_standardization"] =
         standardizer_json(model.target_standardizer, 1, "target_standardization");
+  }
+  if (version >= 3) {
+    Json list = Json::array();
+    for (std::size_t i = 0; i < model.categorical.size(); ++i) {
+      const CategoricalColumn& column = model.categorical[i];
+      check_utf8(column.name, fmt::format("categorical[{}].name", i));
+      for (std::size_t k = 0; k < column.categories.size(); ++k) {
+        check_utf8(column.categories[k], fmt::format("categorical[{}].categories[{}]", i, k));
+      }
+      list.push_back({{"name", column.name}, {"categories", column.categories}});
+    }
+    doc["categorical"] = std::move(list);
   }
   Json params = Json::array();
   for (std::size_t i = 0; i < shapes.size(); ++i) {

@@ -1,7 +1,7 @@
 // Model files: JSON, written atomically, validated on load.
 //
-// Format (version 2; version 1 is the same without "task", "classes" and
-// "target_standardization", and means a binary task):
+// Format (version 3; version 2 is the same without "categorical", version 1 also without "task",
+// "classes" and "target_standardization", and means a binary task):
 //   {
 //     "format": "tapegrad-model", "version": 2,
 //     "kind": "logreg" | "mlp" | "softmax" | "linear",
@@ -13,10 +13,14 @@
 //     "standardization": null | {"mean": [...], "scale": [...]},
 //     "classes": [] | ["setosa", ...],            classification: none, or k names
 //     "target_standardization": null | {"mean": [m], "scale": [s]},   regression only
+//     "categorical": [{"name": "color", "categories": ["blue", "red"]}, ...],
+//                                                 one-hot text columns: features "color=blue", ...
 //     "parameters": [{"name": "W1", "shape": [16, 30], "values": [...row-major...]}, ...]
 //   }
 // save_model writes version 1 for a binary model without class names (so earlier readers load
-// it, and its file is what they wrote), version 2 otherwise; load_model reads both.
+// it, and its file is what they wrote), version 3 for a model with one-hot text columns (which
+// earlier readers must refuse: they would look for columns named "color=blue"), version 2
+// otherwise; load_model reads all three.
 // Numbers are written with the shortest decimal form that reads back to the same double, so a
 // saved and loaded model predicts bit-identical probabilities.
 //
@@ -40,8 +44,8 @@
 
 namespace tapegrad {
 
-/// The newest file format version (written for non-binary models; 1 and 2 are accepted).
-inline constexpr int kModelFormatVersion = 2;
+/// The newest file format version (written for models with text columns; 1 to 3 are accepted).
+inline constexpr int kModelFormatVersion = 3;
 
 /// The model as JSON text (see above); throws Error for an inconsistent model or a non-finite
 /// number.

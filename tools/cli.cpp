@@ -138,6 +138,33 @@ CLI::Validator choice_check(std::vector<std::string> choices) {
       "{" + braced + "}");
 }
 
+void CsvArgs::add_to(CLI::App& cmd, bool ignore_and_id) {
+  cmd.add_option("--sep", sep,
+                 "CSV separator: ',', ';' or tab (default: whichever of the three the header "
+                 "line holds most often)")
+      ->check(CLI::Validator(
+          [](std::string& text) -> std::string {
+            if (text == "\t") text = "tab";
+            for (const char* ok : {",", ";", "tab", "\\t", "comma", "semicolon"}) {
+              if (text == ok) return {};
+            }
+            return fmt::format("expected ',', ';' or 'tab', found '{}'", detail::shown(text));
+          },
+          "{,|;|tab}"));
+  cmd.add_option("--missing", missing,
+                 "Missing values (empty, NA, N/A, NaN, null, ?): error (default), drop the row, "
+                 "or mean (the column's mean: over the file in train, the model's training mean "
+                 "in predict and eval)")
+      ->check(choice_check({"error", "drop", "mean"}));
+  if (!ignore_and_id) return;
+  cmd.add_option("--ignore", ignore, "Columns to leave out, e.g. name,comment")
+      ->delimiter(',')
+      ->type_name("COL,...");
+  cmd.add_option("--id", id,
+                 "A column that names the rows: never a feature, passed to predict's "
+                 "output");
+}
+
 void ExampleOptions::add_to(CLI::App& sub, bool models) {
   CLI::Option* positional =
       sub.add_option(

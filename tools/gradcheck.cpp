@@ -69,8 +69,8 @@ int run_model_gradcheck(const GradcheckArgs& args) {
   const ModelLoss loss = record_model_loss(model, args.data, args.target, args.rows, "gradcheck");
   return check_gradients(
       loss.J, args,
-      fmt::format("{} on {} of {}", shown_path(file),
-                  detail::plural(loss.tape->value(0).cols(), "example"), shown_path(args.data)));
+      fmt::format("{} on {} of {}", shown_path(file), detail::plural(loss.examples, "example"),
+                  shown_path(args.data)));
 }
 
 int run_gradcheck(const GradcheckArgs& args) {

@@ -53,7 +53,7 @@ int run_model_graph(const GraphArgs& args) {
   const ModelLoss loss = record_model_loss(model, args.data, args.target, args.rows, "graph");
   return emit_graph(*loss.tape, args,
                     fmt::format("{} ({}) on the first {} of {}", file, to_string(model.kind),
-                                detail::plural(loss.tape->value(0).cols(), "example"), args.data));
+                                detail::plural(loss.examples, "example"), args.data));
 }
 
 int run_graph(const GraphArgs& args) {

@@ -1,5 +1,5 @@
-// `tapegrad predict MODEL.json DATA.csv`: the probability of class 1 and the class of every row,
-// as CSV on stdout or in a file.
+// `tapegrad predict MODEL.json DATA.csv`: the predicted class and one probability per class (or
+// the regression's prediction) of every row, as CSV on stdout or in a file.
 #include <memory>
 #include <string>
 
@@ -16,13 +16,20 @@ struct PredictArgs {
   std::string model;
   std::string data;
   std::string out;  // CSV file; empty: stdout
+  double threshold = 0.5;
+  bool threshold_given = false;
+  CsvArgs csv;
 };
 
 int run_predict(const PredictArgs& args) {
   check_writable(args.out, "--out");
   const Model model = load_model(args.model);
-  const Dataset data = read_csv(args.data, "");
-  const std::string csv = predictions_csv(model, data);
+  if (args.threshold_given && model.task != Task::binary) {
+    detail::fail("predict", "--threshold", "applies to binary models only, found a {} model",
+                 to_string(model.task));
+  }
+  const Dataset data = read_for_model(model, args.data, "", args.csv, "predict");
+  const std::string csv = predictions_csv(model, data, args.threshold);
   if (args.out.empty()) {
     fmt::print("{}", csv);
   } else {
@@ -37,12 +44,35 @@ int run_predict(const PredictArgs& args) {
 
 Subcommand add_predict(CLI::App& app) {
   auto args = std::make_shared<PredictArgs>();
-  CLI::App* cmd =
-      app.add_subcommand("predict", "Probability and class of every row of a CSV file, as CSV");
+  CLI::App* cmd = app.add_subcommand(
+      "predict",
+      "Class and per-class probabilities (or the regression's value) of every row of a CSV file, "
+      "as CSV");
   cmd->add_option("model", args->model, "MODEL.json saved by 'tapegrad train --save'")->required();
   cmd->add_option("data", args->data, "CSV file with the model's feature columns")->required();
   cmd->add_option("-o,--out", args->out, "Write the CSV here (default: stdout)");
-  return {cmd, [args] { return run_predict(*args); }};
+  CLI::Option* threshold =
+      cmd->add_option("--threshold", args->threshold,
+                      "Binary models: predict the second class where its probability is at least "
+                      "this (default 0.5)")
+          ->check(CLI::Validator(
+              [](std::string& text) -> std::string {
+                char* end = nullptr;
+                const double v = std::strtod(text.c_str(), &end);
+                const bool ok =
+                    !text.empty() && end == text.c_str() + text.size() && v >= 0.0 && v <= 1.0;
+                return ok ? std::string()
+                          : fmt::format("expected a probability in [0, 1], found '{}'",
+                                        detail::shown(text));
+              },
+              "PROBABILITY"));
+  args->csv.add_to(*cmd, true);
+  // Only the model's columns are read: nothing to leave out.
+  cmd->remove_option(cmd->get_option("--ignore"));
+  return {cmd, [args, threshold] {
+            args->threshold_given = threshold->count() > 0;
+            return run_predict(*args);
+          }};
 }
 
 }  // namespace tapegrad::tool

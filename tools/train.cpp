@@ -1,5 +1,5 @@
-// `tapegrad train DATA.csv --target COL`: split, standardise, train, report; optionally save the
-// model, the loss history and a loss plot.
+// `tapegrad train DATA.csv --target COL`: read, find the task from the target (columns.hpp),
+// split, standardise, train, report; optionally save the model, the loss history and a loss plot.
 #include <cstdint>
 #include <filesystem>
 #include <limits>
@@ -22,7 +22,8 @@ using Json = nlohmann::ordered_json;
 struct TrainArgs {
   std::string data;
   std::string target;
-  std::string model = "logreg";
+  std::string task = "auto";
+  std::string model;                     // default: logreg, softmax or linear as the task says
   std::vector<std::string> hidden_text;  // read into hidden by read_widths
   std::vector<std::size_t> hidden{16};
   bool hidden_given = false;
@@ -38,12 +39,36 @@ struct TrainArgs {
   std::string history;
   std::string plot;
   bool json = false;
+  CsvArgs csv;
 };
 
-TrainConfig train_config(const TrainArgs& a) {
+// The model for the task: the one asked for, which must suit it, or logreg, softmax or linear.
+ModelKind model_for(const std::string& asked, Task task) {
+  if (asked.empty()) {
+    return task == Task::binary       ? ModelKind::logreg
+           : task == Task::multiclass ? ModelKind::softmax
+                                      : ModelKind::linear;
+  }
+  const ModelKind kind = parse_model_kind(asked);
+  const bool suits = kind == ModelKind::mlp ||
+                     (kind == ModelKind::logreg && task == Task::binary) ||
+                     (kind == ModelKind::softmax && task == Task::multiclass) ||
+                     (kind == ModelKind::linear && task == Task::regression);
+  if (!suits) {
+    detail::fail("train", "--model", "{} does not fit a {} target; use {} or mlp", asked,
+                 to_string(task),
+                 task == Task::binary       ? "logreg"
+                 : task == Task::multiclass ? "softmax"
+                                            : "linear");
+  }
+  return kind;
+}
+
+TrainConfig train_config(const TrainArgs& a, Task task) {
   TrainConfig c;
-  c.kind = parse_model_kind(a.model);
-  if (c.kind == ModelKind::logreg && a.hidden_given) {
+  c.kind = model_for(a.model, task);
+  c.task = task;
+  if (c.kind != ModelKind::mlp && a.hidden_given) {
     detail::fail("train", "--hidden", "applies to --model mlp only");
   }
   c.hidden = a.hidden;
@@ -74,46 +99,95 @@ void check_outputs(const TrainArgs& args) {
   }
 }
 
+// The summary's fields named in the issue: "loss", "accuracy", "classes", "test_loss",
+// "test_accuracy" for classification; "loss" (MSE), "rmse", "r2", "test_loss", "test_rmse",
+// "test_r2" for regression.
+void add_headline(Json& j, const TrainResult& r, const std::vector<std::string>& classes) {
+  const bool tested = r.test.count > 0;
+  const auto test = [&](double v) { return tested ? Json(v) : Json(nullptr); };
+  if (r.train.task == Task::regression) {
+    j["loss"] = r.train.loss;
+    j["rmse"] = r.train.rmse;
+    j["mae"] = r.train.mae;
+    j["r2"] = r.train.r2;
+    j["test_loss"] = test(r.test.loss);
+    j["test_rmse"] = test(r.test.rmse);
+    j["test_mae"] = test(r.test.mae);
+    j["test_r2"] = test(r.test.r2);
+    return;
+  }
+  j["classes"] = classes;
+  j["loss"] = r.train.loss;
+  j["accuracy"] = r.train.accuracy;
+  j["test_loss"] = test(r.test.loss);
+  j["test_accuracy"] = test(r.test.accuracy);
+}
+
 int run_train(const TrainArgs& args) {
-  const TrainConfig config = train_config(args);
-  check_outputs(args);
   if (args.target.empty()) detail::fail("train", "--target", "name the label column");
-  const Dataset data = read_csv(args.data, args.target);
+  const CsvOptions options = args.csv.options(args.target);
+  const TaskChoice choice = parse_task_choice(args.task);
+  check_outputs(args);
+  if (!args.model.empty()) (void)parse_model_kind(args.model);
+  Dataset data = read_csv(args.data, options);
+  const TargetEncoding target = encode_target(data, choice, shown_path(args.data));
+  const TrainConfig config = train_config(args, target.task);
   if (!args.save.empty()) check_names_utf8(data, args.data);
-  const Progress progress(std::string(to_string(config.kind)), config.epochs);
-  const TrainResult r = train(data, config, [&](const EpochStats& s) { progress(s); });
+  report_reading(data, "train");
+  const Progress progress(std::string(to_string(config.kind)), config.epochs,
+                          target.task != Task::regression);
+  TrainResult r = train(data, config, [&](const EpochStats& s) { progress(s); });
+  r.model.classes = target.classes;
+  r.model.categorical = data.categorical;
+  const std::vector<std::string> classes = class_names(r.model);
   if (!args.save.empty()) write_model(r.model, args.save);
   if (!args.history.empty()) write_output(args.history, history_csv(r.history));
   if (!args.plot.empty()) {
-    write_output(args.plot,
-                 line_chart_svg(
-                     {{std::string(to_string(config.kind)) + " training loss", losses(r.history)}},
-                     "Training loss, " + std::filesystem::path(args.data).filename().string(),
-                     "mean log-loss"));
+    const char* cost = target.task == Task::binary       ? "mean log-loss"
+                       : target.task == Task::multiclass ? "mean cross-entropy"
+                       : config.standardize ? "mean squared error (standardised target)"
+                                            : "mean squared error";
+    write_output(
+        args.plot,
+        line_chart_svg(
+            {{std::string(to_string(config.kind)) + " training loss", losses(r.history)}},
+            "Training loss, " + std::filesystem::path(args.data).filename().string(), cost));
   }
   if (args.json) {
-    Json j{{"model", to_string(config.kind)},
+    Json j{{"task", to_string(target.task)},
+           {"model", to_string(config.kind)},
            {"sizes", r.model.sizes},
            {"optimizer", to_string(config.optimizer.kind)},
            {"learning_rate", config.optimizer.learning_rate},
            {"epochs", config.epochs},
            {"batch", config.batch_size},
-           {"seed", config.seed},
-           {"loss", r.train.loss},
-           {"accuracy", r.train.accuracy},
-           {"test_loss", r.test.count > 0 ? Json(r.test.loss) : Json(nullptr)},
-           {"test_accuracy", r.test.count > 0 ? Json(r.test.accuracy) : Json(nullptr)},
-           {"train", metrics_json(r.train)},
-           {"test", metrics_json(r.test)},
-           {"history", Json::array()}};
+           {"seed", config.seed}};
+    add_headline(j, r, classes);
+    j["train"] = metrics_json(r.train, classes);
+    j["test"] = metrics_json(r.test, classes);
+    j["history"] = Json::array();
     for (const EpochStats& e : r.history) {
-      j["history"].push_back({{"epoch", e.epoch}, {"loss", e.loss}, {"accuracy", e.accuracy}});
+      if (target.task == Task::regression) {
+        j["history"].push_back({{"epoch", e.epoch}, {"loss", e.loss}});
+      } else {
+        j["history"].push_back({{"epoch", e.epoch}, {"loss", e.loss}, {"accuracy", e.accuracy}});
+      }
     }
-    fmt::print("{}\n", j.dump(2));
+    fmt::print("{}\n", j.dump(2, ' ', false, Json::error_handler_t::replace));
   } else {
     fmt::print("Trained {} on {} ({}, target {})\n", describe(config, r.model),
                shown_path(args.data), detail::plural(data.features(), "feature"),
                detail::shown(args.target, args.target.size()));
+    if (target.task == Task::regression) {
+      fmt::print("Task: regression\n");
+    } else {
+      std::string names;
+      for (std::size_t c = 0; c < classes.size(); ++c) {
+        names += fmt::format("{}{}", c == 0 ? "" : ", ", detail::shown(classes[c], 24));
+      }
+      fmt::print("Task: {} classification ({} classes: {})\n",
+                 target.task == Task::binary ? "binary" : "multiclass", classes.size(), names);
+    }
     print_summary(r);
     for (const auto& [file, what] :
          {std::pair{args.save, "model"}, std::pair{args.history, "loss history"},
@@ -129,11 +203,21 @@ int run_train(const TrainArgs& args) {
 Subcommand add_train(CLI::App& app) {
   auto args = std::make_shared<TrainArgs>();
   CLI::App* cmd =
-      app.add_subcommand("train", "Train a logistic regression or an MLP on a CSV file");
+      app.add_subcommand("train",
+                         "Train a classifier or a regression on a CSV file (the task is found "
+                         "from the target column)");
   cmd->add_option("data", args->data, "CSV file with a header row")->required();
-  cmd->add_option("--target", args->target, "Label column (values 0 or 1)")->required();
-  cmd->add_option("--model", args->model, "logreg or mlp (default logreg)")
-      ->check(choice_check({"logreg", "mlp"}));
+  cmd->add_option("--target", args->target,
+                  "Target column: 0/1 or two labels (binary), text or 3-20 whole numbers "
+                  "(multiclass), other numbers (regression)")
+      ->required();
+  cmd->add_option("--task", args->task,
+                  "auto (default), classification or regression: overrides the detection")
+      ->check(choice_check({"auto", "classification", "regression"}));
+  cmd->add_option("--model", args->model,
+                  "logreg (binary), softmax (multiclass), linear (regression) or mlp (any task); "
+                  "default: the first that fits the task")
+      ->check(choice_check({"logreg", "softmax", "linear", "mlp"}));
   CLI::Option* hidden =
       cmd->add_option("--hidden", args->hidden_text,
                       "MLP hidden layer widths, e.g. 16,8 (default 16)")
@@ -160,6 +244,7 @@ Subcommand add_train(CLI::App& app) {
   cmd->add_option("--history", args->history, "Write epoch,loss,accuracy to this CSV");
   cmd->add_option("--plot", args->plot, "Write the loss curve to this SVG file");
   cmd->add_flag("--json", args->json, "Machine-readable summary on stdout");
+  args->csv.add_to(*cmd, true);
   return {cmd, [args, hidden] {
             args->hidden_given = hidden->count() > 0;
             if (args->hidden_given) {

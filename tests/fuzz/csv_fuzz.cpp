@@ -1,5 +1,6 @@
 // libFuzzer harness for the CSV reader: any text either parses into a consistent Dataset (every
-// feature finite, every label 0 or 1, shapes agreeing with the header) or throws tapegrad::Error
+// feature finite, one-hot features 0 or 1, every target finite and, for a text target, an index
+// into its classes; shapes agreeing with the header) or throws tapegrad::Error
 // with a one-line message naming the reader. The streaming reader behind read_csv, fed the same
 // text in 5-byte chunks, must give the same dataset or the same message. Anything else (another
 // exception, a sanitizer report, an inconsistent result) is a crash.
@@ -28,7 +29,8 @@ void check_streaming(std::string_view text, std::string_view target, const tg::D
     const tg::Dataset d = tg::detail::read_csv_stream(in, "fuzz.csv", target, 5, text.size());
     if (expected == nullptr) crash("the streaming reader accepted what parse_csv rejected");
     if (!(d.X == expected->X) || !(d.y == expected->y) ||
-        d.feature_names != expected->feature_names || d.target_name != expected->target_name) {
+        d.feature_names != expected->feature_names || d.target_name != expected->target_name ||
+        d.classes != expected->classes) {
       crash("the streaming reader's dataset differs from parse_csv's");
     }
   } catch (const tg::Error& e) {
@@ -45,10 +47,17 @@ void check(std::string_view text, std::string_view target) {
     for (double x : d.X) {
       if (!std::isfinite(x)) crash("a non-finite feature was accepted");
     }
+    std::size_t encoded = 0;
+    for (const tg::CategoricalColumn& c : d.categorical) encoded += c.categories.size();
+    if (encoded > d.X.cols()) crash("more one-hot features than columns");
     if (!target.empty()) {
       if (d.y.rows() != d.X.rows() || d.y.cols() != 1) crash("y's shape disagrees with X");
       for (double y : d.y) {
-        if (y != 0.0 && y != 1.0) crash("a label other than 0 or 1 was accepted");
+        if (!std::isfinite(y)) crash("a non-finite target was accepted");
+        if (!d.classes.empty() &&
+            !(y >= 0.0 && y < static_cast<double>(d.classes.size()) && y == std::floor(y))) {
+          crash("a text target's label is not an index into its classes");
+        }
       }
     }
   } catch (const tg::Error& e) {

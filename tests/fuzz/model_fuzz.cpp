@@ -58,7 +58,10 @@ std::string own_columns(const tg::Model& model) {
 void use_model(const tg::Model& model, std::string_view csv) {
   tg::Dataset data;
   try {
-    data = tg::parse_csv(csv, "fuzz.csv", model.target_name);  // as eval, graph and gradcheck
+    tg::CsvOptions options;  // as eval, graph and gradcheck read (tools/models.cpp)
+    options.target = model.target_name;
+    data = tg::parse_csv(csv, "fuzz.csv", tg::model_csv_options(model, options));
+    tg::encode_target_for(data, model, "fuzz.csv");
   } catch (const tg::Error&) {
     return;  // the CSV reader has its own harness
   }
@@ -95,7 +98,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (message.find("fuzz.json") == std::string_view::npos) crash("a message omits the file");
     return 0;
   }
-  const std::vector<tg::Shape> shapes = tg::param_shapes(model.kind, model.sizes);
+  const std::vector<tg::Shape> shapes = tg::param_shapes(model.kind, model.sizes, model.task);
   if (shapes.size() != model.params.size()) crash("parameter count disagrees with sizes");
   for (std::size_t i = 0; i < shapes.size(); ++i) {
     if (model.params[i].shape() != shapes[i]) crash("a parameter shape disagrees with sizes");

@@ -140,10 +140,10 @@ TEST_CASE("model files: loading rejects each kind of bad document with file and 
   doc = valid_logreg();
   doc["version"] = 2;  // version 2 needs the task
   CHECK(load_error(doc) == p + "task: missing");
-  doc["version"] = 3;
-  CHECK(load_error(doc) == p + "version: expected 1 or 2, found 3");
+  doc["version"] = 4;
+  CHECK(load_error(doc) == p + "version: expected 1, 2 or 3, found 4");
   doc["version"] = "1";
-  CHECK(load_error(doc) == p + "version: expected 1 or 2, found \"1\"");
+  CHECK(load_error(doc) == p + "version: expected 1, 2 or 3, found \"1\"");
   doc = valid_logreg();
   doc["kind"] = "svm";
   CHECK(load_error(doc) ==
@@ -233,10 +233,10 @@ TEST_CASE("model files: loading rejects each kind of bad document with file and 
 
 TEST_CASE("model files: load_model names the file; unreadable files are reported") {
   const tg::test::TempDir dir("io-load");
-  tg::test::write_file(dir / "bad.json", "{\"format\": \"tapegrad-model\", \"version\": 3}");
+  tg::test::write_file(dir / "bad.json", "{\"format\": \"tapegrad-model\", \"version\": 4}");
   const std::string bad = (dir / "bad.json").string();
   CHECK_THROWS_WITH_AS((void)tg::load_model(dir / "bad.json"),
-                       ("load_model: " + bad + ": version: expected 1 or 2, found 3").c_str(),
+                       ("load_model: " + bad + ": version: expected 1, 2 or 3, found 4").c_str(),
                        tg::Error);
   const std::string missing = (dir / "missing.json").string();
   CHECK_THROWS_WITH_AS((void)tg::load_model(dir / "missing.json"),
