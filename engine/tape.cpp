@@ -103,7 +103,7 @@ std::uint32_t Tape::push(OpKind op, std::uint32_t in0, std::uint32_t in1, Shape 
 
 Var Tape::leaf(OpKind op, TensorView value, std::string_view label, std::string_view who) {
   if (value.size() == 0) detail::fail(who, "value", "shape {} has no elements", value.shape());
-  if (((value.rows() | value.cols()) >> 32) != 0) [[unlikely]]
+  if ((std::uint64_t{value.rows() | value.cols()} >> 32) != 0) [[unlikely]]
     detail::check_shape(who, "value", value.shape());
   const std::uint8_t flags = kLeaf | (op == detail::kParamKind ? kRequiresGrad : 0);
   // `value` may view this tape's own values (tape.input(v.value())), which push() can move: such

@@ -1,6 +1,7 @@
 #include "tapegrad/engine/tensor.hpp"
 
 #include <algorithm>
+#include <cstdint>
 
 #include "tapegrad/engine/error.hpp"
 
@@ -24,9 +25,11 @@ double TensorView::at(std::size_t r, std::size_t c) const {
 Tensor TensorView::to_tensor() const { return Tensor(*this); }
 
 void detail::check_shape(std::string_view op, std::string_view argument, Shape shape) {
-  constexpr std::size_t kLimit = std::size_t{1} << 32;
+  // In 64 bits where std::size_t has 32 (WebAssembly: the playground's engine).
+  constexpr std::uint64_t kLimit = std::uint64_t{1} << 32;
   if (shape.rows == 0 || shape.cols == 0) fail(op, argument, "{} has no elements", shape);
-  if (shape.rows >= kLimit || shape.cols >= kLimit || shape.rows * shape.cols >= kLimit) {
+  if (shape.rows >= kLimit || shape.cols >= kLimit ||
+      std::uint64_t{shape.rows} * shape.cols >= kLimit) {
     fail(op, argument, "{}x{} is too large: a tape holds fewer than 2^32 elements", shape.rows,
          shape.cols);
   }

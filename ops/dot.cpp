@@ -22,15 +22,32 @@ std::string node_name(const NodeInfo& n) {
   return n.label.empty() ? fmt::format("#{}", n.index) : std::string(n.label);
 }
 
+// The node's name (in the merged style with its op: "J = 3 * v"); its kind in words for leaves
+// ("parameter", "input"); its shape only for tensors; its value; and its gradient in the lecture's
+// notation, "dz" for d root / d z ("grad" for a node without a label).
 std::string value_label(const Tape& tape, const NodeInfo& n, const DotOptions& o) {
   std::string label = node_name(n);
-  label += fmt::format("\n{} {}", n.name, n.shape);
-  label += "\ndata " + format_value(tape.value(n.index), o.precision, o.max_full_elements);
+  std::string kind;
+  if (n.is_param()) {
+    kind = "parameter";
+  } else if (n.is_leaf()) {
+    kind = "input";
+  } else if (o.ops == OpStyle::Merged) {
+    // The op folded into the node: "J = 3 * v", "z = w1 x1 + w2 x2 + b".
+    std::vector<std::string> inputs;
+    for (const std::size_t in : n.inputs) inputs.push_back(node_name(tape.node(in)));
+    label += " = " + op_expression(n, inputs);
+  }
+  if (!n.shape.is_scalar()) kind += (kind.empty() ? "" : " ") + fmt::format("{}", n.shape);
+  if (!kind.empty()) label += "\n" + kind;
+  label += "\nvalue " + format_value(tape.value(n.index), o.precision, o.max_full_elements);
   if (o.show_gradients && tape.has_grad(n.index)) {
+    const std::string grad = n.label.empty() ? std::string("grad") : fmt::format("d{}", n.label);
     if (n.index >= o.gradients_from) {
-      label += "\ngrad " + format_value(tape.grad(n.index), o.precision, o.max_full_elements);
+      label +=
+          "\n" + grad + " " + format_value(tape.grad(n.index), o.precision, o.max_full_elements);
     } else {
-      label += "\ngrad ?";
+      label += "\n" + grad + " ?";
     }
   }
   return label;
@@ -50,11 +67,18 @@ std::string edge_label(const Tape& tape, const NodeInfo& n, std::size_t slot, co
   const std::optional<double> d = local_partial(tape, n.index, slot);
   const NodeInfo in = tape.node(n.inputs[slot]);
   if (o.edge_derivatives && d) {
-    lines.push_back(fmt::format("∂{}/∂{} = {}", node_name(n), node_name(in), num(*d, o.precision)));
+    const auto formula = o.edge_formulas.find({n.index, slot});
+    const std::string number = num(*d, o.precision);
+    const bool shown = formula != o.edge_formulas.end() && formula->second != number;
+    lines.push_back(fmt::format("∂{}/∂{} = {}{}", node_name(n), node_name(in),
+                                shown ? fmt::format("{} = ", formula->second) : std::string(),
+                                number));
   }
   if (highlighted && d && tape.has_grad(n.index) && tape.has_grad(in.index) &&
       tape.value(n.index).size() == 1) {
-    lines.push_back(fmt::format("grad += {}", num(tape.grad(n.index)[0] * *d, o.precision)));
+    // the lecture's name for the input's gradient: "db += 6" ("grad" when it has no label)
+    const std::string grad = in.label.empty() ? std::string("grad") : fmt::format("d{}", in.label);
+    lines.push_back(fmt::format("{} += {}", grad, num(tape.grad(n.index)[0] * *d, o.precision)));
   }
   std::string out;
   for (const std::string& line : lines) out += (out.empty() ? "" : "\n") + line;

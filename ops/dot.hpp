@@ -2,7 +2,10 @@
 //
 // to_dot() draws one node per recorded value, in tape order (node ids "v0", "v1", ... follow the
 // tape, so the same tape always gives the same text). A value node shows its label (or "#i" when
-// it has none), its op and shape, its value and, where it has one, its gradient:
+// it has none), in the lecture's words: a leaf's kind ("parameter" or "input"), in the merged
+// style the op as an expression of its inputs ("J = 3 * v"), the shape of a tensor (none for a
+// scalar), its value and, where it has one, its gradient named as in the lecture ("dz" for
+// d root / d z; "grad" for a node without a label):
 //   - a scalar as a number with DotOptions::precision significant digits ("%.4g" by default);
 //   - a tensor of at most DotOptions::max_full_elements elements in full, row by row;
 //   - a larger tensor as its shape with min / mean / max.
@@ -17,9 +20,11 @@
 #pragma once
 
 #include <cstddef>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include "tapegrad/engine/tape.hpp"
 
@@ -37,6 +42,9 @@ struct DotOptions {
   OpStyle ops = OpStyle::Separate;
   /// Label each edge of a scalar node with the local partial derivative d out / d in.
   bool edge_derivatives = false;
+  /// Formulas of those local derivatives by (node index, input slot), written before the number
+  /// ("∂a/∂z = a(1-a) = 0.2494"): the lecture's, where the caller knows them.
+  std::map<std::pair<std::size_t, std::size_t>, std::string> edge_formulas;
   /// Significant digits of every number shown ("%.{precision}g"); 1 to 17.
   int precision = 4;
   /// Tensors with at most this many elements are shown in full; larger ones as min/mean/max.

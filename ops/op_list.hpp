@@ -48,5 +48,6 @@
   X(Reshape, reshape)                     \
   X(Concat, concat)                       \
   X(SliceRows, slice_rows)                \
-  X(GatherRows, gather_rows)
+  X(GatherRows, gather_rows)             \
+  X(Linear, linear)
 // clang-format on

@@ -12,6 +12,7 @@
 #include <fmt/format.h>
 
 #include "models.hpp"
+#include "output.hpp"
 
 namespace tapegrad::tool {
 namespace {
@@ -166,26 +167,38 @@ void CsvArgs::add_to(CLI::App& cmd, bool ignore_and_id) {
 
 void ExampleOptions::add_to(CLI::App& sub, bool models) {
   CLI::Option* positional =
-      sub.add_option("example", example_,
-                     models ? "lecture (logistic regression), chain (J = 3(a + b c)) or a "
-                              "MODEL.json saved by 'tapegrad train --save'"
-                            : "lecture (logistic regression) or chain (J = 3(a + b c))")
+      sub.add_option(
+             "example", example_,
+             models
+                 ? "lecture (logistic regression), chain (J = 3(a + b c)), examples, "
+                   "vectorized (m examples) or a MODEL.json saved by 'tapegrad train "
+                   "--save'"
+                 : "lecture (logistic regression), chain (J = 3(a + b c)), examples (the loop over "
+                   "m examples) or vectorized (Z = wT X + b over m examples)")
           ->required();
   if (!models) positional->check(choice_check(example_names()));
   const std::map<std::string, std::string> help{
       {"x1", "lecture: feature x1 (default 1)"},
       {"x2", "lecture: feature x2 (default 2)"},
-      {"w1", "lecture: weight w1 (default 0.5)"},
-      {"w2", "lecture: weight w2 (default -0.25)"},
+      {"w1", "lecture, examples, vectorized: weight w1 (default 0.5)"},
+      {"w2", "lecture, examples, vectorized: weight w2 (default -0.25)"},
       {"y", "lecture: label y, 0 or 1 (default 1)"},
       {"a", "chain: a (default 5)"},
-      {"b", "lecture: bias b (default 0.1); chain: b (default 3)"},
+      {"b", "lecture, examples, vectorized: bias b (default 0.1); chain: b (default 3)"},
       {"c", "chain: c (default 2)"}};
   for (const std::string name : {"x1", "x2", "w1", "w2", "b", "y", "a", "c"}) {
     // Not nan or inf: the walkthrough and the diagrams would show nan throughout.
     options_[name] = sub.add_option("--" + name, values_[name], help.at(name))
                          ->check(name == "y" ? kLabel : kFinite);
   }
+  if (models) return;  // graph and gradcheck: --data is a model's data; the lessons' built-in
+  m_option_ = sub.add_option("--m", m_,
+                             "examples, vectorized: take the first M examples of the data "
+                             "(default all: 4 built in, or the rows of --data)")
+                  ->transform(whole_check(1, kMaxLessonExamples));
+  data_option_ = sub.add_option("--data", data_,
+                                "examples, vectorized: a CSV file with columns x1, x2 and y (a "
+                                "label 0 or 1), one example a row (default: 4 built-in examples)");
 }
 
 std::vector<Setting> ExampleOptions::settings(std::string_view command) const {
@@ -204,6 +217,24 @@ std::vector<Setting> ExampleOptions::settings(std::string_view command) const {
     return {};
   }
   std::vector<Setting> out = default_settings(example_);
+  if (!takes_rows(example_)) {
+    for (CLI::Option* option : {m_option_, data_option_}) {
+      if (option != nullptr && option->count() > 0) {
+        detail::fail(command, option->get_name(),
+                     "the {} example has no data (examples and vectorized take it)", example_);
+      }
+    }
+  } else {
+    std::vector<DataRow> rows = builtin_rows();
+    if (data_option_ != nullptr && data_option_->count() > 0) rows = lesson_rows(data_);
+    if (m_option_ != nullptr && m_option_->count() > 0) {
+      if (m_ > rows.size()) {
+        detail::fail(command, "--m", "{} examples asked for, the data has {}", m_, rows.size());
+      }
+      rows.resize(m_);
+    }
+    out = rows_settings(0.5, -0.25, 0.1, rows);
+  }
   for (const auto& [name, option] : options_) {
     if (option->count() == 0) continue;
     bool found = false;
@@ -221,6 +252,25 @@ std::vector<Setting> ExampleOptions::settings(std::string_view command) const {
     }
   }
   return out;
+}
+
+std::vector<DataRow> lesson_rows(const std::string& path) {
+  const Dataset data = read_csv(path, "y");
+  if (data.feature_names != std::vector<std::string>{"x1", "x2"}) {
+    std::string names;
+    for (const std::string& f : data.feature_names) names += (names.empty() ? "" : ", ") + f;
+    detail::fail("--data", shown_path(path), "expected the columns x1, x2 and y, found {} and y",
+                 names.empty() ? std::string("none") : names);
+  }
+  if (data.size() > kMaxLessonExamples) {
+    detail::fail("--data", shown_path(path), "{} examples; the lessons take at most {}",
+                 data.size(), kMaxLessonExamples);
+  }
+  std::vector<DataRow> rows;
+  for (std::size_t i = 0; i < data.size(); ++i) {
+    rows.push_back({data.X(i, 0), data.X(i, 1), data.y(i, 0)});
+  }
+  return rows;
 }
 
 bool is_example(const std::string& name) {

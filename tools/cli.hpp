@@ -4,6 +4,7 @@
 // messages ("expected a whole number from 1 to 1000000, found '2.5'") where CLI11's would differ.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -55,7 +56,9 @@ std::string read_widths(std::string_view text, std::vector<std::size_t>* widths)
 [[nodiscard]] std::string listed(const std::vector<std::string>& choices);
 
 /// The settable values of the examples, shared by explain, graph and gradcheck: the positional
-/// EXAMPLE (or MODEL.json where `models`) and --x1 --x2 --w1 --w2 --b --y --a --c.
+/// EXAMPLE (or MODEL.json where `models`) and --x1 --x2 --w1 --w2 --b --y --a --c, and for the
+/// m-example lessons (examples, vectorized) --m and --data where not `models` (graph and
+/// gradcheck take --data for models, and draw or check the lessons on their built-in data).
 class ExampleOptions {
  public:
   /// Adds the positional argument and the value options to `sub`.
@@ -68,9 +71,20 @@ class ExampleOptions {
 
  private:
   std::string example_;
+  std::string data_;   // --data: the m-example lessons' CSV (columns x1, x2, y)
+  std::size_t m_ = 0;  // --m: how many examples the m-example lessons take; 0 for all
+  CLI::Option* data_option_ = nullptr;
+  CLI::Option* m_option_ = nullptr;
   std::map<std::string, double> values_;
   std::map<std::string, CLI::Option*> options_;
 };
+
+/// The largest m of the m-example lessons (examples, vectorized): a walkthrough to read.
+inline constexpr std::uint64_t kMaxLessonExamples = 1'000;
+
+/// The m-example lessons' data from a CSV file with columns x1, x2 and y; throws Error for other
+/// columns, bad values or more than kMaxLessonExamples rows.
+[[nodiscard]] std::vector<DataRow> lesson_rows(const std::string& path);
 
 /// True when `name` is one of the lecture examples (otherwise it names a model file).
 [[nodiscard]] bool is_example(const std::string& name);

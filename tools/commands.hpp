@@ -4,7 +4,9 @@
 // and throws tapegrad::Error (exit status 2) for bad input.
 #pragma once
 
+#include <filesystem>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <CLI/CLI.hpp>
@@ -29,8 +31,16 @@ Subcommand add_eval(CLI::App& app);
 /// `tapegrad demo`: the walkthrough and two classifiers in one folder (demo.cpp).
 Subcommand add_demo(CLI::App& app);
 
-/// Writes the walkthrough frames of `ex` (one diagram per backward step, index.html) to `dir`.
-void write_walkthrough(const Example& ex, const std::string& dir);
+/// Writes the walkthrough frames of `ex` (one diagram per backward step, then for an example with
+/// params to train the update w := w - alpha dw, and index.html) to `dir`.
+void write_walkthrough(const Example& ex, const std::string& dir, double alpha = 0.1);
+
+/// A file installed with the tool in share/tapegrad beside its folder of executables (the
+/// breast-cancer data, the playground's engine), found from the running executable (demo.cpp).
+[[nodiscard]] std::filesystem::path installed_file(std::string_view name);
+
+/// `tapegrad playground DIR`: the live lecture page, its engine in WebAssembly (playground.cpp).
+Subcommand add_playground(CLI::App& app);
 
 /// Writes `dot` to `dot_path` and, where Graphviz is present, the pictures asked for next to it
 /// (same name, .svg / .png). Without Graphviz it says on stderr how to get pictures. Returns the

@@ -1,6 +1,6 @@
 // `tapegrad demo`: the lecture walkthrough, then a logistic regression and an MLP trained on the
 // breast-cancer data, with every diagram, both models, loss histories and a loss plot in one
-// folder. The data set is installed beside the tool (see default_data).
+// folder. The data set is installed beside the tool (see installed_file).
 #include <unistd.h>
 
 #include <algorithm>
@@ -31,22 +31,10 @@ struct DemoArgs {
   std::string data;  // default: the breast-cancer CSV installed beside the tool
 };
 
-// The breast-cancer CSV installed with the tool: TAPEGRAD_DATA_FROM_BIN (share/tapegrad, relative
-// to the folder of the executable: ../share/tapegrad) holds it, both where the tool is installed
-// and in the build tree, which gets a copy. Nothing of the source tree is compiled in, so an
-// installed copy works on any machine.
-fs::path default_data() {
-  std::array<char, 4096> exe{};
-  const ssize_t n = ::readlink("/proc/self/exe", exe.data(), exe.size() - 1);
-  const fs::path bin =
-      n > 0 ? fs::path(std::string(exe.data(), static_cast<std::size_t>(n))).parent_path()
-            : fs::path(".");
-  return (bin / TAPEGRAD_DATA_FROM_BIN / "breast_cancer.csv").lexically_normal();
-}
-
 int run_demo(const DemoArgs& args) {
   const fs::path dir(args.out);
-  const fs::path data_path = args.data.empty() ? default_data() : fs::path(args.data);
+  const fs::path data_path =
+      args.data.empty() ? installed_file("breast_cancer.csv") : fs::path(args.data);
   if (!fs::exists(data_path)) {
     detail::fail("demo", shown_path(data_path),
                  "not found (give the breast-cancer CSV with --data)");
@@ -66,7 +54,7 @@ int run_demo(const DemoArgs& args) {
     for (auto step = steps.rbegin(); ex == &lecture && step != steps.rend(); ++step) {
       const auto cf = ex->closed_forms.find(step->index);
       if (cf == ex->closed_forms.end() || !ex->tape->node(step->index).is_param()) continue;
-      fmt::print("   d{}/d{} = {:<14.10g} lecture {} = {} = {:.10g}\n", root,
+      fmt::print("   autodiff d{1} = {2:<14.10g} lecture {3} = {4} = {5:.10g}\n", root,
                  node_name(*ex->tape, step->index), step->grad, cf->second.symbol,
                  cf->second.formula, cf->second.value);
     }
@@ -130,6 +118,19 @@ int run_demo(const DemoArgs& args) {
 }
 
 }  // namespace
+
+// TAPEGRAD_DATA_FROM_BIN (share/tapegrad, relative to the folder of the executable:
+// ../share/tapegrad) holds the data set and the playground's engine, both where the tool is
+// installed and in the build tree, which gets copies. Nothing of the source tree is compiled in,
+// so an installed copy works on any machine.
+fs::path installed_file(std::string_view name) {
+  std::array<char, 4096> exe{};
+  const ssize_t n = ::readlink("/proc/self/exe", exe.data(), exe.size() - 1);
+  const fs::path bin =
+      n > 0 ? fs::path(std::string(exe.data(), static_cast<std::size_t>(n))).parent_path()
+            : fs::path(".");
+  return (bin / TAPEGRAD_DATA_FROM_BIN / name).lexically_normal();
+}
 
 Subcommand add_demo(CLI::App& app) {
   auto args = std::make_shared<DemoArgs>();

@@ -6,12 +6,14 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <sstream>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include "commands.hpp"
+#include "handout.hpp"
 #include "output.hpp"
 
 namespace tapegrad::tool {
@@ -19,7 +21,97 @@ namespace {
 
 constexpr double kTolerance = 1e-9;  // relative agreement required of autodiff and closed form
 
+// The words of the walkthrough in the language asked for (--lang): English, or Korean as in the
+// course notes. Formulas and names stay the lecture's.
+struct Words {
+  std::string_view values, forward, lecture, backward_note, backward_rows_note, local, chain,
+      no_gradient, input_word, descent_step, descent_steps, step, new_, was, ok, ok_defined,
+      undefined_here, failed, flows_back, leaf, no_input, walk_title, walk_intro, previous, next,
+      of, update, lang, step_prefix, step_middle;
+};
+constexpr Words kEnglish{
+    "values",
+    "Forward pass (tape order)",
+    "lecture",
+    "Backward pass (reverse tape order; dv stands for d{0}/dv, seeded with d{0} = 1)",
+    "Backward pass (reverse tape order, seeded with d{0}/d{0} = 1; the lecture's loop keeps "
+    "dz(i) = a(i) - y(i) = dL(i)/dz(i), so d{0}/dz(i) = dz(i)/m)",
+    "local",
+    "chain",
+    "({} is an {}: it takes no gradient)",
+    "input",
+    "Gradient descent step (alpha = {})",
+    "Gradient descent, {} (alpha = {})",
+    "step",
+    "new",
+    "was",
+    "ok: every autodiff gradient matches the lecture's closed form ({})",
+    "ok: every autodiff gradient matches the lecture's closed form where it is defined ({}); "
+    "undefined here: {}",
+    "is undefined here",
+    "FAILED: autodiff does not match the lecture's {}{} ({})",
+    "flows back",
+    "a leaf: its gradient is complete",
+    "no input takes a gradient",
+    "Backward pass, step by step",
+    "Red: the node being processed and the gradient flowing into its inputs. Nodes not yet "
+    "reached show <code>dz ?</code>. Use the buttons or the left and right arrow keys; "
+    "<code>index.html#step=N</code> opens step N.",
+    "Previous",
+    "Next",
+    "of",
+    "update",
+    "en",
+    "Step ",
+    " of "};
+constexpr Words kKorean{
+    "값",
+    "순전파 (테이프 순서)",
+    "강의 공식",
+    "역전파 (테이프 역순; dv는 d{0}/dv, 시작값 d{0} = 1)",
+    "역전파 (테이프 역순, 시작값 d{0}/d{0} = 1; 강의의 반복문은 dz(i) = a(i) - y(i) = "
+    "dL(i)/dz(i)이므로 d{0}/dz(i) = dz(i)/m)",
+    "국소 미분",
+    "체인룰",
+    "({}는 {}: 기울기를 받지 않음)",
+    "입력",
+    "경사 하강법 한 단계 (alpha = {})",
+    "경사 하강법, {} (alpha = {})",
+    "단계",
+    "새",
+    "이전",
+    "ok: 모든 자동 미분 기울기가 강의의 공식과 일치합니다 ({})",
+    "ok: 정의된 곳에서 모든 자동 미분 기울기가 강의의 공식과 일치합니다 ({}); 여기서 정의되지 "
+    "않음: {}",
+    "여기서 정의되지 않음",
+    "실패: 자동 미분이 강의의 {}{}와 일치하지 않습니다 ({})",
+    "역으로 전달",
+    "리프 노드: 기울기가 완성됨",
+    "기울기를 받는 입력이 없음",
+    "역전파, 한 단계씩",
+    "빨간색: 지금 처리하는 노드와 그 입력으로 흘러가는 기울기. 아직 도달하지 않은 노드는 "
+    "<code>dz ?</code>로 표시됩니다. 버튼이나 왼쪽/오른쪽 화살표 키를 쓰세요; "
+    "<code>index.html#step=N</code>은 N단계를 엽니다.",
+    "이전",
+    "다음",
+    "/",
+    "업데이트",
+    "ko",
+    "단계 ",
+    " / "};
+
+// The language of this run (--lang), English by default.
+const Words* g_words = &kEnglish;
+const Words& words() { return *g_words; }
+
 std::string num(double x) { return fmt::format("{:.10g}", x); }
+
+// The gradient of node `index` as the lecture names it: "dz" (short for dL/dz) in the one-example
+// lessons; "dJ/dz(1)" in the m-example ones, whose lecture keeps dz(i) for dL(i)/dz(i).
+std::string gname(const Example& ex, std::size_t index) {
+  if (!takes_rows(ex.name)) return grad_name(*ex.tape, index);
+  return fmt::format("d{}/d{}", node_name(*ex.tape, ex.root.index()), node_name(*ex.tape, index));
+}
 
 // Equal values (equal infinities too) differ by 0; a nan on either side by nan.
 double rel_diff(double a, double b) {
@@ -51,29 +143,44 @@ std::string html_escape(std::string_view text) {
   return out;
 }
 
-std::string read_file(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
+// The lecture's symbolic local derivative of input `slot` of `node`, or "".
+std::string local_form(const Example& ex, std::size_t node, std::size_t slot) {
+  const auto it = ex.local_forms.find({node, slot});
+  return it == ex.local_forms.end() ? std::string() : it->second;
 }
 
-// One sentence describing a backward step, used as frame title and caption.
-std::string step_caption(const Tape& tape, const std::string& root, const BackwardStep& step) {
-  const std::string name = node_name(tape, step.index);
-  std::string text = fmt::format("d{}/d{} = {}", root, name, num(step.grad));
-  std::vector<std::string> flows;
-  for (const StepInput& in : step.inputs) {
-    if (in.product) {
-      flows.push_back(fmt::format("{} += {} * {} = {}", node_name(tape, in.index), num(step.grad),
-                                  num(*in.local), num(*in.product)));
+// "a(1-a) = 0.2493760402", or the number alone when no formula is known or it is the number.
+std::string formula_and_value(const std::string& formula, double value) {
+  const std::string v = num(value);
+  return formula.empty() || formula == v ? v : formula + " = " + v;
+}
+
+// One sentence describing a backward step, used as frame title and caption:
+// "dz = -0.475 (lecture dz = a - y = -0.475); dw1 += dz * dz/dw1 = -0.475 * x1 = ...".
+std::string step_caption(const Example& ex, const BackwardStep& step) {
+  const Tape& tape = *ex.tape;
+  std::string text = fmt::format("{} = {}", gname(ex, step.index), num(step.grad));
+  if (const auto cf = ex.closed_forms.find(step.index); cf != ex.closed_forms.end()) {
+    if (ex.undefined.count(step.index) == 0 && cf->second.formula != num(cf->second.value)) {
+      text += fmt::format(" ({} {} = {})", words().lecture, cf->second.symbol,
+                          formula_and_value(cf->second.formula, cf->second.value));
     }
   }
+  std::vector<std::string> flows;
+  for (std::size_t s = 0; s < step.inputs.size(); ++s) {
+    const StepInput& in = step.inputs[s];
+    if (!in.product) continue;
+    const std::string form = local_form(ex, step.index, s);
+    flows.push_back(
+        fmt::format("{} += {} * d{}/d{} = {} * {} = {}", gname(ex, in.index), gname(ex, step.index),
+                    node_name(tape, step.index), node_name(tape, in.index), num(step.grad),
+                    form.empty() ? num(*in.local) : fmt::format("{} ({})", num(*in.local), form),
+                    num(*in.product)));
+  }
   if (flows.empty()) {
-    text += step.inputs.empty() ? " (a leaf: its gradient is complete)"
-                                : " (no input takes a gradient)";
+    text += fmt::format(" ({})", step.inputs.empty() ? words().leaf : words().no_input);
   } else {
-    text += "; flows back: ";
+    text += fmt::format("; {}: ", words().flows_back);
     for (std::size_t i = 0; i < flows.size(); ++i) text += (i ? ", " : "") + flows[i];
   }
   return text;
@@ -87,64 +194,221 @@ void print_text(const Example& ex, const std::vector<BackwardStep>& steps) {
   for (const Setting& s : ex.settings) {
     values += fmt::format("{}{} = {}", values.empty() ? "" : ", ", s.name, s.value);
   }
-  fmt::print("values: {}\n\nForward pass (tape order)\n", values);
+  fmt::print("{}: {}\n\n{}\n", words().values, values, words().forward);
   for (std::size_t i = 0; i <= ex.root.index(); ++i) {
     fmt::print("  [{:>2}] {:<3} = {:<22} = {}\n", i, node_name(t, i), node_expression(t, i),
                num(t.value(i)[0]));
   }
-  fmt::print("\nBackward pass (reverse tape order, seeded with d{0}/d{0} = 1)\n", root);
+  fmt::print("  {} {} = {} = {}\n", words().lecture, root, ex.loss_formula,
+             num(ex.loss_closed_form));
+  fmt::print("\n{}\n", fmt::format(fmt::runtime(takes_rows(ex.name) ? words().backward_rows_note
+                                                                    : words().backward_note),
+                                   root));
   for (const BackwardStep& step : steps) {
     const std::string name = node_name(t, step.index);
-    std::string line = fmt::format("  [{:>2}] {:<3} autodiff d{}/d{} = {}", step.index, name, root,
-                                   name, num(step.grad));
+    std::string line = fmt::format("  [{:>2}] {:<3} autodiff {} = {}", step.index, name,
+                                   gname(ex, step.index), num(step.grad));
     const auto cf = ex.closed_forms.find(step.index);
     const auto undefined = ex.undefined.find(step.index);
     if (cf != ex.closed_forms.end() && undefined != ex.undefined.end()) {
-      line = fmt::format("{:<46} lecture {} = {} is undefined here: {}", line, cf->second.symbol,
-                         cf->second.formula, undefined->second);
+      line = fmt::format("{:<42} {} {} = {} {}: {}", line, words().lecture, cf->second.symbol,
+                         cf->second.formula, words().undefined_here, undefined->second);
     } else if (cf != ex.closed_forms.end()) {
-      const std::string value = num(cf->second.value);
-      const std::string formula =
-          cf->second.formula == value ? value : cf->second.formula + " = " + value;
-      line = fmt::format("{:<46} lecture {} = {}   |diff| {:.1e}", line, cf->second.symbol, formula,
+      line = fmt::format("{:<42} {} {} = {}   |diff| {:.1e}", line, words().lecture,
+                         cf->second.symbol, formula_and_value(cf->second.formula, cf->second.value),
                          std::abs(step.grad - cf->second.value));
     }
     fmt::print("{}\n", line);
-    for (const StepInput& in : step.inputs) {
+    for (std::size_t s = 0; s < step.inputs.size(); ++s) {
+      const StepInput& in = step.inputs[s];
       const std::string in_name = node_name(t, in.index);
-      const std::string local = in.local ? num(*in.local) : std::string("n/a");
+      const std::string local =
+          in.local ? formula_and_value(local_form(ex, step.index, s), *in.local) : "n/a";
+      fmt::print("         -> {:<3} {} d{}/d{} = {}\n", in_name, words().local, name, in_name,
+                 local);
       if (in.product) {
-        fmt::print("         -> {:<3} local d{}/d{} = {:<14} chain {} * {} = {}\n", in_name, name,
-                   in_name, local, num(step.grad), local, num(*in.product));
+        fmt::print("                {} {} += {} * d{}/d{} = {} * {} = {}\n", words().chain,
+                   gname(ex, in.index), gname(ex, step.index), name, in_name, num(step.grad),
+                   num(*in.local), num(*in.product));
       } else {
-        fmt::print("         -> {:<3} local d{}/d{} = {:<14} ({} takes no gradient)\n", in_name,
-                   name, in_name, local, in_name);
+        fmt::print("                {}\n", fmt::format(fmt::runtime(words().no_gradient), in_name,
+                                                       kind_in_words(t, in.index).empty()
+                                                           ? std::string("constant")
+                                                           : std::string(words().input_word)));
       }
     }
   }
 }
 
-nlohmann::ordered_json to_json(const Example& ex, const std::vector<BackwardStep>& steps, bool ok,
-                               double worst) {
+// The value of the node named `name` (the last of that name), or nan.
+double value_of(const Tape& t, std::size_t end, const std::string& name) {
+  for (std::size_t i = end + 1; i-- > 0;) {
+    if (node_name(t, i) == name) return t.value(i)[0];
+  }
+  return std::nan("");
+}
+
+// The lecture's for loop over the m examples, on the forward values: dz(i) = a(i) - y(i),
+// dw1 += x1(i) dz(i), dw2 += x2(i) dz(i), db += dz(i), then everything divided by m; beside the
+// sums, autodiff's dJ/dw1, dJ/dw2, dJ/db.
+void print_loop(const Example& ex) {
   const Tape& t = *ex.tape;
+  const std::size_t end = ex.root.index();
+  fmt::print(
+      "\nThe lecture's loop: J = dw1 = dw2 = db = 0; for i = 1..m: J += L(i), "
+      "dz(i) = a(i) - y(i), dw1 += x1(i) dz(i), dw2 += x2(i) dz(i), db += dz(i); "
+      "then J, dw1, dw2, db /= m\n");
+  fmt::print("  {:>4} {:>14} {:>14} {:>14} {:>14} {:>14} {:>14} {:>14}\n", "i", "z(i)", "a(i)",
+             "L(i)", "dz(i)", "x1(i) dz(i)", "x2(i) dz(i)", "y(i)");
+  double J = 0.0, dw1 = 0.0, dw2 = 0.0, db = 0.0;
+  std::size_t m = 0;
+  for (std::size_t i = 1;; ++i) {
+    const double z = value_of(t, end, fmt::format("z({})", i));
+    if (std::isnan(z)) break;
+    const double a = value_of(t, end, fmt::format("a({})", i));
+    const double L = value_of(t, end, fmt::format("L({})", i));
+    const double y = value_of(t, end, fmt::format("y({})", i));
+    const double x1 = value_of(t, end, fmt::format("x1({})", i));
+    const double x2 = value_of(t, end, fmt::format("x2({})", i));
+    const double dz = a - y;
+    J += L;
+    dw1 += x1 * dz;
+    dw2 += x2 * dz;
+    db += dz;
+    m = i;
+    fmt::print("  {:>4} {:>14} {:>14} {:>14} {:>14} {:>14} {:>14} {:>14}\n", i, num(z), num(a),
+               num(L), num(dz), num(x1 * dz), num(x2 * dz), num(y));
+  }
+  const double md = static_cast<double>(m);
+  fmt::print("  /m: J = {}, dw1 = {}, dw2 = {}, db = {}\n", num(J / md), num(dw1 / md),
+             num(dw2 / md), num(db / md));
+  std::string autodiff;
+  for (const std::string name : {"w1", "w2", "b"}) {
+    for (std::size_t i = 0; i <= end; ++i) {
+      if (t.node(i).is_param() && node_name(t, i) == name) {
+        autodiff +=
+            fmt::format("{}dJ/d{} = {}", autodiff.empty() ? "" : ", ", name, num(t.grad(i)[0]));
+      }
+    }
+  }
+  fmt::print("  autodiff: J = {}, {}\n", num(t.value(end)[0]), autodiff);
+}
+
+// The gradient-descent step w := w - alpha dw after the backward pass.
+void print_update(const Example& ex, const Update& u) {
+  const Tape& t = *ex.tape;
+  const std::string root = node_name(t, ex.root.index());
+  fmt::print("\n{}\n", fmt::format(fmt::runtime(words().descent_step), num(u.alpha)));
+  for (const ParamUpdate& p : u.params) {
+    fmt::print("  {0} := {0} - alpha d{0} = {1} - {2} * {3} = {4}   {7} {5}   |diff| {6:.1e}\n",
+               p.name, num(p.value), num(u.alpha), num(p.grad), num(p.next), num(p.next_closed),
+               std::abs(p.next - p.next_closed), words().lecture);
+  }
+  fmt::print("  {5} {0} = {1} ({6} {2}; {7} {3} = {4})\n", root, num(u.next_loss), num(u.loss),
+             ex.loss_formula, num(u.next_loss_closed), words().new_, words().was, words().lecture);
+}
+
+// N iterations of gradient descent from the example's settings.
+std::vector<Update> iterate(const Example& first, double alpha, std::size_t steps) {
+  std::vector<Update> out;
+  std::vector<Setting> settings = first.settings;
+  for (std::size_t k = 0; k < steps; ++k) {
+    const Example ex = make_example(first.name, settings);
+    out.push_back(gradient_step(ex, alpha));
+    settings = out.back().next_settings;
+  }
+  return out;
+}
+
+void print_iterations(const Example& ex, const std::vector<Update>& iterations) {
+  const std::string root = node_name(*ex.tape, ex.root.index());
+  fmt::print("\n{}\n",
+             fmt::format(fmt::runtime(words().descent_steps),
+                         detail::plural(iterations.size(), "step"), num(iterations.front().alpha)));
+  std::string head = fmt::format("  {:>5}", words().step);
+  for (const ParamUpdate& p : iterations.front().params) head += fmt::format(" {:>17}", p.name);
+  head += fmt::format(" {:>17}", root);
+  for (const ParamUpdate& p : iterations.front().params) {
+    head += fmt::format(" {:>17}", fmt::format("d{}", p.name));
+  }
+  fmt::print("{}\n", head);
+  for (std::size_t k = 0; k < iterations.size(); ++k) {
+    const Update& u = iterations[k];
+    std::string row = fmt::format("  {:>5}", k);
+    for (const ParamUpdate& p : u.params) row += fmt::format(" {:>17}", num(p.value));
+    row += fmt::format(" {:>17}", num(u.loss));
+    for (const ParamUpdate& p : u.params) row += fmt::format(" {:>17}", num(p.grad));
+    fmt::print("{}\n", row);
+  }
+  const Update& last = iterations.back();
+  std::string row = fmt::format("  {:>5}", iterations.size());
+  for (const ParamUpdate& p : last.params) row += fmt::format(" {:>17}", num(p.next));
+  row += fmt::format(" {:>17}", num(last.next_loss));
+  fmt::print("{}\n", row);
+}
+
+// The update frame's caption: "w := w - alpha dw (alpha = 0.1): w1 := 0.5 - 0.1 * -0.475 = ...;
+// new L = ... (was ...)".
+std::string update_caption(const Example& ex, const Update& u) {
+  std::string text =
+      fmt::format("{} w := w - alpha dw (alpha = {}):", words().update, num(u.alpha));
+  for (std::size_t i = 0; i < u.params.size(); ++i) {
+    const ParamUpdate& p = u.params[i];
+    text += fmt::format("{} {} := {} - {} * {} = {}", i ? "," : "", p.name, num(p.value),
+                        num(u.alpha), num(p.grad), num(p.next));
+  }
+  return text + fmt::format("; {} {} = {} ({} {})", words().new_,
+                            node_name(*ex.tape, ex.root.index()), num(u.next_loss), words().was,
+                            num(u.loss));
+}
+
+nlohmann::ordered_json update_json(const Update& u) {
+  nlohmann::ordered_json j{{"alpha", u.alpha}, {"loss", u.loss}};
+  j["params"] = nlohmann::ordered_json::array();
+  for (const ParamUpdate& p : u.params) {
+    j["params"].push_back({{"name", p.name},
+                           {"value", p.value},
+                           {"gradient", p.grad},
+                           {"new_value", p.next},
+                           {"closed_form_new_value", p.next_closed}});
+  }
+  j["new_loss"] = u.next_loss;
+  j["closed_form_new_loss"] = u.next_loss_closed;
+  return j;
+}
+
+// What the JSON of every example starts with: its name, title, values and root.
+nlohmann::ordered_json json_head(const Example& ex) {
   nlohmann::ordered_json j;
   j["example"] = ex.name;
   j["title"] = ex.title;
   j["values"] = nlohmann::ordered_json::object();
   for (const Setting& s : ex.settings) j["values"][s.name] = s.value;
-  j["root"] = node_name(t, ex.root.index());
+  j["root"] = node_name(*ex.tape, ex.root.index());
   j["forward"] = nlohmann::ordered_json::array();
+  return j;
+}
+
+nlohmann::ordered_json to_json(const Example& ex, const std::vector<BackwardStep>& steps, bool ok,
+                               double worst, const std::optional<Update>& update,
+                               const std::vector<Update>& iterations) {
+  const Tape& t = *ex.tape;
+  nlohmann::ordered_json j = json_head(ex);
   for (std::size_t i = 0; i <= ex.root.index(); ++i) {
+    const std::string kind = kind_in_words(t, i);
     j["forward"].push_back({{"index", i},
                             {"name", node_name(t, i)},
-                            {"op", std::string(op_name(t.node(i).op))},
+                            {"op", kind.empty() ? std::string(op_name(t.node(i).op)) : kind},
                             {"expression", node_expression(t, i)},
                             {"value", t.value(i)[0]}});
   }
+  j["loss_formula"] = ex.loss_formula;
+  j["loss_closed_form"] = ex.loss_closed_form;
   j["backward"] = nlohmann::ordered_json::array();
   for (const BackwardStep& step : steps) {
     nlohmann::ordered_json s{{"index", step.index},
                              {"name", node_name(t, step.index)},
+                             {"gradient_name", gname(ex, step.index)},
                              {"gradient", step.grad},
                              {"closed_form", nullptr},
                              {"inputs", nlohmann::ordered_json::array()}};
@@ -158,14 +422,23 @@ nlohmann::ordered_json to_json(const Example& ex, const std::vector<BackwardStep
         s["closed_form"]["undefined"] = undefined->second;
       }
     }
-    for (const StepInput& in : step.inputs) {
+    for (std::size_t slot = 0; slot < step.inputs.size(); ++slot) {
+      const StepInput& in = step.inputs[slot];
       nlohmann::ordered_json i{{"index", in.index}, {"name", node_name(t, in.index)}};
+      const std::string form = local_form(ex, step.index, slot);
+      i["local_formula"] =
+          form.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(form);
       i["local"] = in.local ? nlohmann::ordered_json(*in.local) : nlohmann::ordered_json(nullptr);
       i["product"] =
           in.product ? nlohmann::ordered_json(*in.product) : nlohmann::ordered_json(nullptr);
       s["inputs"].push_back(i);
     }
     j["backward"].push_back(s);
+  }
+  if (update) j["update"] = update_json(*update);
+  if (!iterations.empty()) {
+    j["iterations"] = nlohmann::ordered_json::array();
+    for (const Update& u : iterations) j["iterations"].push_back(update_json(u));
   }
   j["max_rel_diff"] = worst;
   j["ok"] = ok;
@@ -179,8 +452,9 @@ std::string frames_page(const Example& ex, const std::vector<std::string>& capti
   for (std::size_t k = 0; k < bodies.size(); ++k) {
     frames += fmt::format(
         "<figure class=\"frame\" id=\"frame-{0}\" data-step=\"{0}\" hidden>\n"
-        "<figcaption>Step {0} of {1}: {2}</figcaption>\n{3}\n</figure>\n",
-        k + 1, bodies.size(), html_escape(captions[k]), bodies[k]);
+        "<figcaption>{4}{0}{5}{1}: {2}</figcaption>\n{3}\n</figure>\n",
+        k + 1, bodies.size(), html_escape(captions[k]), bodies[k], words().step_prefix,
+        words().step_middle);
   }
   const std::string note =
       have_svg ? ""
@@ -188,10 +462,10 @@ std::string frames_page(const Example& ex, const std::vector<std::string>& capti
                  "Install Graphviz (<code>apt-get install graphviz</code>) and run the command "
                  "again to get pictures.</p>\n";
   return fmt::format(R"(<!DOCTYPE html>
-<html lang="en">
+<html lang="{10}">
 <head>
 <meta charset="utf-8">
-<title>tapegrad: backward pass through {0}</title>
+<title>tapegrad: {4}: {0}</title>
 <style>
 body {{ font-family: sans-serif; margin: 1.5em; }}
 nav {{ margin: 0.5em 0; }}
@@ -205,14 +479,12 @@ pre {{ background: #f6f6f6; padding: 0.5em; overflow: auto; }}
 </style>
 </head>
 <body>
-<h1>Backward pass, step by step</h1>
-<p>{1}. Red: the node being processed and the gradient flowing into its inputs. Nodes not yet
-reached show <code>grad ?</code>. Use the buttons or the left and right arrow keys;
-<code>index.html#step=N</code> opens step N.</p>
+<h1>{4}</h1>
+<p>{1}. {9}</p>
 {2}<nav>
-<button id="prev" type="button">&larr; Previous</button>
+<button id="prev" type="button">&larr; {5}</button>
 <span id="counter"></span>
-<button id="next" type="button">Next &rarr;</button>
+<button id="next" type="button">{6} &rarr;</button>
 </nav>
 {3}<script>
 (function () {{
@@ -228,7 +500,7 @@ reached show <code>grad ?</code>. Use the buttons or the left and right arrow ke
     for (var i = 0; i < count; ++i) {{
       frames[i].hidden = Number(frames[i].getAttribute('data-step')) !== current;
     }}
-    document.getElementById('counter').textContent = 'Step ' + current + ' of ' + count;
+    document.getElementById('counter').textContent = '{7}' + current + '{8}' + count;
     document.body.setAttribute('data-step', String(current));
     if (fromHash() !== current) {{
       try {{ history.replaceState(null, '', '#step=' + current); }} catch (e) {{}}
@@ -247,12 +519,14 @@ reached show <code>grad ?</code>. Use the buttons or the left and right arrow ke
 </body>
 </html>
 )",
-                     html_escape(ex.name), html_escape(ex.title), note, frames);
+                     html_escape(ex.name), html_escape(ex.title), note, frames, words().walk_title,
+                     words().previous, words().next, words().step_prefix, words().step_middle,
+                     words().walk_intro, words().lang);
 }
 
 }  // namespace
 
-void write_walkthrough(const Example& ex, const std::string& dir_name) {
+void write_walkthrough(const Example& ex, const std::string& dir_name, double alpha) {
   std::fflush(stdout);  // keep the order of what was printed before
   const std::filesystem::path dir(dir_name);
   const std::vector<BackwardStep> steps = backward_steps(*ex.tape, ex.root);
@@ -266,28 +540,43 @@ void write_walkthrough(const Example& ex, const std::string& dir_name) {
   const Tape& t = *ex.tape;
   const std::string root = node_name(t, ex.root.index());
   std::vector<std::string> captions, bodies;
-  for (std::size_t k = 0; k < steps.size(); ++k) {
-    DotOptions o;
-    o.edge_derivatives = true;
-    o.highlight = steps[k].index;
-    o.gradients_from = steps[k].index;
-    captions.push_back(step_caption(t, root, steps[k]));
-    o.title = fmt::format("Step {} of {}: {}", k + 1, steps.size(), captions.back());
-    const std::string dot = to_dot(t, o);
-    const std::string stem = fmt::format("step-{:02}", k + 1);
+  std::optional<Update> update;
+  if (!ex.trained.empty()) update = gradient_step(ex, alpha);
+  const std::size_t count = steps.size() + (update ? 1 : 0);
+  const auto add_frame = [&](DotOptions o, const Tape& tape, std::string caption) {
+    o.title = fmt::format("{}{}{}{}: {}", words().step_prefix, captions.size() + 1,
+                          words().step_middle, count, caption);
+    captions.push_back(std::move(caption));
+    const std::string dot = to_dot(tape, o);
+    const std::string stem = fmt::format("step-{:02}", captions.size());
     write_output(dir / (stem + ".dot"), dot);
     if (have_svg) {
       const std::filesystem::path svg = dir / (stem + ".svg");
       render_dot(dot, svg, ImageFormat::Svg);
-      const std::string text = read_file(svg);
+      const std::string text = read_whole(svg);
       const std::size_t start = text.find("<svg");
       bodies.push_back(start == std::string::npos ? text : text.substr(start));
     } else {
       bodies.push_back("<pre>" + html_escape(dot) + "</pre>");
     }
+  };
+  for (const BackwardStep& step : steps) {
+    DotOptions o;
+    o.edge_derivatives = true;
+    o.edge_formulas = ex.local_forms;
+    o.highlight = step.index;
+    o.gradients_from = step.index;
+    add_frame(o, t, step_caption(ex, step));
+  }
+  if (update) {
+    // The last frame: the graph at the updated params, forward pass only.
+    const Example next = make_example(ex.name, update->next_settings);
+    DotOptions o;
+    o.show_gradients = false;
+    add_frame(o, *next.tape, update_caption(ex, *update));
   }
   write_output(dir / "index.html", frames_page(ex, captions, bodies, have_svg));
-  fmt::print(stderr, "tapegrad: wrote {} ({}) and {}\n", detail::plural(steps.size(), "frame"),
+  fmt::print(stderr, "tapegrad: wrote {} ({}) and {}\n", detail::plural(count, "frame"),
              have_svg ? "DOT and SVG" : "DOT only", shown_path(dir / "index.html"));
   if (!have_svg) {
     fmt::print(stderr,
@@ -301,7 +590,13 @@ namespace {
 struct ExplainArgs {
   ExampleOptions example;
   bool json = false;
-  std::string frames;  // folder for the walkthrough frames; empty for none
+  std::string frames;           // folder for the walkthrough frames; empty for none
+  double alpha = 0.1;           // learning rate of the update step
+  std::size_t steps = 0;        // gradient-descent iterations to tabulate; 0 for none
+  std::string lang = "en";      // language of the walkthrough: en or ko
+  std::string format = "text";  // text, markdown or latex
+  CLI::Option* alpha_option = nullptr;
+  CLI::Option* steps_option = nullptr;
 };
 
 // How autodiff compares with the lecture's closed forms: the largest relative difference, the
@@ -331,36 +626,266 @@ Comparison compare(const Example& ex, const std::vector<BackwardStep>& steps) {
   return c;
 }
 
+// ------------------------------------------------------------ tensor examples (vectorized)
+
+bool all_scalar(const Example& ex) {
+  for (std::size_t i = 0; i <= ex.root.index(); ++i) {
+    if (!ex.tape->node(i).shape.is_scalar()) return false;
+  }
+  return true;
+}
+
+// A value on one line: "0.5", "[1, 2]", "[[1, 2]; [3, 4]]" (10 significant digits).
+std::string tensor_text(TensorView v) {
+  std::string text = format_value(v, 10, 1u << 20);
+  if (v.rows() > 1 && v.cols() > 1) {
+    std::string joined = "[";
+    std::size_t start = 0;
+    for (std::size_t at = text.find('\n');; at = text.find('\n', start)) {
+      joined += (start == 0 ? "" : "; ") + text.substr(start, at - start);
+      if (at == std::string::npos) break;
+      start = at + 1;
+    }
+    return joined + "]";
+  }
+  std::replace(text.begin(), text.end(), '\n', ' ');
+  return text;
+}
+
+std::string elements_text(const std::vector<double>& v) {
+  std::string out = "[";
+  for (std::size_t i = 0; i < v.size(); ++i) out += (i ? ", " : "") + num(v[i]);
+  return out + "]";
+}
+
+nlohmann::ordered_json tensor_json(TensorView v) {
+  if (v.size() == 1) return v[0];
+  nlohmann::ordered_json rows = nlohmann::ordered_json::array();
+  for (std::size_t r = 0; r < v.rows(); ++r) {
+    nlohmann::ordered_json row = nlohmann::ordered_json::array();
+    for (std::size_t c = 0; c < v.cols(); ++c) row.push_back(v(r, c));
+    rows.push_back(row);
+  }
+  return rows;
+}
+
+// The nodes with a gradient, root first.
+std::vector<std::size_t> reverse_nodes(const Example& ex) {
+  std::vector<std::size_t> out;
+  for (std::size_t i = ex.root.index() + 1; i-- > 0;) {
+    if (ex.tape->has_grad(i)) out.push_back(i);
+  }
+  return out;
+}
+
+// The largest relative difference of a node's gradient from its closed form.
+double tensor_diff(TensorView grad, const ClosedForm& form) {
+  if (form.elements.empty()) return rel_diff(grad[0], form.value);
+  if (form.elements.size() != grad.size()) return std::nan("");
+  double worst = 0.0;
+  for (std::size_t k = 0; k < grad.size(); ++k) {
+    const double d = rel_diff(grad[k], form.elements[k]);
+    if (std::isnan(d) || d > worst) worst = d;
+  }
+  return worst;
+}
+
+std::string closed_text(const ClosedForm& form) {
+  return form.elements.empty() ? formula_and_value(form.formula, form.value)
+                               : form.formula + " = " + elements_text(form.elements);
+}
+
+void print_tensor_text(const Example& ex) {
+  const Tape& t = *ex.tape;
+  const std::string root = node_name(t, ex.root.index());
+  fmt::print("{}\n", ex.title);
+  std::string values;
+  for (const Setting& s : ex.settings) {
+    values += fmt::format("{}{} = {}", values.empty() ? "" : ", ", s.name, s.value);
+  }
+  fmt::print("{}: {}\n\n{}\n", words().values, values, words().forward);
+  for (std::size_t i = 0; i <= ex.root.index(); ++i) {
+    const NodeInfo n = t.node(i);
+    const std::string shape = n.shape.is_scalar() ? "" : fmt::format(" ({})", n.shape);
+    fmt::print("  [{:>2}] {:<3} = {:<22} = {}{}\n", i, node_name(t, i), node_expression(t, i),
+               tensor_text(t.value(i)), shape);
+  }
+  fmt::print("  {} {} = {} = {}\n", words().lecture, root, ex.loss_formula,
+             num(ex.loss_closed_form));
+  fmt::print(
+      "\nBackward pass (reverse tape order, seeded with d{0}/d{0} = 1; the lecture's dZ = A - Y "
+      "is dL/dZ column by column, so d{0}/dZ = dZ/m)\n",
+      root);
+  for (const std::size_t i : reverse_nodes(ex)) {
+    const std::string name = node_name(t, i);
+    fmt::print("  [{:>2}] {:<3} autodiff d{}/d{} = {}\n", i, name, root, name,
+               tensor_text(t.grad(i)));
+    if (const auto cf = ex.closed_forms.find(i); cf != ex.closed_forms.end()) {
+      fmt::print("                lecture {} = {}   max |diff| {:.1e}\n", cf->second.symbol,
+                 closed_text(cf->second), tensor_diff(t.grad(i), cf->second));
+    }
+    const NodeInfo n = t.node(i);
+    for (std::size_t s = 0; s < n.input_count; ++s) {
+      const std::string form = local_form(ex, i, s);
+      const std::string in_name = node_name(t, n.inputs[s]);
+      if (!form.empty()) {
+        fmt::print("         -> {:<3} local d{}/d{}: {}{}\n", in_name, name, in_name, form,
+                   t.has_grad(n.inputs[s]) ? "" : " (an input: no gradient)");
+      }
+    }
+  }
+}
+
+Comparison compare_tensors(const Example& ex) {
+  Comparison c;
+  for (const std::size_t i : reverse_nodes(ex)) {
+    const auto cf = ex.closed_forms.find(i);
+    if (cf == ex.closed_forms.end()) continue;
+    const double d = tensor_diff(ex.tape->grad(i), cf->second);
+    if (!(d <= kTolerance)) c.mismatched.push_back(cf->second.symbol + " = " + cf->second.formula);
+    if (!std::isnan(c.worst) && (std::isnan(d) || d > c.worst)) c.worst = d;
+  }
+  return c;
+}
+
+nlohmann::ordered_json to_tensor_json(const Example& ex, bool ok, double worst,
+                                      const std::optional<Update>& update,
+                                      const std::vector<Update>& iterations) {
+  const Tape& t = *ex.tape;
+  nlohmann::ordered_json j = json_head(ex);
+  for (std::size_t i = 0; i <= ex.root.index(); ++i) {
+    const std::string kind = kind_in_words(t, i);
+    const NodeInfo n = t.node(i);
+    nlohmann::ordered_json node{{"index", i},
+                                {"name", node_name(t, i)},
+                                {"op", kind.empty() ? std::string(op_name(n.op)) : kind},
+                                {"expression", node_expression(t, i)}};
+    if (!n.shape.is_scalar()) node["shape"] = fmt::format("{}", n.shape);
+    node["value"] = tensor_json(t.value(i));
+    j["forward"].push_back(node);
+  }
+  j["loss_formula"] = ex.loss_formula;
+  j["loss_closed_form"] = ex.loss_closed_form;
+  j["backward"] = nlohmann::ordered_json::array();
+  for (const std::size_t i : reverse_nodes(ex)) {
+    nlohmann::ordered_json s{{"index", i},
+                             {"name", node_name(t, i)},
+                             {"gradient_name", gname(ex, i)},
+                             {"gradient", tensor_json(t.grad(i))},
+                             {"closed_form", nullptr}};
+    if (const auto cf = ex.closed_forms.find(i); cf != ex.closed_forms.end()) {
+      s["closed_form"] = {{"symbol", cf->second.symbol}, {"formula", cf->second.formula}};
+      s["closed_form"]["value"] = cf->second.elements.empty()
+                                      ? nlohmann::ordered_json(cf->second.value)
+                                      : nlohmann::ordered_json(cf->second.elements);
+    }
+    j["backward"].push_back(s);
+  }
+  if (update) j["update"] = update_json(*update);
+  if (!iterations.empty()) {
+    j["iterations"] = nlohmann::ordered_json::array();
+    for (const Update& u : iterations) j["iterations"].push_back(update_json(u));
+  }
+  j["max_rel_diff"] = worst;
+  j["ok"] = ok;
+  return j;
+}
+
+// The update by autodiff against the update with the lecture's closed forms.
+void compare_update(const Update& u, Comparison& c) {
+  const auto check = [&](const std::string& what, double autodiff, double closed) {
+    const double d = rel_diff(autodiff, closed);
+    if (!(d <= kTolerance)) c.mismatched.push_back(what);
+    if (!std::isnan(c.worst) && (std::isnan(d) || d > c.worst)) c.worst = d;
+  };
+  for (const ParamUpdate& p : u.params) {
+    check(fmt::format("{0} := {0} - alpha d{0}", p.name), p.next, p.next_closed);
+  }
+  check("new loss", u.next_loss, u.next_loss_closed);
+}
+
 std::string joined(const std::vector<std::string>& items) {
   std::string out;
   for (const std::string& item : items) out += (out.empty() ? "" : "; ") + item;
   return out;
 }
 
+// The example's title in Korean: what it is, then its formulas as in English.
+std::string korean_title(const Example& ex) {
+  const std::size_t colon = ex.title.find(": ");
+  const std::string formulas = colon == std::string::npos ? "" : ex.title.substr(colon);
+  if (ex.name == "lecture") return fmt::format("훈련 예제 하나의 로지스틱 회귀{}", formulas);
+  if (ex.name == "chain") return fmt::format("J = 3(a + b c)의 체인룰{}", formulas);
+  const std::size_t m = ex.title.find("m = ");
+  const std::string count =
+      m == std::string::npos ? "" : ex.title.substr(m, ex.title.find(' ', m + 4) - m);
+  if (ex.name == "examples") return fmt::format("{}개 예제의 로지스틱 회귀{}", count, formulas);
+  return fmt::format("{}개 예제의 벡터화된 로지스틱 회귀{}", count, formulas);
+}
+
 int run_explain(const ExplainArgs& args) {
-  const Example ex = make_example(args.example.example(), args.example.settings("explain"));
-  const std::vector<BackwardStep> steps = backward_steps(*ex.tape, ex.root);
-  const Comparison c = compare(ex, steps);
+  g_words = args.lang == "ko" ? &kKorean : &kEnglish;
+  Example ex = make_example(args.example.example(), args.example.settings("explain"));
+  if (args.lang == "ko") ex.title = korean_title(ex);
+  const bool scalar = all_scalar(ex);
+  const std::vector<BackwardStep> steps =
+      scalar ? backward_steps(*ex.tape, ex.root) : std::vector<BackwardStep>{};
+  for (CLI::Option* option : {args.alpha_option, args.steps_option}) {
+    if (option->count() > 0 && ex.trained.empty()) {
+      detail::fail("explain", option->get_name(),
+                   "the {} example has no parameters to update (the lecture example has)", ex.name);
+    }
+  }
+  if (!scalar && !args.frames.empty()) {
+    detail::fail("explain", "--frames",
+                 "the frames show scalar graphs (lecture, chain, examples); the {} example holds "
+                 "tensors: draw it with 'tapegrad graph {}'",
+                 ex.name, ex.name);
+  }
+  Comparison c = scalar ? compare(ex, steps) : compare_tensors(ex);
+  std::optional<Update> update;
+  if (!ex.trained.empty()) {
+    update = gradient_step(ex, args.alpha);
+    compare_update(*update, c);
+  }
+  const std::vector<Update> iterations =
+      args.steps == 0 ? std::vector<Update>{} : iterate(ex, args.alpha, args.steps);
   const bool ok = c.mismatched.empty();
-  if (!args.frames.empty()) write_walkthrough(ex, args.frames);
-  if (args.json) {
-    fmt::print("{}\n", to_json(ex, steps, ok, c.worst).dump(2));
+  if (!args.frames.empty()) write_walkthrough(ex, args.frames, args.alpha);
+  if (args.format != "text") {
+    fmt::print("{}",
+               handout(ex, update, iterations,
+                       args.format == "latex" ? HandoutFormat::latex : HandoutFormat::markdown,
+                       args.lang == "ko"));
     return ok ? 0 : 1;
   }
-  print_text(ex, steps);
+  if (args.json) {
+    const nlohmann::ordered_json j = scalar ? to_json(ex, steps, ok, c.worst, update, iterations)
+                                            : to_tensor_json(ex, ok, c.worst, update, iterations);
+    fmt::print("{}\n", j.dump(2));
+    return ok ? 0 : 1;
+  }
+  if (scalar) {
+    print_text(ex, steps);
+    if (ex.name == "examples") print_loop(ex);
+  } else {
+    print_tensor_text(ex);
+  }
+  if (update) print_update(ex, *update);
+  if (!iterations.empty()) print_iterations(ex, iterations);
   const std::string measured =
       fmt::format("max relative difference {:.1e}, tolerance {:.0e}", c.worst, kTolerance);
   if (!ok) {
     const std::size_t more = c.mismatched.size() - 1;
-    fmt::print("\nFAILED: autodiff does not match the lecture's {}{} ({})\n", c.mismatched.front(),
-               more == 0 ? std::string() : fmt::format(" (nor {} more below it)", more), measured);
+    fmt::print("\n{}\n",
+               fmt::format(fmt::runtime(words().failed), c.mismatched.front(),
+                           more == 0 ? std::string() : fmt::format(" (nor {} more below it)", more),
+                           measured));
   } else if (c.undefined.empty()) {
-    fmt::print("\nok: every autodiff gradient matches the lecture's closed form ({})\n", measured);
+    fmt::print("\n{}\n", fmt::format(fmt::runtime(words().ok), measured));
   } else {
-    fmt::print(
-        "\nok: every autodiff gradient matches the lecture's closed form where it is defined ({}); "
-        "undefined here: {}\n",
-        measured, joined(c.undefined));
+    fmt::print("\n{}\n",
+               fmt::format(fmt::runtime(words().ok_defined), measured, joined(c.undefined)));
   }
   return ok ? 0 : 1;
 }
@@ -375,6 +900,20 @@ Subcommand add_explain(CLI::App& app) {
   cmd->add_flag("--json", args->json, "Machine-readable output");
   cmd->add_option("--frames", args->frames,
                   "Write one diagram per backward step and an index.html to this folder");
+  args->alpha_option =
+      cmd->add_option("--alpha", args->alpha,
+                      "lecture: learning rate of the update w := w - alpha dw (default 0.1)")
+          ->check(positive_check());
+  args->steps_option =
+      cmd->add_option("--steps", args->steps,
+                      "lecture: run this many gradient-descent steps and tabulate them")
+          ->transform(whole_check(1, 10'000));
+  cmd->add_option("--lang", args->lang,
+                  "Language of the walkthrough and the frames: en (default) or ko (Korean)")
+      ->transform(choice_check({"en", "ko"}));
+  cmd->add_option("--format", args->format,
+                  "text (default), markdown or latex: tables and formulas for slides and handouts")
+      ->transform(choice_check({"text", "markdown", "latex"}));
   return {cmd, [args] { return run_explain(*args); }};
 }
 

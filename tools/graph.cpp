@@ -28,8 +28,10 @@ struct GraphArgs {
 };
 
 // Writes the diagram of `tape` as the arguments ask (stdout or files); returns the exit status.
-int emit_graph(const Tape& tape, const GraphArgs& args, const std::string& title) {
+int emit_graph(const Tape& tape, const GraphArgs& args, const std::string& title,
+               const Example* ex = nullptr) {
   DotOptions o;
+  if (ex != nullptr) o.edge_formulas = ex->local_forms;  // the lecture's local derivatives
   o.ops = args.ops == "merged" ? OpStyle::Merged : OpStyle::Separate;
   o.edge_derivatives = args.edge_derivatives;
   o.precision = args.precision;
@@ -61,7 +63,7 @@ int run_graph(const GraphArgs& args) {
   }
   if (!is_example(args.example.example())) return run_model_graph(args);
   const Example ex = make_example(args.example.example(), settings);
-  return emit_graph(*ex.tape, args, ex.title);
+  return emit_graph(*ex.tape, args, ex.title, &ex);
 }
 
 }  // namespace

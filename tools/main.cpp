@@ -106,8 +106,9 @@ int main(int argc, char** argv) {
   app.require_subcommand(0, 1);
   app.set_version_flag("--version", "tapegrad " TAPEGRAD_VERSION, "Print the version and exit");
   const std::vector<tool::Subcommand> subcommands{
-      tool::add_explain(app), tool::add_graph(app), tool::add_gradcheck(app), tool::add_train(app),
-      tool::add_predict(app), tool::add_eval(app),  tool::add_demo(app)};
+      tool::add_explain(app), tool::add_graph(app),     tool::add_gradcheck(app),
+      tool::add_train(app),   tool::add_predict(app),   tool::add_eval(app),
+      tool::add_demo(app),    tool::add_playground(app)};
 
   try {
     app.parse(argc, argv);

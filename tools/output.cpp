@@ -131,6 +131,8 @@ fs::path folder_of(const fs::path& file, std::string_view op, std::string_view s
   return folder;
 }
 
+}  // namespace
+
 std::string read_whole(const fs::path& path) {
   std::ifstream in(path, std::ios::binary);
   std::ostringstream s;
@@ -138,7 +140,13 @@ std::string read_whole(const fs::path& path) {
   return s.str();
 }
 
-}  // namespace
+std::string replace_all(std::string text, std::string_view from, std::string_view to) {
+  for (std::size_t at = text.find(from); at != std::string::npos;
+       at = text.find(from, at + to.size())) {
+    text.replace(at, from.size(), to);
+  }
+  return text;
+}
 
 std::string shown_path(const fs::path& path) {
   return detail::shown(path.native(), path.native().size());

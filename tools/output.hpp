@@ -56,6 +56,12 @@ void write_output(const std::filesystem::path& path, std::string_view content);
 /// `path` as it appears in a message: control characters escaped (one line), never cut.
 [[nodiscard]] std::string shown_path(const std::filesystem::path& path);
 
+/// The whole content of a file ("" when it cannot be read).
+[[nodiscard]] std::string read_whole(const std::filesystem::path& path);
+
+/// `text` with every `from` replaced by `to` (from non-empty).
+[[nodiscard]] std::string replace_all(std::string text, std::string_view from, std::string_view to);
+
 /// The path of `program` on PATH (an executable file), or nullopt.
 [[nodiscard]] std::optional<std::string> find_on_path(std::string_view program);
 

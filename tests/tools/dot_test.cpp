@@ -11,6 +11,7 @@
 #include <sstream>
 #include <string>
 
+#include <fmt/format.h>
 #include <tapegrad/tapegrad.hpp>
 
 #include "examples.hpp"
@@ -79,9 +80,13 @@ TEST_CASE("dot: one value node per tape node, op bubbles only in the separate st
   CHECK(count(merged, "->") == 5);
   CHECK(separate.find("v1 -> op3") != std::string::npos);
   CHECK(merged.find("v1 -> v3") != std::string::npos);
-  CHECK(separate.find("\"×3\"") != std::string::npos);  // J = 3 v shows its constant
-  CHECK(separate.find("grad 6") != std::string::npos);  // dJ/db = 3c
-  CHECK(separate.find("grad 9") != std::string::npos);  // dJ/dc = 3b
+  CHECK(separate.find("\"×3\"") != std::string::npos);   // J = 3 v shows its constant
+  CHECK(separate.find("\\ndb 6") != std::string::npos);  // dJ/db = 3c, named as in the lecture
+  CHECK(separate.find("\\ndc 9") != std::string::npos);  // dJ/dc = 3b
+  // Kinds in words, no shape for a scalar; the merged style writes the op as an expression.
+  CHECK(separate.find("\"b\\nparameter\\nvalue 3\\ndb 6\"") != std::string::npos);
+  CHECK(count(separate, "1x1") == 0);
+  CHECK(merged.find("\"J = 3 * v\\nvalue 33\\ndJ 1\"") != std::string::npos);
 }
 
 TEST_CASE("dot: params, inputs and intermediates are styled apart") {
@@ -89,9 +94,11 @@ TEST_CASE("dot: params, inputs and intermediates are styled apart") {
   const std::string dot = tg::to_dot(*ex.tape);
   CHECK(count(dot, "fillcolor=\"#cfe2ff\"") == 3);  // w1, w2, b
   CHECK(count(dot, "fillcolor=\"#eeeeee\"") == 3);  // x1, x2, y
-  CHECK(count(dot, "style=\"rounded\"]") == 6);     // u1, u2, s, z, a, L
-  // Inputs have no gradient line; params and intermediates do.
-  CHECK(count(dot, "\\ngrad ") == 9);
+  CHECK(count(dot, "style=\"rounded\"]") == 3);     // z (one node for w1 x1 + w2 x2 + b), a, L
+  // Inputs have no gradient line; params and intermediates do: dw1, dw2, db, dz, da, dL.
+  CHECK(count(dot, "\\nd") == 6);
+  CHECK(count(dot, "\\ninput\\n") == 3);
+  CHECK(count(dot, "\\nparameter\\n") == 3);
 }
 
 TEST_CASE("dot: labels are escaped") {
@@ -107,8 +114,9 @@ TEST_CASE("dot: labels are escaped") {
   tg::Var y = tg::tanh(w);
   tape.backward(y);
   const std::string dot = tg::to_dot(tape);
-  CHECK(dot.find("w \\\"quoted\\\" \\\\ <b>\\nnext\\nparam 1x1") != std::string::npos);
-  CHECK(dot.find("#1\\ntanh 1x1") != std::string::npos);  // unlabelled node: "#index"
+  CHECK(dot.find("w \\\"quoted\\\" \\\\ <b>\\nnext\\nparameter") != std::string::npos);
+  // unlabelled node: "#index", its gradient "grad"
+  CHECK(dot.find("#1\\nvalue 0.964\\ngrad 1") != std::string::npos);
 }
 
 TEST_CASE("dot: values are formatted with the documented precision") {
@@ -129,8 +137,8 @@ TEST_CASE("dot: large tensors are summarised in the diagram") {
   tg::Var J = tg::sum(W * W);
   tape.backward(J);
   const std::string dot = tg::to_dot(tape);
-  CHECK(dot.find("data 5x4 min 0.5 mean 0.5 max 0.5") != std::string::npos);
-  CHECK(dot.find("grad 5x4 min 1 mean 1 max 1") != std::string::npos);
+  CHECK(dot.find("W\\nparameter 5x4\\nvalue 5x4 min 0.5 mean 0.5 max 0.5") != std::string::npos);
+  CHECK(dot.find("dW 5x4 min 1 mean 1 max 1") != std::string::npos);  // 2W
 }
 
 TEST_CASE("dot: highlight marks the node and the gradient flowing into its inputs") {
@@ -139,12 +147,13 @@ TEST_CASE("dot: highlight marks the node and the gradient flowing into its input
   o.highlight = 3;  // u = b * c
   o.gradients_from = 3;
   const std::string dot = tg::to_dot(*ex.tape, o);
-  CHECK(dot.find("v3 [label=\"u\\nmul 1x1\\ndata 6\\ngrad 3\", shape=box, style=\"rounded\", "
+  CHECK(dot.find("v3 [label=\"u\\nvalue 6\\ndu 3\", shape=box, style=\"rounded\", "
                  "penwidth=3") != std::string::npos);
-  CHECK(dot.find("v1 -> op3 [label=\"grad += 6\"") != std::string::npos);  // 3 * c
-  CHECK(dot.find("v2 -> op3 [label=\"grad += 9\"") != std::string::npos);  // 3 * b
+  CHECK(dot.find("v1 -> op3 [label=\"db += 6\"") != std::string::npos);  // 3 * c
+  CHECK(dot.find("v2 -> op3 [label=\"dc += 9\"") != std::string::npos);  // 3 * b
   CHECK(count(dot, "penwidth=2.5") == 3);  // two operand edges and op -> value
-  CHECK(count(dot, "grad ?") == 3);        // a, b, c are not reached yet
+  CHECK(count(dot, " ?\"") == 3);          // da, db, dc: a, b, c are not reached yet
+  CHECK(dot.find("\\ndc ?\"") != std::string::npos);
   o.highlight = 6;
   CHECK_THROWS_WITH_AS(static_cast<void>(tg::to_dot(*ex.tape, o)),
                        "to_dot: highlight: node 6 is out of range (the tape has 6 nodes)",
@@ -246,4 +255,22 @@ TEST_CASE("backward_steps: the chain example in reverse order with chain-rule pr
     REQUIRE(cf != ex.closed_forms.end());
     CHECK(step.grad == cf->second.value);
   }
+}
+
+TEST_CASE("dot: the lecture's formula of a local derivative is written before its number") {
+  const tg::tool::Example ex = example("lecture");
+  tg::DotOptions o;
+  o.edge_derivatives = true;
+  o.edge_formulas = ex.local_forms;
+  const std::string dot = tg::to_dot(*ex.tape, o);
+  // a = sigmoid(0.1): a(1-a) = 0.2494 to 4 digits, computed here independently
+  const double a = 1.0 / (1.0 + std::exp(-0.1));
+  CHECK(fmt::format("{:.4g}", a * (1 - a)) == "0.2494");
+  CHECK(dot.find("∂a/∂z = a(1-a) = 0.2494") != std::string::npos);
+  CHECK(dot.find("∂z/∂w1 = x1 = 1") != std::string::npos);
+  CHECK(dot.find("∂z/∂w2 = x2 = 2") != std::string::npos);
+  CHECK(dot.find("∂z/∂b = 1\"") != std::string::npos);  // a formula that is its number: once
+  CHECK(dot.find("∂L/∂a = -y/a + (1-y)/(1-a) = -1.905") != std::string::npos);
+  o.edge_formulas.clear();  // without formulas, the number alone
+  CHECK(tg::to_dot(*ex.tape, o).find("∂a/∂z = 0.2494") != std::string::npos);
 }
