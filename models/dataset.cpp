@@ -21,7 +21,8 @@
 namespace tapegrad {
 namespace {
 
-constexpr std::size_t kCsvChunk = std::size_t{1} << 20;  // bytes read from a file at a time
+constexpr std::size_t kCsvChunk = std::size_t{1} << 20;     // bytes read from a file at a time
+constexpr std::size_t kBlockValues = std::size_t{1} << 22;  // most fields in a block (32 MiB)
 
 struct Field {
   std::string text;
@@ -559,6 +560,8 @@ class Parser {
 
   /// Data rows read so far.
   [[nodiscard]] std::size_t total_rows() const noexcept { return total_rows_; }
+  /// Fields in a record.
+  [[nodiscard]] std::size_t width() const noexcept { return width_; }
   [[nodiscard]] const Dataset& proto() const noexcept { return proto_; }
   [[nodiscard]] std::size_t line() const noexcept { return reader_.line(); }
   [[nodiscard]] std::size_t consumed() const noexcept { return reader_.consumed(); }
@@ -893,6 +896,7 @@ struct CsvBlockReader::State {
     const std::uintmax_t size = std::filesystem::file_size(path, ec);
     reader.emplace(in, name, kCsvChunk);
     parser.emplace(*reader, name, options, ec ? 0 : static_cast<std::size_t>(size), true);
+    block = std::min(block, std::max<std::size_t>(1, kBlockValues / parser->width()));
   }
   CsvOptions options;
   std::size_t block;

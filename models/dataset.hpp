@@ -148,7 +148,8 @@ Dataset read_csv(const std::filesystem::path& path, std::string_view target);
 /// all, as read_csv does; a file whose rows were all dropped fails at the end.
 class CsvBlockReader {
  public:
-  /// Opens `path` and reads its header; `block_rows` (at least 1) rows per block.
+  /// Opens `path` and reads its header; `block_rows` (at least 1) rows per block, fewer in a
+  /// file so wide that a block would hold more than 4,194,304 fields (32 MiB of numbers).
   CsvBlockReader(const std::filesystem::path& path, CsvOptions options, std::size_t block_rows);
   CsvBlockReader(const CsvBlockReader&) = delete;
   CsvBlockReader& operator=(const CsvBlockReader&) = delete;

@@ -215,6 +215,12 @@ foreach(block 1 2 5)
     tapegrad_blocks_test(blocks_missing_${policy}_eval_${block} ${block}
                          ARGS eval|${missing_model}|${tasks}/missing.csv|--missing|${policy}|--json)
   endforeach()
+  tapegrad_blocks_test(blocks_linear_eval_${block} ${block}
+                       ARGS eval|${linear_model}|${tasks}/linear.csv|--json)
+  tapegrad_blocks_test(blocks_linear_predict_${block} ${block}
+                       ARGS predict|${linear_model}|${tasks}/linear_new.csv)
+  set_tests_properties(cli.blocks_linear_eval_${block} cli.blocks_linear_predict_${block}
+                       PROPERTIES FIXTURES_REQUIRED tasks_linear)
   tapegrad_blocks_test(blocks_missing_error_${block} ${block} RC 2
                        ARGS predict|${missing_model}|${tasks}/missing.csv|-o|@WORK@/p.csv)
   tapegrad_blocks_test(blocks_late_error_${block} ${block} RC 2
