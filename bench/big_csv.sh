@@ -8,8 +8,12 @@
 #
 #   bench/big_csv.sh                       3,000,000 rows x 20 columns (about 590 MB of CSV)
 #   bench/big_csv.sh --rows 500000         a smaller run
+#   bench/big_csv.sh --tool --rows 1000000 the tool on the same file: peak memory of `tapegrad
+#                                          eval` and `predict -o` (a logreg model trained on a
+#                                          2,000-row file of the same kind) and of `train --epochs
+#                                          3`, each over the numbers' size (no limit checked)
 #
-# Options: --rows N, --cols N, --seed N, --no-build. Environment: BUILD_DIR (default
+# Options: --rows N, --cols N, --seed N, --tool, --no-build. Environment: BUILD_DIR (default
 # build-big-csv), TMPDIR (where the CSV goes; removed at exit).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -17,13 +21,15 @@ rows=3000000
 cols=20
 seed=1
 build_it=1
+tool=0
 while (($#)); do
   case $1 in
     --rows) rows=$2; shift ;;
     --cols) cols=$2; shift ;;
     --seed) seed=$2; shift ;;
     --no-build) build_it=0 ;;
-    -h | --help) sed -n '2,13p' "$0"; exit 0 ;;
+    --tool) tool=1 ;;
+    -h | --help) sed -n '2,17p' "$0"; exit 0 ;;
     *) echo "big_csv.sh: unknown option $1" >&2; exit 2 ;;
   esac
   shift
@@ -32,8 +38,9 @@ done
 build=${BUILD_DIR:-build-big-csv}
 if ((build_it)); then
   cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release -DTAPEGRAD_BUILD_BENCH=ON \
-    -DTAPEGRAD_BUILD_TESTS=OFF -DTAPEGRAD_BUILD_TOOLS=OFF -DTAPEGRAD_INSTALL=OFF >/dev/null
-  cmake --build "$build" --target tapegrad_big_csv -j2 >/dev/null
+    -DTAPEGRAD_BUILD_TESTS=OFF -DTAPEGRAD_BUILD_TOOLS=$((tool ? 1 : 0)) -DTAPEGRAD_INSTALL=OFF \
+    >/dev/null
+  cmake --build "$build" --target tapegrad_big_csv $( ((tool)) && echo tapegrad-cli) -j2 >/dev/null
 fi
 bin=$build/bench/tapegrad_big_csv
 
@@ -42,9 +49,10 @@ trap 'rm -rf "$tmp"' EXIT
 trap 'exit 130' INT TERM
 
 # measure FILE: runs `read FILE y` under /usr/bin/time -v; sets peak_kib, seconds and the
-# program's own output in $tmp/out.
-measure() {
-  /usr/bin/time -v "$bin" read "$1" y >"$tmp/out" 2>"$tmp/time" || {
+# program's own output in $tmp/out. measure_command CMD...: the same for any command.
+measure() { measure_command "$bin" read "$1" y; }
+measure_command() {
+  /usr/bin/time -v "$@" >"$tmp/out" 2>"$tmp/time" </dev/null || {
     cat "$tmp/time" >&2
     exit 1
   }
@@ -57,6 +65,24 @@ echo "generating $rows rows x $cols columns + target in $tmp ..." >&2
 "$bin" generate "$tmp/small.csv" 10 "$cols" "$seed"
 "$bin" generate "$tmp/big.csv" "$rows" "$cols" "$seed"
 file_bytes=$(stat -c %s "$tmp/big.csv")
+
+if ((tool)); then
+  cli=$build/tools/tapegrad
+  numeric_bytes=$((rows * (cols + 1) * 8))
+  "$bin" generate "$tmp/train.csv" 2000 "$cols" "$((seed + 1))"
+  "$cli" train "$tmp/train.csv" --target y --epochs 20 --save "$tmp/model.json" >/dev/null 2>&1
+  printf "file size           %d bytes; numbers %d bytes (%d x %d x 8)\n" "$file_bytes" \
+    "$numeric_bytes" "$rows" "$((cols + 1))"
+  for run in "eval $tmp/model.json $tmp/big.csv" "predict $tmp/model.json $tmp/big.csv -o $tmp/p.csv" \
+    "train $tmp/big.csv --target y --epochs 3"; do
+    # shellcheck disable=SC2086
+    measure_command "$cli" $run
+    awk -v what="${run%% *}" -v peak="$peak_kib" -v num="$numeric_bytes" -v secs="$seconds" \
+      'BEGIN { printf "%-8s peak RSS %8d KiB (%.1f MiB)  peak / numbers %.3f  %.1f s\n", what,
+               peak, peak / 1024, peak * 1024 / num, secs }'
+  done
+  exit 0
+fi
 
 measure "$tmp/small.csv"
 baseline_kib=$peak_kib

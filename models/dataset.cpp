@@ -21,7 +21,8 @@
 namespace tapegrad {
 namespace {
 
-constexpr std::size_t kCsvChunk = std::size_t{1} << 20;  // bytes read from a file at a time
+constexpr std::size_t kCsvChunk = std::size_t{1} << 20;     // bytes read from a file at a time
+constexpr std::size_t kBlockValues = std::size_t{1} << 22;  // most fields in a block (32 MiB)
 
 struct Field {
   std::string text;
@@ -310,7 +311,8 @@ struct Column {
   std::string_view name;
   std::size_t col = 0;  // 1-based position in the header
   Kind kind = Kind::unknown;
-  bool known = false;  // categories given: a value outside them is unseen
+  bool known = false;    // categories given: a value outside them is unseen
+  bool numeric = false;  // reading in blocks without known categories: numbers only
   std::unordered_map<std::string, std::size_t, TextHash, std::equal_to<>> ids;
   std::vector<std::string> categories;  // in id order
   std::size_t missing = 0;
@@ -344,7 +346,7 @@ double read_cell(Column& c, const Field& f, std::string_view name, bool decimal_
       c.kind = Column::Kind::number;
       return *v;
     }
-    if (c.kind == Column::Kind::number) {
+    if (c.kind == Column::Kind::number || c.numeric) {
       detail::fail("read_csv", where(name, f), "expected a number, found '{}'",
                    detail::shown(f.text));
     }
@@ -389,151 +391,255 @@ std::size_t find_column(std::span<const Field> header, std::string_view wanted) 
   return header.size();
 }
 
-/// Reads the whole input of `reader`, whose data (BOM included) has `total` bytes (0: unknown).
-Dataset parse(CsvReader& reader, std::string_view name, const CsvOptions& options,
-              std::size_t total) {
-  if (options.separator != 0 && options.separator != ',' && options.separator != ';' &&
-      options.separator != '\t') {
-    detail::fail("read_csv", name,
-                 "expected a comma, a semicolon or a tab as separator, found '{}'",
-                 detail::shown(std::string_view(&options.separator, 1)));
-  }
-  Record header;
-  if (!reader.header(header, options.separator)) {
-    detail::fail("read_csv", fmt::format("{}:1", name),
-                 "expected a header row, found an empty file");
-  }
-  const bool decimal_comma = reader.separator() == ';';
-  const std::span<const Field> names = header.view();
-  const std::string header_at = fmt::format("{}:{}", name, header.line);
-  std::unordered_map<std::string_view, std::size_t> seen;  // a name's first column: linear time
-  seen.reserve(names.size());
-  for (std::size_t i = 0; i < names.size(); ++i) {
-    const Field& f = names[i];
-    if (f.text.empty())
-      detail::fail("read_csv", where(name, f), "expected a column name, found ''");
-    const auto [first, fresh] = seen.emplace(f.text, i);
-    if (!fresh) {
-      detail::fail("read_csv", where(name, f),
-                   "expected unique column names, found '{}' again (first in column {})",
-                   detail::shown(f.text), first->second + 1);
+/// Reads the records of `reader` and encodes them, as a whole (read_csv) or a block of rows at a
+/// time (CsvBlockReader). The columns' kinds, categories and missing-value counts carry over from
+/// block to block, so a block is encoded exactly as the same rows of the whole file would be.
+class Parser {
+ public:
+  /// Reads the header of `reader`, whose data (BOM included) has `total` bytes (0: unknown).
+  /// `blocks`: the input is read in blocks, so every text column must have known categories
+  /// (a value that is no number fails in any other column) and fill values must be given.
+  Parser(CsvReader& reader, std::string_view name, const CsvOptions& options, std::size_t total,
+         bool blocks)
+      : reader_(reader), name_(name), options_(options), blocks_(blocks) {
+    if (options.separator != 0 && options.separator != ',' && options.separator != ';' &&
+        options.separator != '\t') {
+      detail::fail("read_csv", name,
+                   "expected a comma, a semicolon or a tab as separator, found '{}'",
+                   detail::shown(std::string_view(&options.separator, 1)));
     }
-  }
-  // Each column's role: a feature (its index among the features), the target, the id, or skipped.
-  constexpr std::size_t kSkip = std::numeric_limits<std::size_t>::max();
-  constexpr std::size_t kTarget = kSkip - 1;
-  constexpr std::size_t kId = kSkip - 2;
-  const std::size_t width = names.size();
-  std::vector<std::size_t> role(width, 0);
-  const auto require = [&](std::string_view column, std::string_view what) {
-    const std::size_t i = find_column(names, column);
-    if (i == width) {
-      detail::fail("read_csv", header_at, "expected {} named '{}', found none", what,
-                   detail::shown(column));
+    if (!reader.header(header_, options.separator)) {
+      detail::fail("read_csv", fmt::format("{}:1", name),
+                   "expected a header row, found an empty file");
     }
-    return i;
-  };
-  Dataset data;
-  data.target_name = options.target;
-  data.id_name = options.id;
-  std::size_t target_col = width;
-  if (!options.target.empty()) {
-    target_col = require(options.target, "a column");
-    role[target_col] = kTarget;
-  }
-  std::size_t id_col = width;
-  if (!options.id.empty()) {
-    id_col = require(options.id, "an id column");
-    if (id_col == target_col) {
-      detail::fail("read_csv", where(name, names[id_col]),
-                   "expected an id column other than the target, found '{}' as both",
-                   detail::shown(options.id));
-    }
-    role[id_col] = kId;
-  }
-  for (const std::string& column : options.ignore) {
-    const std::size_t i = require(column, "an ignored column");
-    if (i == target_col || i == id_col) {
-      detail::fail("read_csv", where(name, names[i]),
-                   "expected an ignored column other than the {}, found '{}'",
-                   i == target_col ? "target" : "id", detail::shown(column));
-    }
-    role[i] = kSkip;
-  }
-  if (!options.columns.empty()) {
-    std::vector<bool> wanted(width, false);
-    for (const std::string& column : options.columns)
-      wanted[require(column, "a feature column")] = true;
-    for (std::size_t i = 0; i < width; ++i) {
-      if (!wanted[i] && role[i] == 0) role[i] = kSkip;
-    }
-  }
-  std::vector<Column> columns;
-  for (std::size_t i = 0; i < width; ++i) {
-    if (role[i] != 0) continue;
-    role[i] = columns.size();
-    Column& c = columns.emplace_back();
-    c.name = names[i].text;
-    c.col = i + 1;
-  }
-  for (const CategoricalColumn& known : options.categorical) {
-    const std::size_t i = require(known.name, "a feature column");
-    if (role[i] >= columns.size()) {
-      detail::fail("read_csv", where(name, names[i]),
-                   "expected the text column '{}' to be a feature, found it {}",
-                   detail::shown(known.name),
-                   role[i] == kTarget ? "the target"
-                   : role[i] == kId   ? "the id"
-                                      : "skipped");
-    }
-    Column& c = columns[role[i]];
-    c.kind = Column::Kind::text;
-    c.known = true;
-    c.categories = known.categories;
-    for (std::size_t k = 0; k < known.categories.size(); ++k) c.ids.emplace(known.categories[k], k);
-  }
-  Column target;
-  target.name = options.target;
-  target.col = target_col + 1;
-
-  const std::size_t n = columns.size();
-  const std::size_t start = reader.consumed();
-  const std::size_t data_bytes = total > start ? total - start : 0;
-  std::vector<double> features;
-  std::vector<double> labels;
-  Missing missing, missing_target;
-  std::size_t rows = 0;
-  std::size_t room = 0;  // rows the storage holds
-  Record record;
-  while (reader.next(record)) {
-    if (record.count != width) {
-      detail::fail("read_csv", fmt::format("{}:{}", name, record.line),
-                   "expected {} as in the header, found {}", detail::plural(width, "field"),
-                   record.count);
-    }
-    if (rows == room) {
-      room = planned_rows(rows, width, reader.consumed() - start, data_bytes);
-      features.reserve(room * n);
-      if (target_col != width) labels.reserve(room);
-    }
-    for (std::size_t i = 0; i < width; ++i) {
-      const Field& f = record.fields[i];
-      if (role[i] < n) {
-        features.push_back(read_cell(columns[role[i]], f, name, decimal_comma, missing, data));
-      } else if (role[i] == kTarget) {
-        labels.push_back(read_cell(target, f, name, decimal_comma, missing_target, data));
-      } else if (role[i] == kId) {
-        data.ids.push_back(f.text);
+    decimal_comma_ = reader.separator() == ';';
+    const std::span<const Field> names = header_.view();
+    header_at_ = fmt::format("{}:{}", name, header_.line);
+    std::unordered_map<std::string_view, std::size_t> seen;  // a name's first column: linear time
+    seen.reserve(names.size());
+    for (std::size_t i = 0; i < names.size(); ++i) {
+      const Field& f = names[i];
+      if (f.text.empty())
+        detail::fail("read_csv", where(name, f), "expected a column name, found ''");
+      const auto [first, fresh] = seen.emplace(f.text, i);
+      if (!fresh) {
+        detail::fail("read_csv", where(name, f),
+                     "expected unique column names, found '{}' again (first in column {})",
+                     detail::shown(f.text), first->second + 1);
       }
     }
-    ++rows;
-  }
-  if (rows == 0) {
-    detail::fail("read_csv", fmt::format("{}:{}", name, reader.line()),
-                 "expected data rows after the header, found none");
+    // Each column's role: a feature (its index among the features), the target, the id, or
+    // skipped.
+    width_ = names.size();
+    role_.assign(width_, 0);
+    const auto require = [&](std::string_view column, std::string_view what) {
+      const std::size_t i = find_column(names, column);
+      if (i == width_) {
+        detail::fail("read_csv", header_at_, "expected {} named '{}', found none", what,
+                     detail::shown(column));
+      }
+      return i;
+    };
+    proto_.target_name = options.target;
+    proto_.id_name = options.id;
+    target_col_ = width_;
+    if (!options.target.empty()) {
+      target_col_ = require(options.target, "a column");
+      role_[target_col_] = kTarget;
+    }
+    std::size_t id_col = width_;
+    if (!options.id.empty()) {
+      id_col = require(options.id, "an id column");
+      if (id_col == target_col_) {
+        detail::fail("read_csv", where(name, names[id_col]),
+                     "expected an id column other than the target, found '{}' as both",
+                     detail::shown(options.id));
+      }
+      role_[id_col] = kId;
+    }
+    for (const std::string& column : options.ignore) {
+      const std::size_t i = require(column, "an ignored column");
+      if (i == target_col_ || i == id_col) {
+        detail::fail("read_csv", where(name, names[i]),
+                     "expected an ignored column other than the {}, found '{}'",
+                     i == target_col_ ? "target" : "id", detail::shown(column));
+      }
+      role_[i] = kSkip;
+    }
+    if (!options.columns.empty()) {
+      std::vector<bool> wanted(width_, false);
+      for (const std::string& column : options.columns)
+        wanted[require(column, "a feature column")] = true;
+      for (std::size_t i = 0; i < width_; ++i) {
+        if (!wanted[i] && role_[i] == 0) role_[i] = kSkip;
+      }
+    }
+    for (std::size_t i = 0; i < width_; ++i) {
+      if (role_[i] != 0) continue;
+      role_[i] = columns_.size();
+      Column& c = columns_.emplace_back();
+      c.name = names[i].text;
+      c.col = i + 1;
+      c.numeric = blocks;
+    }
+    for (const CategoricalColumn& known : options.categorical) {
+      const std::size_t i = require(known.name, "a feature column");
+      if (role_[i] >= columns_.size()) {
+        detail::fail("read_csv", where(name, names[i]),
+                     "expected the text column '{}' to be a feature, found it {}",
+                     detail::shown(known.name),
+                     role_[i] == kTarget ? "the target"
+                     : role_[i] == kId   ? "the id"
+                                         : "skipped");
+      }
+      Column& c = columns_[role_[i]];
+      c.kind = Column::Kind::text;
+      c.known = true;
+      c.numeric = false;
+      c.categories = known.categories;
+      for (std::size_t k = 0; k < known.categories.size(); ++k)
+        c.ids.emplace(known.categories[k], k);
+    }
+    target_.name = options.target;
+    target_.col = target_col_ + 1;
+    n_ = columns_.size();
+    start_ = reader.consumed();
+    data_bytes_ = total > start_ ? total - start_ : 0;
   }
 
-  // Categories in byte order; a new text column whose values all differ is an identifier.
+  /// Reads up to `most` more records into the buffers; the number read.
+  std::size_t read(std::size_t most) {
+    std::size_t count = 0;
+    while (count < most) {
+      if (!reader_.next(record_)) {
+        if (options_.progress) options_.progress(reader_.consumed(), total_rows_, true);
+        break;
+      }
+      if (record_.count != width_) {
+        detail::fail("read_csv", fmt::format("{}:{}", name_, record_.line),
+                     "expected {} as in the header, found {}", detail::plural(width_, "field"),
+                     record_.count);
+      }
+      if (count == room_) {
+        room_ = blocks_ ? std::min(most, std::max<std::size_t>(1024, 2 * room_))
+                        : planned_rows(count, width_, reader_.consumed() - start_, data_bytes_);
+        features_.reserve(room_ * n_);
+        if (target_col_ != width_) labels_.reserve(room_);
+      }
+      for (std::size_t i = 0; i < width_; ++i) {
+        const Field& f = record_.fields[i];
+        if (role_[i] < n_) {
+          features_.push_back(
+              read_cell(columns_[role_[i]], f, name_, decimal_comma_, missing_, proto_));
+        } else if (role_[i] == kTarget) {
+          labels_.push_back(read_cell(target_, f, name_, decimal_comma_, missing_target_, proto_));
+        } else if (role_[i] == kId) {
+          ids_.push_back(f.text);
+        }
+      }
+      ++count;
+      ++total_rows_;
+      if (options_.progress && (total_rows_ & 0x3ff) == 0) {
+        options_.progress(reader_.consumed(), total_rows_, false);
+      }
+    }
+    return count;
+  }
+
+  /// Reads the rest of the input only to check it and count its missing values.
+  void drain() {
+    while (read(4096) > 0) clear();
+  }
+
+  /// True when an error about missing values is due at the end of the input.
+  [[nodiscard]] bool missing_error_due() const noexcept {
+    const std::size_t all = missing_.count + missing_target_.count;
+    return (all > 0 && options_.missing == MissingPolicy::error) ||
+           (missing_target_.count > 0 && options_.missing == MissingPolicy::mean);
+  }
+
+  /// Data rows read so far.
+  [[nodiscard]] std::size_t total_rows() const noexcept { return total_rows_; }
+  /// Fields in a record.
+  [[nodiscard]] std::size_t width() const noexcept { return width_; }
+  [[nodiscard]] const Dataset& proto() const noexcept { return proto_; }
+  [[nodiscard]] std::size_t line() const noexcept { return reader_.line(); }
+  [[nodiscard]] std::size_t consumed() const noexcept { return reader_.consumed(); }
+
+  /// Fails unless a data row was read.
+  void require_rows() const {
+    if (total_rows_ == 0) {
+      detail::fail("read_csv", fmt::format("{}:{}", name_, reader_.line()),
+                   "expected data rows after the header, found none");
+    }
+  }
+
+  /// Fails as read_csv does when every row of the input was dropped.
+  void fail_all_dropped() const {
+    detail::fail("read_csv", name_,
+                 "expected rows without missing values, found none: each of the {} misses one "
+                 "(--missing mean fills features)",
+                 detail::plural(total_rows_, "row"));
+  }
+
+  /// Encodes the `rows` buffered rows (all the rows of the input, or the last block read, whose
+  /// first row is data row `first` + 1) and empties the buffers.
+  Dataset finish(std::size_t rows, std::size_t first);
+
+ private:
+  static constexpr std::size_t kSkip = std::numeric_limits<std::size_t>::max();
+  static constexpr std::size_t kTarget = kSkip - 1;
+  static constexpr std::size_t kId = kSkip - 2;
+
+  void clear() noexcept {
+    features_.clear();
+    labels_.clear();
+    ids_.clear();
+  }
+
+  CsvReader& reader_;
+  std::string_view name_;
+  const CsvOptions& options_;
+  bool blocks_;
+  bool decimal_comma_ = false;
+  Record header_;
+  Record record_;
+  std::string header_at_;
+  std::size_t width_ = 0;
+  std::size_t n_ = 0;
+  std::vector<std::size_t> role_;
+  std::size_t target_col_ = 0;
+  std::vector<Column> columns_;
+  Column target_;
+  Dataset proto_;  // names, unseen categories
+  std::size_t start_ = 0;
+  std::size_t data_bytes_ = 0;
+  std::vector<double> features_;
+  std::vector<double> labels_;
+  std::vector<std::string> ids_;
+  Missing missing_, missing_target_;
+  std::size_t room_ = 0;  // rows the storage holds
+  std::size_t total_rows_ = 0;
+};
+
+Dataset Parser::finish(std::size_t rows, std::size_t first) {
+  const std::span<const Field> names = header_.view();
+  const std::string_view name = name_;
+  const CsvOptions& options = options_;
+  const std::size_t n = n_;
+  const std::size_t width = width_;
+  std::vector<Column>& columns = columns_;
+  std::vector<double>& features = features_;
+  std::vector<double>& labels = labels_;
+  Dataset data;
+  data.target_name = proto_.target_name;
+  data.id_name = proto_.id_name;
+  data.ids = std::move(ids_);
+  ids_.clear();
+
+  // Categories in byte order; a new text column whose values all differ is an identifier. (In
+  // blocks every text column has known categories, and a text target's keep the order they were
+  // met in: the labels of earlier blocks refer to them.)
   bool encoded = false;
   for (std::size_t j = 0; j < n; ++j) {
     Column& c = columns[j];
@@ -553,14 +659,20 @@ Dataset parse(CsvReader& reader, std::string_view name, const CsvOptions& option
       if (!std::isnan(v)) v = new_id[static_cast<std::size_t>(v)];
     }
   }
-  if (target.kind == Column::Kind::text) {
-    const std::vector<double> new_id = sort_categories(target);
-    for (double& v : labels) {
-      if (!std::isnan(v)) v = new_id[static_cast<std::size_t>(v)];
+  if (target_.kind == Column::Kind::text) {
+    if (blocks_) {
+      data.classes = target_.categories;
+    } else {
+      const std::vector<double> new_id = sort_categories(target_);
+      for (double& v : labels) {
+        if (!std::isnan(v)) v = new_id[static_cast<std::size_t>(v)];
+      }
+      data.classes = std::move(target_.categories);
     }
-    data.classes = std::move(target.categories);
   }
 
+  const Missing& missing = missing_;
+  const Missing& missing_target = missing_target_;
   const std::size_t missing_all = missing.count + missing_target.count;
   if (missing_target.count > 0 && options.missing == MissingPolicy::mean) {
     detail::fail("read_csv", missing_target.first,
@@ -579,11 +691,16 @@ Dataset parse(CsvReader& reader, std::string_view name, const CsvOptions& option
                  detail::plural(missing.columns + (missing_target.count > 0 ? 1 : 0), "column"));
   }
 
-  data.categorical.clear();
   if (!encoded && missing_all == 0) {  // numbers only: the storage is X itself
     for (const Column& c : columns) data.feature_names.emplace_back(c.name);
     data.X = Tensor(Shape{rows, n}, std::move(features));
     if (!options.target.empty()) data.y = Tensor(Shape{rows, 1}, std::move(labels));
+    if (blocks_) {
+      data.source_rows.resize(rows);
+      std::iota(data.source_rows.begin(), data.source_rows.end(), first + 1);
+    }
+    clear();
+    room_ = 0;
     return data;
   }
 
@@ -591,7 +708,7 @@ Dataset parse(CsvReader& reader, std::string_view name, const CsvOptions& option
   std::vector<std::size_t> offset(n);
   std::unordered_map<std::string_view, std::size_t> taken;
   for (std::size_t i = 0; i < width; ++i) {
-    if (role[i] == kTarget || role[i] == kId) taken.emplace(names[i].text, i);
+    if (role_[i] == kTarget || role_[i] == kId) taken.emplace(names[i].text, i);
   }
   for (std::size_t j = 0; j < n; ++j) {
     const Column& c = columns[j];
@@ -608,7 +725,7 @@ Dataset parse(CsvReader& reader, std::string_view name, const CsvOptions& option
   for (std::size_t j = 0; j < data.feature_names.size(); ++j) {
     const auto [at, fresh] = taken.emplace(data.feature_names[j], width + j);
     if (!fresh) {
-      detail::fail("read_csv", header_at,
+      detail::fail("read_csv", header_at_,
                    "expected unique feature names, found '{}' twice (a text column's one-hot "
                    "features are named column=category)",
                    detail::shown(data.feature_names[j]));
@@ -629,12 +746,7 @@ Dataset parse(CsvReader& reader, std::string_view name, const CsvOptions& option
       }
     }
     data.dropped = rows - kept;
-    if (kept == 0) {
-      detail::fail("read_csv", name,
-                   "expected rows without missing values, found none: each of the {} misses one "
-                   "(--missing mean fills features)",
-                   detail::plural(rows, "row"));
-    }
+    if (kept == 0 && !blocks_) fail_all_dropped();
   }
   std::vector<double> fill(wide, 0.0);
   if (options.missing == MissingPolicy::mean && missing.count > 0) {
@@ -652,6 +764,12 @@ Dataset parse(CsvReader& reader, std::string_view name, const CsvOptions& option
           fill[offset[j] + k] = options.fill.find(data.feature_names[offset[j] + k])->second;
         }
         continue;
+      }
+      if (blocks_) {
+        detail::fail("read_csv", where(name, names[c.col - 1]),
+                     "expected fill values for the missing values of column '{}' (reading in "
+                     "blocks cannot take the file's mean)",
+                     detail::shown(c.name));
       }
       if (count == 0) {
         detail::fail("read_csv", where(name, names[c.col - 1]),
@@ -694,15 +812,27 @@ Dataset parse(CsvReader& reader, std::string_view name, const CsvOptions& option
     }
     if (!options.target.empty()) y[out] = labels[i];
     if (!data.ids.empty()) ids.push_back(std::move(data.ids[i]));
-    if (data.dropped > 0) data.source_rows.push_back(i + 1);
+    if (data.dropped > 0 || blocks_) data.source_rows.push_back(first + i + 1);
     ++out;
   }
   if (!data.ids.empty()) data.ids = std::move(ids);
   data.X = std::move(X);
   data.y = std::move(y);
+  clear();
   return data;
 }
 
+/// Reads the whole input of `reader`, whose data (BOM included) has `total` bytes (0: unknown).
+Dataset parse(CsvReader& reader, std::string_view name, const CsvOptions& options,
+              std::size_t total) {
+  Parser parser(reader, name, options, total, false);
+  const std::size_t rows = parser.read(std::numeric_limits<std::size_t>::max());
+  parser.require_rows();
+  Dataset data = parser.finish(rows, 0);
+  data.unseen = parser.proto().unseen;
+  data.first_unseen = parser.proto().first_unseen;
+  return data;
+}
 }  // namespace
 
 std::string_view to_string(MissingPolicy policy) noexcept {
@@ -754,6 +884,69 @@ Dataset read_csv(const std::filesystem::path& path, const CsvOptions& options) {
 Dataset read_csv(const std::filesystem::path& path, std::string_view target) {
   return read_csv(path, with_target(target));
 }
+
+struct CsvBlockReader::State {
+  State(const std::filesystem::path& path, CsvOptions opts, std::size_t rows)
+      : options(std::move(opts)),
+        block(std::max<std::size_t>(rows, 1)),
+        in(path, std::ios::binary),
+        name(detail::shown(path.native(), path.native().size())) {
+    if (!in) detail::fail("read_csv", name, "cannot open the file for reading");
+    std::error_code ec;
+    const std::uintmax_t size = std::filesystem::file_size(path, ec);
+    reader.emplace(in, name, kCsvChunk);
+    parser.emplace(*reader, name, options, ec ? 0 : static_cast<std::size_t>(size), true);
+    block = std::min(block, std::max<std::size_t>(1, kBlockValues / parser->width()));
+  }
+  CsvOptions options;
+  std::size_t block;
+  std::ifstream in;
+  std::string name;
+  std::optional<CsvReader> reader;
+  std::optional<Parser> parser;
+  std::size_t kept = 0;
+  bool done = false;
+};
+
+CsvBlockReader::CsvBlockReader(const std::filesystem::path& path, CsvOptions options,
+                               std::size_t block_rows)
+    : state_(std::make_unique<State>(path, std::move(options), block_rows)) {}
+
+CsvBlockReader::~CsvBlockReader() = default;
+
+bool CsvBlockReader::next(Dataset& block) {
+  State& s = *state_;
+  Parser& parser = *s.parser;
+  while (!s.done) {
+    const std::size_t first = parser.total_rows();
+    const std::size_t rows = parser.read(s.block);
+    if (rows == 0) {
+      s.done = true;
+      parser.require_rows();
+      if (s.kept == 0) parser.fail_all_dropped();
+      return false;
+    }
+    if (parser.missing_error_due()) parser.drain();  // the message counts the whole file's
+    Dataset data = parser.finish(rows, first);
+    dropped_ += data.dropped;
+    filled_ += data.filled;
+    s.kept += data.size();
+    if (data.size() == 0) continue;  // every row of the block dropped
+    block = std::move(data);
+    return true;
+  }
+  return false;
+}
+
+std::size_t CsvBlockReader::rows() const noexcept { return state_->parser->total_rows(); }
+
+std::size_t CsvBlockReader::unseen() const noexcept { return state_->parser->proto().unseen; }
+
+const std::string& CsvBlockReader::first_unseen() const noexcept {
+  return state_->parser->proto().first_unseen;
+}
+
+std::uintmax_t CsvBlockReader::bytes_read() const noexcept { return state_->parser->consumed(); }
 
 namespace detail {
 

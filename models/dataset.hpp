@@ -47,8 +47,10 @@
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <iosfwd>
 #include <map>
+#include <memory>
 #include <span>
 #include <string>
 #include <string_view>
@@ -87,6 +89,10 @@ struct CsvOptions {
   /// MissingPolicy::mean: fill values by feature name (encoded names for text columns); features
   /// not named here take their column's mean over the rows read.
   std::map<std::string, double, std::less<>> fill;
+  /// When set, called every 1,024 data rows with the bytes of the file consumed so far, the
+  /// data rows read so far and false, and once more with true when the file's end is reached
+  /// (for a progress line while a big file loads).
+  std::function<void(std::uintmax_t bytes, std::size_t rows, bool done)> progress;
 };
 
 /// Examples in rows: X is m x n features, y is m x 1 targets: numbers as read, or for a text
@@ -125,6 +131,50 @@ struct Dataset {
 Dataset read_csv(const std::filesystem::path& path, const CsvOptions& options);
 /// As above with default options and target column `target` (empty: unlabelled data).
 Dataset read_csv(const std::filesystem::path& path, std::string_view target);
+
+/// Reads a CSV file a block of rows at a time, so that memory holds one block, never the whole
+/// file: each block is read and encoded exactly as the same rows of read_csv(path, options)
+/// would be (same numbers, same features, same labels), under these conditions, met by the
+/// options model_csv_options gives for a model:
+///   - every text feature column has known categories (options.categorical); in the other
+///     feature columns a value that is no number fails ("expected a number, found 'abc'");
+///   - with MissingPolicy::mean, options.fill names every feature of a column with missing
+///     values (the file's means would need the whole file);
+///   - a text target's `classes` list its values in the order they were first met (read_csv
+///     sorts them); y holds indices into the block's `classes`, which only ever grows.
+/// Every block has `source_rows` (its rows' 1-based data row numbers), and its own `dropped`
+/// and `filled` counts. Errors are read_csv's, at the same line: a missing value under
+/// MissingPolicy::error is reported after the rest of the file has been read to count them
+/// all, as read_csv does; a file whose rows were all dropped fails at the end.
+class CsvBlockReader {
+ public:
+  /// Opens `path` and reads its header; `block_rows` (at least 1) rows per block, fewer in a
+  /// file so wide that a block would hold more than 4,194,304 fields (32 MiB of numbers).
+  CsvBlockReader(const std::filesystem::path& path, CsvOptions options, std::size_t block_rows);
+  CsvBlockReader(const CsvBlockReader&) = delete;
+  CsvBlockReader& operator=(const CsvBlockReader&) = delete;
+  ~CsvBlockReader();
+
+  /// The next block of at least one kept row into `block`; false at the end of the file.
+  bool next(Dataset& block);
+  /// Data rows read so far (dropped ones included).
+  [[nodiscard]] std::size_t rows() const noexcept;
+  /// Rows left out so far (MissingPolicy::drop).
+  [[nodiscard]] std::size_t dropped() const noexcept { return dropped_; }
+  /// Missing values filled so far (MissingPolicy::mean).
+  [[nodiscard]] std::size_t filled() const noexcept { return filled_; }
+  /// Values of unknown categories so far (encoded as all zeros), and where the first was.
+  [[nodiscard]] std::size_t unseen() const noexcept;
+  [[nodiscard]] const std::string& first_unseen() const noexcept;
+  /// Bytes of the file consumed so far.
+  [[nodiscard]] std::uintmax_t bytes_read() const noexcept;
+
+ private:
+  struct State;
+  std::unique_ptr<State> state_;
+  std::size_t dropped_ = 0;
+  std::size_t filled_ = 0;
+};
 
 /// Parses CSV text; `name` stands for the file in error messages.
 Dataset parse_csv(std::string_view text, std::string_view name, const CsvOptions& options);

@@ -338,16 +338,11 @@ double log_sum_exp_row(const Tensor& Z, std::size_t i) {
   return top + std::log(s);
 }
 
-/// Counts, precision and recall of k-class predictions into m.
-void classification_counts(Metrics& m, TensorView y, std::span<const std::size_t> predicted,
-                           std::size_t k) {
-  m.class_confusion.assign(k, std::vector<std::size_t>(k, 0));
+/// Accuracy, precision and recall of m.class_confusion (k x k counts) into m.
+void classification_rates(Metrics& m) {
+  const std::size_t k = m.class_confusion.size();
   std::size_t right = 0;
-  for (std::size_t i = 0; i < predicted.size(); ++i) {
-    const auto actual = static_cast<std::size_t>(y[i]);
-    ++m.class_confusion[actual][predicted[i]];
-    right += actual == predicted[i];
-  }
+  for (std::size_t c = 0; c < k; ++c) right += m.class_confusion[c][c];
   m.precision.assign(k, 0.0);
   m.recall.assign(k, 0.0);
   for (std::size_t c = 0; c < k; ++c) {
@@ -426,26 +421,68 @@ void check_targets(std::string_view op, const Model& model, TensorView y) {
   }
 }
 
-Metrics Model::evaluate(TensorView X_rows, TensorView y) const {
+MetricsSum::MetricsSum(const Model& model) : model_(&model) {
+  sum_.task = model.task;
+  if (model.task != Task::regression) {
+    const std::size_t k = model.task == Task::binary ? 2 : model.outputs();
+    sum_.class_confusion.assign(k, std::vector<std::size_t>(k, 0));
+  }
+}
+
+void MetricsSum::add(TensorView X_rows, TensorView y) {
+  const Model& model = *model_;
   if (y.shape() != Shape{X_rows.rows(), 1}) {
     detail::fail("evaluate", "y", "expected shape {}x1, found {}", X_rows.rows(), y.shape());
   }
-  if (task != Task::binary) check_targets("evaluate", *this, y);
-  Metrics m;
-  m.task = task;
-  m.count = X_rows.rows();
-  if (task == Task::regression) {
-    const Tensor p = predict(X_rows);
-    double mean_y = 0.0;
-    for (double v : y) mean_y += v;
-    if (m.count > 0) mean_y /= static_cast<double>(m.count);
-    double total = 0.0;
-    for (std::size_t i = 0; i < m.count; ++i) {
+  if (model.task != Task::binary) check_targets("evaluate", model, y);
+  Metrics& m = sum_;
+  const std::size_t rows = X_rows.rows();
+  m.count += rows;
+  if (model.task == Task::regression) {
+    const Tensor p = model.predict(X_rows);
+    for (std::size_t i = 0; i < rows; ++i) {
       const double e = p[i] - y[i];
       m.mse += e * e;
       m.mae += std::abs(e);
-      total += (y[i] - mean_y) * (y[i] - mean_y);
+      targets_.push_back(y[i]);
     }
+    return;
+  }
+  const Tensor Z = model.predict_logits(X_rows);
+  for (std::size_t i = 0; i < rows; ++i) {
+    const double label = y[i];
+    if (model.task == Task::multiclass) {
+      ++m.class_confusion[static_cast<std::size_t>(label)][detail::arg_max_row(Z, i)];
+      // -log softmax(z_i)_label = lse(z_i) - z_i,label
+      m.loss += log_sum_exp_row(Z, i) - Z(i, static_cast<std::size_t>(label));
+      continue;
+    }
+    const double z = Z[i];
+    m.loss += detail::logit_loss_value(z, label);
+    const bool yes = z >= 0.0;  // σ(z) >= 0.5
+    const bool actual = label == 1.0;
+    if (yes && actual) ++m.confusion.true_positive;
+    if (yes && !actual) ++m.confusion.false_positive;
+    if (!yes && !actual) ++m.confusion.true_negative;
+    if (!yes && actual) ++m.confusion.false_negative;
+    // Per-class counts only for valid labels (binary evaluate has never rejected others).
+    valid_ = valid_ && (label == 0.0 || label == 1.0);
+    if (valid_) ++m.class_confusion[actual ? 1 : 0][yes ? 1 : 0];
+  }
+}
+
+void MetricsSum::add(const Dataset& data) {
+  add(select_features(data, model_->feature_names), data.y);
+}
+
+Metrics MetricsSum::result() const {
+  Metrics m = sum_;
+  if (m.task == Task::regression) {
+    double mean_y = 0.0;
+    for (const double v : targets_) mean_y += v;
+    if (m.count > 0) mean_y /= static_cast<double>(m.count);
+    double total = 0.0;
+    for (const double v : targets_) total += (v - mean_y) * (v - mean_y);
     const double residual = m.mse;
     if (m.count > 0) {
       m.mse /= static_cast<double>(m.count);
@@ -456,40 +493,28 @@ Metrics Model::evaluate(TensorView X_rows, TensorView y) const {
     m.r2 = total > 0.0 ? 1.0 - residual / total : (residual == 0.0 ? 1.0 : 0.0);
     return m;
   }
-  const Tensor Z = predict_logits(X_rows);
-  std::vector<std::size_t> predicted(m.count);
-  for (std::size_t i = 0; i < m.count; ++i) {
-    const double label = y[i];
-    if (task == Task::multiclass) {
-      predicted[i] = detail::arg_max_row(Z, i);
-      // -log softmax(z_i)_label = lse(z_i) - z_i,label
-      m.loss += log_sum_exp_row(Z, i) - Z(i, static_cast<std::size_t>(label));
-      continue;
-    }
-    const double z = Z[i];
-    m.loss += detail::logit_loss_value(z, label);
-    const bool yes = z >= 0.0;  // σ(z) >= 0.5
-    const bool actual = label == 1.0;
-    predicted[i] = yes ? 1 : 0;
-    if (yes && actual) ++m.confusion.true_positive;
-    if (yes && !actual) ++m.confusion.false_positive;
-    if (!yes && !actual) ++m.confusion.true_negative;
-    if (!yes && actual) ++m.confusion.false_negative;
-  }
   if (m.count > 0) m.loss /= static_cast<double>(m.count);
-  if (task == Task::binary) {
-    // Per-class counts only for valid labels (binary evaluate has never rejected others).
-    bool valid = true;
-    for (double v : y) valid = valid && (v == 0.0 || v == 1.0);
-    if (valid) classification_counts(m, y, predicted, 2);
+  if (m.task == Task::binary) {
+    if (valid_) {
+      classification_rates(m);
+    } else {
+      m.class_confusion.clear();
+    }
+    m.accuracy = 0.0;
     if (m.count > 0) {
       m.accuracy = static_cast<double>(m.confusion.true_positive + m.confusion.true_negative) /
                    static_cast<double>(m.count);
     }
     return m;
   }
-  classification_counts(m, y, predicted, outputs());
+  classification_rates(m);
   return m;
+}
+
+Metrics Model::evaluate(TensorView X_rows, TensorView y) const {
+  MetricsSum sum(*this);
+  sum.add(X_rows, y);
+  return sum.result();
 }
 
 Metrics Model::evaluate(const Dataset& data) const {

@@ -151,6 +151,27 @@ struct Model {
   [[nodiscard]] Metrics evaluate(const Dataset& data) const;
 };
 
+/// Metrics accumulated over blocks of rows taken in order: result() gives bit for bit what
+/// Model::evaluate gives on all the rows at once (the sums run in the same order; regression
+/// keeps the targets, one double a row, for R²'s two passes).
+class MetricsSum {
+ public:
+  /// Sums for `model`, which must outlive this object.
+  explicit MetricsSum(const Model& model);
+  /// Adds rows X (raw features) with labels or targets y (rows x 1); throws as evaluate does.
+  void add(TensorView X_rows, TensorView y);
+  /// As above for a labelled dataset, columns matched by name.
+  void add(const Dataset& data);
+  /// The metrics of every row added so far.
+  [[nodiscard]] Metrics result() const;
+
+ private:
+  const Model* model_;
+  Metrics sum_;                  // running sums and counts
+  std::vector<double> targets_;  // regression: every target, for R²
+  bool valid_ = true;            // binary: every label 0 or 1
+};
+
 /// Names of the parameters in Model::params order: {"w", "b"}, {"W", "b"} (softmax) or
 /// {"W1", "b1", "W2", ...}.
 std::vector<std::string> param_names(ModelKind kind, std::span<const std::size_t> sizes);

@@ -23,8 +23,11 @@ struct EvalArgs {
 int run_eval(const EvalArgs& args) {
   const Model model = load_model(args.model);
   const std::string target = args.target.empty() ? model.target_name : args.target;
-  const Dataset data = read_for_model(model, args.data, target, args.csv, "eval");
-  const Metrics m = model.evaluate(data);
+  // In blocks of rows: memory holds one block, the metrics are evaluate's on the whole file.
+  MetricsSum sum(model);
+  read_blocks_for_model(model, args.data, target, args.csv, "eval",
+                        [&](const Dataset& block) { sum.add(block); });
+  const Metrics m = sum.result();
   const std::vector<std::string> classes =
       model.task == Task::regression ? std::vector<std::string>{} : class_names(model);
   if (args.json) {

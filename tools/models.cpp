@@ -5,12 +5,75 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstdlib>
+#include <functional>
 
 #include <fmt/format.h>
 
 #include "output.hpp"
 
 namespace tapegrad::tool {
+namespace {
+
+/// The line on stderr (a terminal) while a CSV file loads: bytes read, rows, rows per second.
+/// Drawn from a third of a second on, at most ten times a second, overwritten in place, and
+/// cleared at the end of the file or when the reading is abandoned (an error).
+class LoadLine {
+ public:
+  LoadLine() = default;
+  LoadLine(const LoadLine&) = delete;
+  LoadLine& operator=(const LoadLine&) = delete;
+  ~LoadLine() { clear(); }
+
+  void update(std::uintmax_t bytes, std::size_t rows, bool done) {
+    if (done) {
+      clear();
+      return;
+    }
+    const auto now = std::chrono::steady_clock::now();
+    if (now - start_ < std::chrono::milliseconds(300) ||
+        now - last_ < std::chrono::milliseconds(100)) {
+      return;
+    }
+    last_ = now;
+    const double seconds = std::chrono::duration<double>(now - start_).count();
+    const std::string line = fmt::format("tapegrad: reading: {:.1f} MiB, {} rows, {:.0f} rows/s",
+                                         static_cast<double>(bytes) / (1024.0 * 1024.0), rows,
+                                         static_cast<double>(rows) / seconds);
+    fmt::print(stderr, "\r{:<{}}", line, width_);
+    std::fflush(stderr);
+    width_ = std::max(width_, line.size());
+  }
+
+ private:
+  void clear() noexcept {
+    if (width_ == 0) return;
+    std::fputc('\r', stderr);
+    for (std::size_t i = 0; i < width_; ++i) std::fputc(' ', stderr);
+    std::fputc('\r', stderr);
+    std::fflush(stderr);
+    width_ = 0;
+  }
+
+  std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
+  std::chrono::steady_clock::time_point last_{};
+  std::size_t width_ = 0;  // of the longest line drawn; 0: nothing to clear
+};
+
+}  // namespace
+
+std::size_t csv_block_rows() {
+  if (const char* text = std::getenv("TAPEGRAD_CSV_BLOCK_ROWS"); text != nullptr && *text) {
+    char* end = nullptr;
+    const unsigned long long rows = std::strtoull(text, &end, 10);
+    if (*end != '\0' || rows == 0) {
+      detail::fail("TAPEGRAD_CSV_BLOCK_ROWS", "environment",
+                   "expected a positive whole number of rows, found '{}'", detail::shown(text));
+    }
+    return static_cast<std::size_t>(rows);
+  }
+  return kCsvBlockRows;
+}
 
 CsvOptions CsvArgs::options(const std::string& target) const {
   CsvOptions o;
@@ -28,6 +91,12 @@ CsvOptions CsvArgs::options(const std::string& target) const {
   o.ignore = ignore;
   o.id = id;
   o.missing = parse_missing_policy(missing);
+  if (::isatty(STDERR_FILENO) == 1) {
+    auto line = std::make_shared<LoadLine>();
+    o.progress = [line](std::uintmax_t bytes, std::size_t rows, bool done) {
+      line->update(bytes, rows, done);
+    };
+  }
   return o;
 }
 
@@ -54,6 +123,34 @@ Dataset read_for_model(const Model& model, const std::string& path, const std::s
   if (!target.empty()) encode_target_for(data, model, shown_path(path));
   report_reading(data, who);
   return data;
+}
+
+std::size_t read_blocks_for_model(const Model& model, const std::string& path,
+                                  const std::string& target, const CsvArgs& csv,
+                                  std::string_view who,
+                                  const std::function<void(const Dataset&)>& each) {
+  const CsvOptions options = model_csv_options(model, csv.options(target));
+  if (options.missing == MissingPolicy::mean && model.standardizer.empty()) {
+    // The fill values are the file's own means: only the whole file gives them.
+    const Dataset data = read_for_model(model, path, target, csv, who);
+    each(data);
+    return data.size();
+  }
+  CsvBlockReader reader(path, options, csv_block_rows());
+  Dataset block;
+  std::size_t kept = 0;
+  while (reader.next(block)) {
+    if (!target.empty()) encode_target_for(block, model, shown_path(path));
+    each(block);
+    kept += block.size();
+  }
+  Dataset totals;
+  totals.dropped = reader.dropped();
+  totals.filled = reader.filled();
+  totals.unseen = reader.unseen();
+  totals.first_unseen = reader.first_unseen();
+  report_reading(totals, who);
+  return kept;
 }
 
 std::vector<std::string> class_names(const Model& model) {
@@ -306,23 +403,27 @@ std::string csv_field(std::string_view text) {
   return out + "\"";
 }
 
-std::string predictions_csv(const Model& model, const Dataset& data, double threshold) {
+std::string predictions_header(const Model& model, const Dataset& data) {
   std::string csv = data.id_name.empty() ? "row" : csv_field(data.id_name);
+  if (model.task == Task::regression) return csv + ",prediction\n";
+  csv += ",class";
+  for (const std::string& name : class_names(model))
+    csv += fmt::format(",{}", csv_field(fmt::format("p_{}", name)));
+  return csv + "\n";
+}
+
+std::string predictions_rows(const Model& model, const Dataset& data, double threshold) {
   const auto row_label = [&](std::size_t i) {
     if (!data.ids.empty()) return csv_field(data.ids[i]);
     return std::to_string(data.source_rows.empty() ? i + 1 : data.source_rows[i]);
   };
+  std::string csv;
   if (model.task == Task::regression) {
     const Tensor y = model.predict(data);
-    csv += ",prediction\n";
     for (std::size_t i = 0; i < y.rows(); ++i) csv += fmt::format("{},{}\n", row_label(i), y(i, 0));
     return csv;
   }
   const std::vector<std::string> names = class_names(model);
-  csv += ",class";
-  for (const std::string& name : names)
-    csv += fmt::format(",{}", csv_field(fmt::format("p_{}", name)));
-  csv += "\n";
   // Binary: both probabilities from the logit, σ(-z) and σ(z), so neither loses its digits
   // to 1 - p (a p0 of 1e-20 stays 1e-20).
   const Tensor p = model.task == Task::binary
@@ -344,6 +445,10 @@ std::string predictions_csv(const Model& model, const Dataset& data, double thre
     csv += fmt::format("{},{}{}\n", row_label(i), csv_field(names[best]), probabilities);
   }
   return csv;
+}
+
+std::string predictions_csv(const Model& model, const Dataset& data, double threshold) {
+  return predictions_header(model, data) + predictions_rows(model, data, threshold);
 }
 
 }  // namespace tapegrad::tool

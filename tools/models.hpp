@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -44,6 +45,24 @@ void report_reading(const Dataset& data, std::string_view who);
 [[nodiscard]] Dataset read_for_model(const Model& model, const std::string& path,
                                      const std::string& target, const CsvArgs& csv,
                                      std::string_view who);
+
+/// Rows per block when eval and predict read a file in blocks.
+inline constexpr std::size_t kCsvBlockRows = 16384;
+
+/// kCsvBlockRows, or for tests only the environment variable TAPEGRAD_CSV_BLOCK_ROWS (a
+/// positive whole number; anything else fails), so that small files span several blocks.
+[[nodiscard]] std::size_t csv_block_rows();
+
+/// Reads `path` for `model` as read_for_model does, but a block of rows at a time
+/// (CsvBlockReader, csv_block_rows() rows), calling `each` on every block in file order, so that
+/// memory holds one block. Targets are mapped to the model's labels block by block; the notes on
+/// reading go to stderr at the end. With --missing mean and a model trained without
+/// standardisation the fill values are the file's means, so the whole file is read as one block.
+/// Returns the number of rows passed to `each`.
+std::size_t read_blocks_for_model(const Model& model, const std::string& path,
+                                  const std::string& target, const CsvArgs& csv,
+                                  std::string_view who,
+                                  const std::function<void(const Dataset&)>& each);
 
 /// The names of a classifier's classes: model.classes, or "0", "1", ... for plain labels.
 [[nodiscard]] std::vector<std::string> class_names(const Model& model);
@@ -117,6 +136,12 @@ struct ModelLoss {
 /// cannot be computed (see Model::predict_logits).
 [[nodiscard]] std::string predictions_csv(const Model& model, const Dataset& data,
                                           double threshold = 0.5);
+
+/// predictions_csv's header line (with its line end).
+[[nodiscard]] std::string predictions_header(const Model& model, const Dataset& data);
+/// predictions_csv's lines for the rows of `data`, without the header (for data read in blocks).
+[[nodiscard]] std::string predictions_rows(const Model& model, const Dataset& data,
+                                           double threshold = 0.5);
 
 /// `text` as one CSV field: quoted (doubling quotes) when it holds a comma, quote or line break.
 [[nodiscard]] std::string csv_field(std::string_view text);

@@ -16,6 +16,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <memory>
 #include <sstream>
 #include <system_error>
 
@@ -207,46 +208,60 @@ bool same_output(const fs::path& a, const fs::path& b) {
   return !ea && !eb && ca == cb;
 }
 
-void write_output(const fs::path& path, std::string_view content) {
-  const std::string shown = shown_path(path);
-  const OutputTarget target = resolve_output(path, "write");
-  switch (target.kind) {
+OutputFile::OutputFile(const fs::path& path)
+    : shown_(shown_path(path)), target_(resolve_output(path, "write")) {
+  switch (target_.kind) {
     case OutputTarget::Kind::Descriptor:
       std::fflush(stdout);  // what was printed before comes first
       std::fflush(stderr);
-      if (const int error = write_all(target.fd, content)) {
-        fail_errno("write", shown, "cannot write", error);
-      }
+      fd_ = target_.fd;
       return;
-    case OutputTarget::Kind::Direct: {
-      const int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC | O_NOCTTY);
-      if (fd < 0) fail_errno("write", shown, "cannot open it for writing", errno);
-      const int error = write_all(fd, content);
-      const int closed = ::close(fd) == 0 ? 0 : errno;
-      if (error != 0 || closed != 0)
-        fail_errno("write", shown, "cannot write", error ? error : closed);
+    case OutputTarget::Kind::Direct:
+      fd_ = ::open(path.c_str(), O_WRONLY | O_CLOEXEC | O_NOCTTY);
+      if (fd_ < 0) fail_errno("write", shown_, "cannot open it for writing", errno);
+      owned_ = true;
       return;
-    }
     case OutputTarget::Kind::Replace: {
-      const fs::path folder = folder_of(target.path, "write", shown);
+      const fs::path folder = folder_of(target_.path, "write", shown_);
       struct stat old {};
-      const bool existed = ::stat(target.path.c_str(), &old) == 0;
-      TempFile tmp(folder, "write", shown);
+      const bool existed = ::stat(target_.path.c_str(), &old) == 0;
+      tmp_ = std::make_unique<TempFile>(folder, "write", shown_);
       if (existed) {  // the replacement keeps the file's permissions (and owner, where allowed)
-        (void)::fchmod(tmp.fd(), old.st_mode & 07777);
-        (void)::fchown(tmp.fd(), old.st_uid, old.st_gid);
+        (void)::fchmod(tmp_->fd(), old.st_mode & 07777);
+        (void)::fchown(tmp_->fd(), old.st_uid, old.st_gid);
       }
-      if (const int error = write_all(tmp.fd(), content)) {
-        fail_errno("write", shown, "cannot write", error);
-      }
-      if (::fsync(tmp.fd()) != 0) fail_errno("write", shown, "cannot flush", errno);
-      if (const int error = tmp.close()) fail_errno("write", shown, "cannot write", error);
-      if (const int error = tmp.commit(target.path)) {
-        fail_errno("write", shown, "cannot replace the file", error);
-      }
+      fd_ = tmp_->fd();
       return;
     }
   }
+}
+
+OutputFile::~OutputFile() {
+  if (owned_ && fd_ >= 0) (void)::close(fd_);
+}  // an uncommitted temporary file is removed by its destructor
+
+void OutputFile::write(std::string_view content) {
+  if (const int error = write_all(fd_, content)) fail_errno("write", shown_, "cannot write", error);
+}
+
+void OutputFile::commit() {
+  if (owned_) {
+    const int closed = ::close(fd_) == 0 ? 0 : errno;
+    fd_ = -1;
+    if (closed != 0) fail_errno("write", shown_, "cannot write", closed);
+  }
+  if (!tmp_) return;
+  if (::fsync(tmp_->fd()) != 0) fail_errno("write", shown_, "cannot flush", errno);
+  if (const int error = tmp_->close()) fail_errno("write", shown_, "cannot write", error);
+  if (const int error = tmp_->commit(target_.path)) {
+    fail_errno("write", shown_, "cannot replace the file", error);
+  }
+}
+
+void write_output(const fs::path& path, std::string_view content) {
+  OutputFile out(path);
+  out.write(content);
+  out.commit();
 }
 
 std::optional<std::string> find_on_path(std::string_view program) {

@@ -17,6 +17,7 @@
 
 #include <cstddef>
 #include <filesystem>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -103,6 +104,31 @@ class TempFile {
   int fd_ = -1;
   std::size_t slot_ = 0;
   bool done_ = false;
+};
+
+/// An output written piece by piece as resolve_output says: a regular file (or a new name) is
+/// written to a temporary file in its folder and renamed over it by commit(), so that an error
+/// on the way (or no commit) leaves it as it was; a device or descriptor is written in place.
+/// Errors read "write: <path>: <reason>".
+class OutputFile {
+ public:
+  /// Opens the output (creates the temporary file).
+  explicit OutputFile(const std::filesystem::path& path);
+  OutputFile(const OutputFile&) = delete;
+  OutputFile& operator=(const OutputFile&) = delete;
+  /// Without commit(), removes the temporary file.
+  ~OutputFile();
+  /// Appends `content`.
+  void write(std::string_view content);
+  /// Flushes and puts the file in place.
+  void commit();
+
+ private:
+  std::string shown_;
+  OutputTarget target_;
+  std::unique_ptr<TempFile> tmp_;
+  int fd_ = -1;
+  bool owned_ = false;  // a device opened here, closed here
 };
 
 /// Run first in main: a closed standard descriptor (0, 1 or 2) is taken by /dev/null opened read

@@ -28,13 +28,28 @@ int run_predict(const PredictArgs& args) {
     detail::fail("predict", "--threshold", "applies to binary models only, found a {} model",
                  to_string(model.task));
   }
-  const Dataset data = read_for_model(model, args.data, "", args.csv, "predict");
-  const std::string csv = predictions_csv(model, data, args.threshold);
-  if (args.out.empty()) {
-    fmt::print("{}", csv);
-  } else {
-    write_output(args.out, csv);
-    fmt::print(stderr, "tapegrad: wrote {} to {}\n", detail::plural(data.size(), "prediction"),
+  // In blocks of rows, each written before the next is read: memory holds one block. A file is
+  // written to a temporary file put in place at the end, so an error leaves no part of it.
+  std::unique_ptr<OutputFile> file;
+  if (!args.out.empty()) file = std::make_unique<OutputFile>(args.out);
+  const auto emit = [&](const std::string& text) {
+    if (file) {
+      file->write(text);
+    } else {
+      fmt::print("{}", text);
+    }
+  };
+  bool first = true;
+  const std::size_t rows =
+      read_blocks_for_model(model, args.data, "", args.csv, "predict", [&](const Dataset& block) {
+        std::string text = predictions_rows(model, block, args.threshold);
+        if (first) text = predictions_header(model, block) + text;
+        first = false;
+        emit(text);
+      });
+  if (file) {
+    file->commit();
+    fmt::print(stderr, "tapegrad: wrote {} to {}\n", detail::plural(rows, "prediction"),
                shown_path(args.out));
   }
   return 0;

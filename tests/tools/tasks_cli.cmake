@@ -187,3 +187,58 @@ foreach(file colors.csv colors_onehot.csv)
   tapegrad_cli_test(tasks_onehot_same_${file} ARGS train|${tasks}/${file}|--target|label|--json
                     STDOUT "\"sizes\": \\[\n    4,\n    1\n  \\],.*\"loss\": 0\\.16064990774786025,\n  \"accuracy\": [0-9.]+,\n  \"test_loss\": 0\\.12007901286398713,")
 endforeach()
+
+# eval and predict read the CSV in blocks of rows (issue 13): in blocks of 1, 2 or 5 rows they
+# print and write exactly what one block gives, errors included (a late block's error names its
+# line and leaves no output file).
+function(tapegrad_blocks_test name block)
+  cmake_parse_arguments(T "" "ARGS;RC" "" ${ARGN})
+  set(defs -DTOOL=$<TARGET_FILE:tapegrad-cli> "-DARGS=${T_ARGS}" -DBLOCK=${block}
+           -DWORKDIR=${scratch}/${name})
+  if(DEFINED T_RC)
+    list(APPEND defs -DEXPECT_RC=${T_RC})
+  endif()
+  add_test(NAME cli.${name} COMMAND ${CMAKE_COMMAND} ${defs} -P
+                                    ${CMAKE_CURRENT_SOURCE_DIR}/blocks_same.cmake)
+endfunction()
+set(missing_model "${scratch}/tasks_missing_mean/m.json")
+set(colors_model "${scratch}/tasks_colors_train/m.json")
+foreach(block 1 2 5)
+  tapegrad_blocks_test(blocks_species_predict_${block} ${block}
+                       ARGS predict|${species_model}|${tasks}/species.csv|-o|@WORK@/p.csv)
+  tapegrad_blocks_test(blocks_species_eval_${block} ${block}
+                       ARGS eval|${species_model}|${tasks}/species.csv)
+  tapegrad_blocks_test(blocks_colors_eval_${block} ${block}
+                       ARGS eval|${colors_model}|${tasks}/colors.csv|--json)
+  tapegrad_blocks_test(blocks_colors_predict_${block} ${block}
+                       ARGS predict|${colors_model}|${tasks}/colors_unseen.csv)
+  foreach(policy drop mean)
+    tapegrad_blocks_test(blocks_missing_${policy}_predict_${block} ${block}
+                         ARGS predict|${missing_model}|${tasks}/missing.csv|--missing|${policy})
+    tapegrad_blocks_test(blocks_missing_${policy}_eval_${block} ${block}
+                         ARGS eval|${missing_model}|${tasks}/missing.csv|--missing|${policy}|--json)
+  endforeach()
+  tapegrad_blocks_test(blocks_linear_eval_${block} ${block}
+                       ARGS eval|${linear_model}|${tasks}/linear.csv|--json)
+  tapegrad_blocks_test(blocks_linear_predict_${block} ${block}
+                       ARGS predict|${linear_model}|${tasks}/linear_new.csv)
+  set_tests_properties(cli.blocks_linear_eval_${block} cli.blocks_linear_predict_${block}
+                       PROPERTIES FIXTURES_REQUIRED tasks_linear)
+  tapegrad_blocks_test(blocks_missing_error_${block} ${block} RC 2
+                       ARGS predict|${missing_model}|${tasks}/missing.csv|-o|@WORK@/p.csv)
+  tapegrad_blocks_test(blocks_late_error_${block} ${block} RC 2
+                       ARGS predict|${colors_model}|${tasks}/colors_late_error.csv|-o|@WORK@/p.csv)
+  set_tests_properties(cli.blocks_species_predict_${block} cli.blocks_species_eval_${block}
+                       PROPERTIES FIXTURES_REQUIRED tasks_species)
+  set_tests_properties(cli.blocks_colors_eval_${block} cli.blocks_colors_predict_${block}
+                       cli.blocks_late_error_${block} PROPERTIES FIXTURES_REQUIRED tasks_colors)
+  set_tests_properties(cli.blocks_missing_drop_predict_${block} cli.blocks_missing_drop_eval_${block}
+                       cli.blocks_missing_mean_predict_${block} cli.blocks_missing_mean_eval_${block}
+                       cli.blocks_missing_error_${block} PROPERTIES FIXTURES_REQUIRED tasks_missing)
+endforeach()
+# The late error itself: line 35 named, no output file (whatever the block size).
+tapegrad_cli_test(blocks_late_error_line
+                  ARGS predict|${colors_model}|${tasks}/colors_late_error.csv|-o|@WORK@/p.csv
+                  RC 2 ONE_LINE ABSENT @WORK@/p.csv
+                  STDERR "^tapegrad: read_csv: .*colors_late_error.csv:35:1: expected a number, found 'big'\n$")
+set_tests_properties(cli.blocks_late_error_line PROPERTIES FIXTURES_REQUIRED tasks_colors)
