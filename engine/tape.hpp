@@ -70,7 +70,16 @@ enum NodeFlag : std::uint8_t {
   kBinary = 16,       // two inputs, in0 and in1
   kListed = 32,       // in1 inputs listed at links_[in0], links_[in0 + 1], ...
   kConsumed = 64,     // a later node with a gradient takes this node as an input
+  // One element, element-wise rule, a gradient: its local partial derivatives (one per input)
+  // are kept in the tape's partials_, computed with the value (recording and forward()), so that
+  // backward() runs no rule for it, only g * partial multiply-adds.
+  kStored = 128,
 };
+
+/// How many partial derivatives a node with these flags keeps in the tape's partials_.
+constexpr std::uint32_t stored_partials(std::uint8_t flags) noexcept {
+  return (flags & kStored) == 0 ? 0 : (flags & kBinary) ? 2 : 1;
+}
 
 /// One recorded operation. Its inputs: see NodeFlag (leaves have none). `extra` is the rule's
 /// (a custom op's definition index).
@@ -286,6 +295,13 @@ class Tape {
 
   std::uint32_t push(OpKind op, std::uint32_t in0, std::uint32_t in1, Shape shape,
                      std::uint8_t flags, std::uint16_t extra = 0);
+  // A one-element node of an element-wise rule whose value (and, when it has a gradient, partial
+  // derivatives pa and pb; pb unused for one input) the recorder computed: the scalar fast path.
+  std::uint32_t push_scalar(OpKind op, std::uint32_t in0, std::uint32_t in1, std::uint8_t flags,
+                            double value, double pa, double pb);
+  [[noreturn, gnu::cold]] void push_scalar_failed(OpKind op) const;
+  // The end of the stored partials of nodes [0, end).
+  const double* partials_end(std::size_t end) const noexcept;
   Var leaf(OpKind op, TensorView value, std::string_view label, std::string_view who);
   const detail::Node& checked_node(std::size_t index, std::string_view op) const;
   const detail::Node& own(const Var& v, std::string_view op, std::string_view argument) const;
@@ -319,6 +335,12 @@ class Tape {
   std::vector<double> values_;
   std::vector<double> grads_;
   std::vector<double> consts_;
+  // Local partial derivatives of the kStored nodes, in node order (stored_partials() each).
+  std::vector<double> partials_;
+  // False when values may have changed since the partials were computed (a leaf set, anomaly
+  // mode's forward, forward_backward()): backward() then runs the rules instead. forward() and
+  // clear() make them current again.
+  bool partials_current_ = true;
   std::vector<double> workspace_;     // scratch for rules (matmul packing), kept across passes
   std::vector<std::uint32_t> links_;  // input lists of nodes with more than two inputs
   // Objects that nodes refer to by index (custom ops' definitions), kept alive with the graph.
@@ -375,6 +397,7 @@ inline MutableTensorView Tape::mutable_value(Var leaf) {
   if (leaf.tape_ != this || leaf.generation_ != generation_ ||
       (nodes_[leaf.index_].flags & detail::kLeaf) == 0) [[unlikely]]
     mutable_value_failed(leaf);
+  partials_current_ = false;
   const detail::Node& n = nodes_[leaf.index_];
   return {values_.data() + n.value, n.shape()};
 }
@@ -384,6 +407,30 @@ inline TensorView Tape::grad(std::size_t index) const {
     grad_failed(index);
   const detail::Node& n = nodes_[index];
   return {grads_.data() + n.grad, n.shape()};
+}
+
+inline std::uint32_t Tape::push_scalar(OpKind op, std::uint32_t in0, std::uint32_t in1,
+                                       std::uint8_t flags, double value, double pa, double pb) {
+  if (values_.size() + 1 >= 0xffffffffu) [[unlikely]]
+    push_scalar_failed(op);
+  const auto at = static_cast<std::uint32_t>(values_.size());
+  values_.push_back(value);
+  std::uint32_t grad = detail::kNoGrad;
+  if ((flags & detail::kRequiresGrad) != 0) {
+    flags |= detail::kStored;
+    grad = static_cast<std::uint32_t>(grads_.size());
+    if (!has_inner_) {
+      has_inner_ = true;
+      inner_begin_ = grads_.size();
+    }
+    grads_.push_back(0.0);
+    partials_.push_back(pa);
+    if ((flags & detail::kBinary) != 0) partials_.push_back(pb);
+  }
+  flags |= detail::kScalar;
+  nodes_.push_back(detail::Node{op, flags, 0, in0, in1, 1, 1, at, grad});
+  unconsumed_ += flags & detail::kRequiresGrad;  // its inputs: consume(), by the recorder
+  return static_cast<std::uint32_t>(nodes_.size() - 1);
 }
 
 inline const detail::Node& Var::node(std::string_view op, std::string_view argument) const {

@@ -8,9 +8,12 @@
 //                        over whole values with broadcasting, and one-element nodes inline;
 //   general              forward(ctx, node) and, unless no gradient flows through it,
 //                        backward(ctx, node).
-// and may add: `constants` (how many it keeps at consts[in1]), axis(node), rows (a RowRule, or
+// and may add: value_and_partials(a, b, p) (a binary element-wise rule's value and both partial
+// derivatives at once, for one-element nodes that store them; ops/detail/kernels.hpp),
+// `constants` (how many it keeps at consts[in1]), axis(node), rows (a RowRule, or
 // rows(ctx, node)), partial_of_all(ctx, node), node_name(ctx, node), `infix` (drawn as "a + b"),
 // expression(info, inputs) and bubble(info, precision).
+#include <algorithm>
 #include <array>
 #include <cmath>
 #include <type_traits>
@@ -115,6 +118,48 @@ template <class In>
   }
 }
 
+template <class In>
+[[gnu::always_inline]] inline void forward_stored_one(const Ctx& t, const Node& n, In in,
+                                                      double*& p) {
+  switch (n.op) {
+#define TAPEGRAD_CASE(kind, stem) \
+  case OpKind::kind:              \
+    return forward_stored_rule<kind##Rule>(t, n, in, p);
+    TAPEGRAD_OP_LIST(TAPEGRAD_CASE)
+#undef TAPEGRAD_CASE
+  }
+}
+
+// One node of the replay loop: its value (and stored partials), and its gradient set to zero
+// unless it is a param's.
+template <class In>
+[[gnu::always_inline]] inline void replay_one(const Ctx& t, const Node& n, In in, double*& p) {
+  if (n.flags & kStored) {
+    forward_stored_one(t, n, in, p);
+    t.grads[n.grad] = 0.0;
+    return;
+  }
+  forward_one(t, n, in);
+  if ((n.flags & (kLeaf | kRequiresGrad)) == kRequiresGrad) {
+    std::fill_n(t.grads + n.grad, n.size(), 0.0);
+  }
+}
+
+// backward for a kStored node: g times each stored partial into the inputs' gradients; p moves
+// back past its partials.
+[[gnu::always_inline]] inline void backward_stored(const Ctx& t, const Node& n, const Operands& o,
+                                                   const double*& p) {
+  const double g = t.grads[n.grad];
+  if (n.flags & kBinary) {
+    p -= 2;
+    if (o.ga != kNoGrad) t.grads[o.ga] += g * p[0];
+    if (o.gb != kNoGrad) t.grads[o.gb] += g * p[1];
+  } else {
+    p -= 1;
+    if (o.ga != kNoGrad) t.grads[o.ga] += g * p[0];
+  }
+}
+
 template <class R>
 RowRule row_rule(const Ctx& t, const Node& n) {
   if constexpr (requires { R::rows(t, n); })
@@ -136,41 +181,65 @@ std::string number(double x, int precision) { return fmt::format("{:.{}g}", x, p
 void forward_node(const Ctx& t, const Node& n) { forward_one(t, n, ViaNodes{t.nodes}); }
 void backward_node(const Ctx& t, const Node& n) { backward_one(t, n, ViaNodes{t.nodes}); }
 
-void forward_nodes(const Ctx& t, std::size_t begin, std::size_t end, const Operands* plan) {
+void forward_nodes(const Ctx& t, std::size_t begin, std::size_t end, const Operands* plan,
+                   double* p) {
   // Leaves need no test here: their rule does nothing.
   const Node* const last = t.nodes + end;
   if (plan == nullptr) {
-    for (const Node* n = t.nodes + begin; n != last; ++n) forward_one(t, *n, ViaNodes{t.nodes});
+    for (const Node* n = t.nodes + begin; n != last; ++n) replay_one(t, *n, ViaNodes{t.nodes}, p);
     return;
   }
   plan += begin;
-  for (const Node* n = t.nodes + begin; n != last; ++n, ++plan) forward_one(t, *n, Resolved{*plan});
+  for (const Node* n = t.nodes + begin; n != last; ++n, ++plan) {
+    replay_one(t, *n, Resolved{*plan}, p);
+  }
 }
 
-void backward_nodes(const Ctx& t, std::size_t end, const Operands* plan) {
+void backward_nodes(const Ctx& t, std::size_t end, const Operands* plan, const double* p) {
   // Params need no test here: their rule does nothing.
   const Node* n = t.nodes + end;
   if (plan == nullptr) {
+    const ViaNodes via{t.nodes};
     while (n-- != t.nodes) {
-      if (n->grad != kNoGrad) backward_one(t, *n, ViaNodes{t.nodes});
+      if (p != nullptr && (n->flags & kStored)) {
+        backward_stored(t, *n, (n->flags & kBinary) ? via.binary(*n) : via.unary(*n), p);
+      } else if (n->grad != kNoGrad) {
+        backward_one(t, *n, via);
+      }
     }
     return;
   }
   for (const Operands* o = plan + end; n-- != t.nodes;) {
     --o;
-    if (n->grad != kNoGrad) backward_one(t, *n, Resolved{*o});
+    if (p != nullptr && (n->flags & kStored)) {
+      backward_stored(t, *n, *o, p);
+    } else if (n->grad != kNoGrad) {
+      backward_one(t, *n, Resolved{*o});
+    }
   }
 }
 
 void backward_live_nodes(const Ctx& t, std::size_t end, const Operands* plan,
-                         const std::uint8_t* live) {
+                         const std::uint8_t* live, const double* p) {
+  const ViaNodes via{t.nodes};
   for (std::size_t i = end; i-- > 0;) {
     const Node& n = t.nodes[i];
+    if (p != nullptr && (n.flags & kStored)) {
+      // a node off every path still moves p back past its partials
+      const double* q = p - stored_partials(n.flags);
+      if (live[i] != 0) {
+        backward_stored(
+            t, n, plan != nullptr ? plan[i] : ((n.flags & kBinary) ? via.binary(n) : via.unary(n)),
+            p);
+      }
+      p = q;
+      continue;
+    }
     if (n.grad == kNoGrad || live[i] == 0) continue;
     if (plan != nullptr) {
       backward_one(t, n, Resolved{plan[i]});
     } else {
-      backward_one(t, n, ViaNodes{t.nodes});
+      backward_one(t, n, via);
     }
   }
 }

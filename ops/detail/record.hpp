@@ -83,9 +83,10 @@ struct Recorder {
     static_assert(kind_of<Rule> != kNotListed, "the rule is not in ops/op_list.hpp");
     const Node& an = node(a, op, a_name);
     const Node& bn = node(b, op, b_name);
-    const Shape out = broadcast_shape(op, an.shape(), bn.shape());
     if (a.tape_ != b.tape_) [[unlikely]]
       different_tapes(op);
+    if ((an.flags & bn.flags & kScalar) != 0) return binary_scalar<Rule>(a, b, an, bn);
+    const Shape out = broadcast_shape(op, an.shape(), bn.shape());
     const auto flags = static_cast<std::uint8_t>(kBinary | ((an.flags | bn.flags) & kRequiresGrad));
     const std::uint32_t index = a.tape_->push(kind_of<Rule>, a.index_, b.index_, out, flags);
     consume_both(*a.tape_, flags, a, b);
@@ -100,9 +101,43 @@ struct Recorder {
     const Shape out = xn.shape();
     const auto flags = static_cast<std::uint8_t>(kUnary | (xn.flags & kRequiresGrad));
     const std::uint32_t k = constants.size() == 0 ? 0 : Recorder::constants(x, constants);
+    if ((xn.flags & kScalar) != 0) return unary_scalar<Rule>(x, xn, flags, k);
     const std::uint32_t index = x.tape_->push(kind_of<Rule>, x.index_, k, out, flags);
     if ((flags & kRequiresGrad) != 0) x.tape_->consume(x.index_);
     return finish<Rule>(*x.tape_, index);
+  }
+  /// The scalar fast path: a one-element node of an element-wise rule, its value and (with a
+  /// gradient) its partial derivatives computed here and appended in one step.
+  template <class Rule>
+  static Var binary_scalar(const Var& a, const Var& b, const Node& an, const Node& bn) {
+    Tape& tape = *a.tape_;
+    const auto flags = static_cast<std::uint8_t>(kBinary | ((an.flags | bn.flags) & kRequiresGrad));
+    const double x = tape.values_[an.value];
+    const double y = tape.values_[bn.value];
+    double p[2] = {0.0, 0.0};
+    const double v =
+        (flags & kRequiresGrad) != 0 ? detail::scalar_binary<Rule>(x, y, p) : Rule::forward(x, y);
+    const std::uint32_t index =
+        tape.push_scalar(kind_of<Rule>, a.index_, b.index_, flags, v, p[0], p[1]);
+    consume_both(tape, flags, a, b);
+    return scalar_done(tape, index);
+  }
+  template <class Rule>
+  static Var unary_scalar(const Var& x, const Node& xn, std::uint8_t flags, std::uint32_t k) {
+    Tape& tape = *x.tape_;
+    const double* constants = tape.consts_.data() + k;
+    const double in = tape.values_[xn.value];
+    double p[1] = {0.0};
+    const double v = (flags & kRequiresGrad) != 0 ? detail::scalar_unary<Rule>(in, constants, p)
+                                                  : Rule::forward(in, constants);
+    const std::uint32_t index = tape.push_scalar(kind_of<Rule>, x.index_, k, flags, v, p[0], 0.0);
+    if ((flags & kRequiresGrad) != 0) tape.consume(x.index_);
+    return scalar_done(tape, index);
+  }
+  static Var scalar_done(Tape& tape, std::uint32_t index) {
+    if (tape.detect_anomalies_) [[unlikely]]
+      tape.check_finite(index, false);
+    return Var(&tape, index, tape.generation_);
   }
   static void consume_both(Tape& tape, std::uint8_t flags, const Var& a, const Var& b) noexcept {
     if ((flags & kRequiresGrad) == 0) return;
