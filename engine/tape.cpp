@@ -98,6 +98,7 @@ std::uint32_t Tape::push(OpKind op, std::uint32_t in0, std::uint32_t in1, Shape 
   nodes_.emplace_back(Node{op, flags, extra, in0, in1, static_cast<std::uint32_t>(shape.rows),
                            static_cast<std::uint32_t>(shape.cols), value, grad});
   unconsumed_ += flags & kRequiresGrad;  // its inputs are consumed by the recorder (consume())
+  unstored_ += (flags & (kLeaf | kRequiresGrad)) == kRequiresGrad ? 1 : 0;
   return static_cast<std::uint32_t>(nodes_.size() - 1);
 }
 
@@ -184,16 +185,30 @@ void Tape::forward() {
   const detail::Operands* plan = replay_plan();
   // The loop also computes the stored partials and zeroes every intermediate gradient (in the
   // same pass over the nodes, instead of a separate memset in backward()).
-  detail::forward_nodes(context(), 0, nodes_.size(), plan, partials_.data());
+  detail::forward_nodes(context(), 0, nodes_.size(), plan, stored_.data());
   partials_current_ = true;
   inner_zero_ = true;
 }
 
-const double* Tape::partials_end(std::size_t end) const noexcept {
-  const double* p = partials_.data() + partials_.size();
-  for (std::size_t i = nodes_.size(); i-- > end;) p -= detail::stored_partials(nodes_[i].flags);
-  return p;
+detail::StoredOp* Tape::stored_end(std::size_t end) noexcept {
+  detail::StoredOp* s = stored_.data() + stored_.size();
+  for (std::size_t i = nodes_.size(); i-- > end;) s -= (nodes_[i].flags & detail::kStored) ? 1 : 0;
+  return s;
 }
+
+namespace {
+// backward() of a graph whose every node with a gradient is a leaf or kStored and on the root's
+// path: the stored multiply-adds alone, last to first, no Node read (what Adept's reverse pass
+// does). The same products added in the same order as the rules would add them.
+void backward_stored(double* grads, const detail::StoredOp* first, const detail::StoredOp* last) {
+  while (last != first) {
+    --last;
+    const double g = grads[last->g];
+    if (last->ga != kNoGrad) grads[last->ga] += g * last->partial[0];
+    if (last->gb != kNoGrad) grads[last->gb] += g * last->partial[1];
+  }
+}
+}  // namespace
 
 // The plan, (re)built if nodes were recorded since it was.
 const detail::Operands* Tape::replay_plan() {
@@ -257,14 +272,19 @@ void Tape::backward(Var root) {
   const detail::Ctx ctx = context();
   const std::size_t end = std::size_t{root.index_} + 1;
   const detail::Operands* plan = plan_.size() == nodes_.size() ? plan_.data() : nullptr;
-  // Stored partials, when current, replace the element-wise rules of one-element nodes.
-  const double* stored = partials_current_ ? partials_end(end) : nullptr;
+  // Stored partials, when current, replace the element-wise rules of one-element nodes; when
+  // every node with a gradient is stored (or a leaf) and on the root's path, they are all that
+  // backward needs.
+  const detail::StoredOp* stored = partials_current_ ? stored_end(end) : nullptr;
+  const bool stream = stored != nullptr && unstored_ == 0;
   // Only the nodes the root depends on pass gradients on: a node off every path to the root
   // contributes nothing, even where its local derivative is infinite. The first pass for a root
   // finds them as it goes (each visited node marks its inputs); later passes on the same graph
   // reuse what it found, and when that is every node, run the plain reverse loop.
   if (live_size_ == nodes_.size() && live_root_ == root.index_) {
-    if (all_live_) {
+    if (all_live_ && stream) {
+      backward_stored(grads_.data(), stored_.data(), stored);
+    } else if (all_live_) {
       detail::backward_nodes(ctx, end, plan, stored);
     } else {
       detail::backward_live_nodes(ctx, end, plan, live_.data(), stored);
@@ -275,7 +295,11 @@ void Tape::backward(Var root) {
   live_size_ = nodes_.size();
   if (end == nodes_.size() && unconsumed_ == 1) {  // everything leads to the last node, the root
     all_live_ = true;
-    detail::backward_nodes(ctx, end, plan, stored);
+    if (stream) {
+      backward_stored(grads_.data(), stored_.data(), stored);
+    } else {
+      detail::backward_nodes(ctx, end, plan, stored);
+    }
     return;
   }
   live_.assign(end, 0);
@@ -339,8 +363,9 @@ void Tape::clear() noexcept {
   values_.clear();
   grads_.clear();
   consts_.clear();
-  partials_.clear();
+  stored_.clear();
   partials_current_ = true;
+  unstored_ = 0;
   links_.clear();
   objects_.clear();
   labels_.clear();
@@ -405,7 +430,8 @@ std::vector<Var> Tape::params() {
 
 std::size_t Tape::bytes_used() const noexcept {
   return nodes_.size() * sizeof(Node) + plan_.size() * sizeof(detail::Operands) +
-         (values_.size() + grads_.size() + consts_.size() + partials_.size()) * sizeof(double) +
+         stored_.size() * sizeof(detail::StoredOp) +
+         (values_.size() + grads_.size() + consts_.size()) * sizeof(double) +
          links_.size() * sizeof(std::uint32_t);
 }
 

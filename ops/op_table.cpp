@@ -120,44 +120,35 @@ template <class In>
 
 template <class In>
 [[gnu::always_inline]] inline void forward_stored_one(const Ctx& t, const Node& n, In in,
-                                                      double*& p) {
+                                                      StoredOp& s) {
   switch (n.op) {
 #define TAPEGRAD_CASE(kind, stem) \
   case OpKind::kind:              \
-    return forward_stored_rule<kind##Rule>(t, n, in, p);
+    return forward_stored_rule<kind##Rule>(t, n, in, s);
     TAPEGRAD_OP_LIST(TAPEGRAD_CASE)
 #undef TAPEGRAD_CASE
   }
 }
 
-// One node of the replay loop: its value (and stored partials), and its gradient set to zero
-// unless it is a param's.
+// One node of the replay loop: its value (and stored partials, moving s past its StoredOp), and
+// its gradient set to zero unless it is a param's. Leaves have nothing to compute.
 template <class In>
-[[gnu::always_inline]] inline void replay_one(const Ctx& t, const Node& n, In in, double*& p) {
+[[gnu::always_inline]] inline void replay_one(const Ctx& t, const Node& n, In in, StoredOp*& s) {
   if (n.flags & kStored) {
-    forward_stored_one(t, n, in, p);
+    forward_stored_one(t, n, in, *s++);
     t.grads[n.grad] = 0.0;
     return;
   }
+  if (n.flags & kLeaf) return;
   forward_one(t, n, in);
-  if ((n.flags & (kLeaf | kRequiresGrad)) == kRequiresGrad) {
-    std::fill_n(t.grads + n.grad, n.size(), 0.0);
-  }
+  if (n.grad != kNoGrad) std::fill_n(t.grads + n.grad, n.size(), 0.0);
 }
 
-// backward for a kStored node: g times each stored partial into the inputs' gradients; p moves
-// back past its partials.
-[[gnu::always_inline]] inline void backward_stored(const Ctx& t, const Node& n, const Operands& o,
-                                                   const double*& p) {
-  const double g = t.grads[n.grad];
-  if (n.flags & kBinary) {
-    p -= 2;
-    if (o.ga != kNoGrad) t.grads[o.ga] += g * p[0];
-    if (o.gb != kNoGrad) t.grads[o.gb] += g * p[1];
-  } else {
-    p -= 1;
-    if (o.ga != kNoGrad) t.grads[o.ga] += g * p[0];
-  }
+// backward for a kStored node: g times each stored partial into the inputs' gradients.
+[[gnu::always_inline]] inline void backward_stored(const Ctx& t, const StoredOp& s) {
+  const double g = t.grads[s.g];
+  if (s.ga != kNoGrad) t.grads[s.ga] += g * s.partial[0];
+  if (s.gb != kNoGrad) t.grads[s.gb] += g * s.partial[1];
 }
 
 template <class R>
@@ -182,64 +173,63 @@ void forward_node(const Ctx& t, const Node& n) { forward_one(t, n, ViaNodes{t.no
 void backward_node(const Ctx& t, const Node& n) { backward_one(t, n, ViaNodes{t.nodes}); }
 
 void forward_nodes(const Ctx& t, std::size_t begin, std::size_t end, const Operands* plan,
-                   double* p) {
-  // Leaves need no test here: their rule does nothing.
+                   StoredOp* s) {
   const Node* const last = t.nodes + end;
   if (plan == nullptr) {
-    for (const Node* n = t.nodes + begin; n != last; ++n) replay_one(t, *n, ViaNodes{t.nodes}, p);
+    for (const Node* n = t.nodes + begin; n != last; ++n) replay_one(t, *n, ViaNodes{t.nodes}, s);
     return;
   }
   plan += begin;
   for (const Node* n = t.nodes + begin; n != last; ++n, ++plan) {
-    replay_one(t, *n, Resolved{*plan}, p);
+    replay_one(t, *n, Resolved{*plan}, s);
   }
 }
 
-void backward_nodes(const Ctx& t, std::size_t end, const Operands* plan, const double* p) {
-  // Params need no test here: their rule does nothing.
+namespace {
+// The reverse loop; kUseStored: kStored nodes take their StoredOp (s moves back over them).
+template <bool kUseStored, class In>
+[[gnu::always_inline]] inline void reverse_one(const Ctx& t, const Node& n, In in,
+                                               const StoredOp*& s) {
+  if (kUseStored && (n.flags & kStored)) {
+    backward_stored(t, *--s);
+  } else if ((n.flags & (kLeaf | kRequiresGrad)) == kRequiresGrad) {  // params: nothing to do
+    backward_one(t, n, in);
+  }
+}
+
+template <bool kUseStored>
+void reverse_nodes(const Ctx& t, std::size_t end, const Operands* plan, const StoredOp* s) {
   const Node* n = t.nodes + end;
   if (plan == nullptr) {
-    const ViaNodes via{t.nodes};
-    while (n-- != t.nodes) {
-      if (p != nullptr && (n->flags & kStored)) {
-        backward_stored(t, *n, (n->flags & kBinary) ? via.binary(*n) : via.unary(*n), p);
-      } else if (n->grad != kNoGrad) {
-        backward_one(t, *n, via);
-      }
-    }
+    while (n-- != t.nodes) reverse_one<kUseStored>(t, *n, ViaNodes{t.nodes}, s);
     return;
   }
   for (const Operands* o = plan + end; n-- != t.nodes;) {
     --o;
-    if (p != nullptr && (n->flags & kStored)) {
-      backward_stored(t, *n, *o, p);
-    } else if (n->grad != kNoGrad) {
-      backward_one(t, *n, Resolved{*o});
-    }
+    reverse_one<kUseStored>(t, *n, Resolved{*o}, s);
   }
+}
+}  // namespace
+
+void backward_nodes(const Ctx& t, std::size_t end, const Operands* plan, const StoredOp* s) {
+  if (s != nullptr) return reverse_nodes<true>(t, end, plan, s);
+  reverse_nodes<false>(t, end, plan, s);
 }
 
 void backward_live_nodes(const Ctx& t, std::size_t end, const Operands* plan,
-                         const std::uint8_t* live, const double* p) {
-  const ViaNodes via{t.nodes};
+                         const std::uint8_t* live, const StoredOp* s) {
   for (std::size_t i = end; i-- > 0;) {
     const Node& n = t.nodes[i];
-    if (p != nullptr && (n.flags & kStored)) {
-      // a node off every path still moves p back past its partials
-      const double* q = p - stored_partials(n.flags);
-      if (live[i] != 0) {
-        backward_stored(
-            t, n, plan != nullptr ? plan[i] : ((n.flags & kBinary) ? via.binary(n) : via.unary(n)),
-            p);
-      }
-      p = q;
+    if (s != nullptr && (n.flags & kStored)) {
+      --s;  // a node off every path still moves s back past its StoredOp
+      if (live[i] != 0) backward_stored(t, *s);
       continue;
     }
     if (n.grad == kNoGrad || live[i] == 0) continue;
     if (plan != nullptr) {
       backward_one(t, n, Resolved{plan[i]});
     } else {
-      backward_one(t, n, via);
+      backward_one(t, n, ViaNodes{t.nodes});
     }
   }
 }

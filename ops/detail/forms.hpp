@@ -56,11 +56,11 @@ template <class R, class In>
 // partials. Other forms never carry the flag.
 template <class R, class In>
 [[gnu::always_inline]] inline void forward_stored_rule(const Ctx& t, const Node& n, In in,
-                                                       double*& p) {
+                                                       StoredOp& s) {
   if constexpr (UnaryElementwise<R>)
-    forward_unary_stored<R>(t, n, in, p);
+    forward_unary_stored<R>(t, n, in, s);
   else if constexpr (BinaryElementwise<R>)
-    forward_binary_stored<R>(t, n, in, p);
+    forward_binary_stored<R>(t, n, in, s);
 }
 
 }  // namespace tapegrad::detail

@@ -217,19 +217,17 @@ template <class Rule>
   }
 }
 
-/// Replay of a kStored node: its value and partials from its inputs; p advances past them.
+/// Replay of a kStored node: its value, and its partials into its StoredOp s.
 template <class Rule, class In>
 [[gnu::always_inline]] inline void forward_unary_stored(const Ctx& t, const Node& n, In in,
-                                                        double*& p) {
-  t.values[n.value] = scalar_unary<Rule>(t.values[in.unary(n).a], t.consts + n.in1, p);
-  p += 1;
+                                                        StoredOp& s) {
+  t.values[n.value] = scalar_unary<Rule>(t.values[in.unary(n).a], t.consts + n.in1, s.partial);
 }
 template <class Rule, class In>
 [[gnu::always_inline]] inline void forward_binary_stored(const Ctx& t, const Node& n, In in,
-                                                         double*& p) {
+                                                         StoredOp& s) {
   const Operands o = in.binary(n);
-  t.values[n.value] = scalar_binary<Rule>(t.values[o.a], t.values[o.b], p);
-  p += 2;
+  t.values[n.value] = scalar_binary<Rule>(t.values[o.a], t.values[o.b], s.partial);
 }
 
 }  // namespace tapegrad::detail
