@@ -63,13 +63,19 @@ W& build(std::string_view name, int steps, double tolerance, Variants... variant
   return *w;
 }
 
+// The ADOL-C peers are verified like the tape's variants when they are built.
+#ifdef TAPEGRAD_BENCH_ADOLC
+#define TAPEGRAD_ADOLC_VARIANTS(W) , &W::adolc_record_step, &W::adolc_replay_step
+#else
+#define TAPEGRAD_ADOLC_VARIANTS(W)
+#endif
 template <>
 W1& instance<W1>() {
-  return build<W1>("W1", 64, 1e-12, &W1::record_step, &W1::replay_step);
+  return build<W1>("W1", 64, 1e-12, &W1::record_step, &W1::replay_step TAPEGRAD_ADOLC_VARIANTS(W1));
 }
 template <>
 W2& instance<W2>() {
-  return build<W2>("W2", 3, 1e-10, &W2::record_step, &W2::replay_step);
+  return build<W2>("W2", 3, 1e-10, &W2::record_step, &W2::replay_step TAPEGRAD_ADOLC_VARIANTS(W2));
 }
 template <>
 W3& instance<W3>() {
@@ -92,7 +98,15 @@ void timed(benchmark::State& state) {
   for (auto _ : state) benchmark::DoNotOptimize((w.*variant)().data());
   if constexpr (std::is_same_v<W, W2>) {
     state.counters["ops"] = static_cast<double>(w.ops());
+#ifdef TAPEGRAD_BENCH_ADOLC
+    if constexpr (variant == &W2::adolc_record_step || variant == &W2::adolc_replay_step) {
+      state.counters["bytes_per_op"] = w.adolc_bytes_per_op();
+    } else {
+      state.counters["bytes_per_op"] = w.bytes_per_op();
+    }
+#else
     state.counters["bytes_per_op"] = w.bytes_per_op();
+#endif
   }
   if constexpr (std::is_same_v<W, W3>) state.counters["tape_bytes_over_X"] = w.tape_memory_ratio();
 }
@@ -113,9 +127,17 @@ const Entry kEntries[] = {
     entry<W1, &W1::hand_step>("W1_hand_written", benchmark::kNanosecond),
     entry<W1, &W1::record_step>("W1_tape_record", benchmark::kNanosecond),
     entry<W1, &W1::replay_step>("W1_tape_replay", benchmark::kNanosecond),
+#ifdef TAPEGRAD_BENCH_ADOLC
+    entry<W1, &W1::adolc_record_step>("W1_adolc_record", benchmark::kNanosecond),
+    entry<W1, &W1::adolc_replay_step>("W1_adolc_replay", benchmark::kNanosecond),
+#endif
     entry<W2, &W2::hand_step>("W2_hand_written", benchmark::kMicrosecond),
     entry<W2, &W2::record_step>("W2_tape_record", benchmark::kMicrosecond),
     entry<W2, &W2::replay_step>("W2_tape_replay", benchmark::kMicrosecond),
+#ifdef TAPEGRAD_BENCH_ADOLC
+    entry<W2, &W2::adolc_record_step>("W2_adolc_record", benchmark::kMicrosecond),
+    entry<W2, &W2::adolc_replay_step>("W2_adolc_replay", benchmark::kMicrosecond),
+#endif
     entry<W3, &W3::hand_step>("W3_hand_written", benchmark::kMillisecond),
     entry<W3, &W3::replay_step>("W3_tape_replay", benchmark::kMillisecond),
     entry<W3, &W3::blocked_step>("W3_tape_blocked", benchmark::kMillisecond),

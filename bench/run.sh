@@ -6,6 +6,8 @@
 #   bench/run.sh                       time W1-W4: Google Benchmark, 5 repetitions, CPU-time medians
 #   bench/run.sh --callgrind           instructions per gradient instead (valgrind; repeatable)
 #   bench/run.sh --annotate W2_tape_replay   callgrind profile of one variant (top functions)
+# W1 and W2 include ADOL-C peers (W1_adolc_record, ...) when libadolc-dev is installed (this
+# script installs it).
 #
 # Options: --repetitions N, --filter REGEX (e.g. 'W[12]'), --no-build.
 # Environment: BUILD_DIR (default build-bench: -march=native for timing; build-bench-callgrind:
@@ -24,7 +26,7 @@ while (($#)); do
     --repetitions) reps=$2; shift ;;
     --filter) filter=$2; shift ;;
     --no-build) build_it=0 ;;
-    -h | --help) sed -n '2,12p' "$0"; exit 0 ;;
+    -h | --help) sed -n '2,14p' "$0"; exit 0 ;;
     *) echo "run.sh: unknown option $1" >&2; exit 2 ;;
   esac
   shift
@@ -34,6 +36,13 @@ if [[ $mode == time ]]; then
   build=${BUILD_DIR:-build-bench} march=native
 else
   build=${BUILD_DIR:-build-bench-callgrind} march=x86-64-v3
+fi
+# The ADOL-C peers of W1 and W2 are built when ADOL-C is installed: install it (Debian
+# libadolc-dev, a benchmark-only package, never part of scripts/packages.txt) unless it is.
+if ((build_it)) && [[ ! -e /usr/include/adolc/adolc.h ]]; then
+  echo "run.sh: installing libadolc-dev for the ADOL-C peers" >&2
+  { apt-get install -y libadolc-dev || sudo apt-get install -y libadolc-dev; } >/dev/null ||
+    echo "run.sh: could not install libadolc-dev; benchmarking without the ADOL-C peers" >&2
 fi
 if ((build_it)); then
   # -g only adds line tables (for callgrind_annotate); the code is the Release code.

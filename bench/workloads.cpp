@@ -10,8 +10,6 @@ namespace tapegrad::bench {
 
 namespace {
 
-constexpr double kLearningRate = 0.1;
-
 using RowMajor = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
 using ConstMatrixMap = Eigen::Map<const RowMajor>;
 using VectorMap = Eigen::Map<Eigen::VectorXd>;
@@ -105,6 +103,8 @@ W1::W1() {
   for (double& p : init_) p = rng.uniform(-0.5, 0.5);
   std::copy_n(init_, 3, hand_p_);
   std::copy_n(init_, 3, record_p_);
+  std::copy_n(init_, 3, adolc_record_p_);
+  std::copy_n(init_, 3, adolc_replay_p_);
   replay_ = record(replay_tape_, examples_[0], init_);
 }
 
@@ -174,6 +174,8 @@ W2::W2(std::size_t m, std::size_t n) : m_(m), n_(n) {
   hand_g_.resize(n + 1);
   record_p_ = init_;
   record_g_.resize(n + 1);
+  adolc_record_p_ = adolc_replay_p_ = init_;
+  adolc_g_.resize(n + 1);
   record_params_.reserve(n + 1);
   replay_params_.reserve(n + 1);
   replay_g_.resize(n + 1);

@@ -4,6 +4,8 @@
 //   hand_step()    a hand-written closed-form gradient (the baseline the ratios divide by)
 //   record_step()  the graph recorded anew on a cleared tape, then backward (W1, W2)
 //   replay_step()  the graph recorded once; each step replays forward and backward
+// W1 and W2 also have ADOL-C peers (adolc_record_step(), adolc_replay_step(), defined in
+// bench/adolc.cpp, built when CMake finds ADOL-C: TAPEGRAD_BENCH_ADOLC).
 // Every step computes the gradient of the loss at the current parameters, then applies the SGD
 // update p -= lr * g, and returns the gradient it applied (flattened), so the variants can be
 // compared step by step. The benchmark binary, its callgrind mode and the zero-allocation test all
@@ -35,6 +37,9 @@ class Rng {
   std::uint64_t state_;
 };
 
+/// The step size of every workload's SGD update.
+inline constexpr double kLearningRate = 0.1;
+
 /// The seed every workload starts from.
 inline constexpr std::uint64_t kSeed = 20261121;
 
@@ -46,6 +51,10 @@ class W1 {
   std::span<const double> hand_step();
   std::span<const double> record_step();
   std::span<const double> replay_step();
+  /// ADOL-C: traced anew each step (Taylors kept) and reversed; the trace replayed by
+  /// gradient() with the example as tape parameters.
+  std::span<const double> adolc_record_step();
+  std::span<const double> adolc_replay_step();
 
  private:
   struct Example {
@@ -72,6 +81,10 @@ class W1 {
   Recorded replay_;
   double replay_g_[3];
   std::size_t replay_i_ = 0;
+  // ADOL-C peers
+  double adolc_record_p_[3], adolc_replay_p_[3], adolc_g_[3];
+  std::size_t adolc_record_i_ = 0, adolc_replay_i_ = 0;
+  bool adolc_traced_ = false;
 };
 
 /// W2: logistic regression over m examples of n features as a scalar graph: every multiply,
@@ -82,6 +95,12 @@ class W2 {
   std::span<const double> hand_step();
   std::span<const double> record_step();
   std::span<const double> replay_step();
+  /// ADOL-C: traced anew each step (Taylors kept) and reversed; the trace replayed by gradient().
+  std::span<const double> adolc_record_step();
+  std::span<const double> adolc_replay_step();
+  /// Bytes of ADOL-C's trace (operations, locations, constants, and the Taylor values kept for
+  /// the reverse sweep) per tapegrad operation.
+  [[nodiscard]] double adolc_bytes_per_op() const noexcept { return adolc_bytes_per_op_; }
   /// Operations recorded per gradient (leaves excluded).
   [[nodiscard]] std::size_t ops() const noexcept { return ops_; }
   /// Bytes of the replay tape (nodes, values, gradients, constants) per recorded operation.
@@ -101,6 +120,9 @@ class W2 {
   std::vector<Var> replay_params_;
   Var replay_loss_;
   std::vector<double> replay_g_;
+  std::vector<double> adolc_record_p_, adolc_replay_p_, adolc_g_;
+  bool adolc_traced_ = false;
+  double adolc_bytes_per_op_ = 0;
 };
 
 /// W3: vectorized logistic regression, X m x n float64, z = X w + b, J = mean log-loss. X lives

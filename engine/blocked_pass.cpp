@@ -114,7 +114,8 @@ void Tape::forward_backward(Var root, const BlockOptions& options) {
   const std::size_t blocks = (m + rows - 1) / rows;
   const std::size_t threads = std::min(options.threads, blocks);
   const detail::Ctx ctx = context();
-  mark_live(root.index_);  // only what the root depends on passes gradients back
+  mark_live(root.index_);     // only what the root depends on passes gradients back
+  partials_current_ = false;  // values are recomputed by the rules, without stored partials
 
   // Fixed nodes forward. Intermediate gradients start from zero: the fixed ones (and those after
   // the root) here, the batch ones block by block while the block is in cache.

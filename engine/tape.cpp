@@ -98,7 +98,14 @@ std::uint32_t Tape::push(OpKind op, std::uint32_t in0, std::uint32_t in1, Shape 
   nodes_.emplace_back(Node{op, flags, extra, in0, in1, static_cast<std::uint32_t>(shape.rows),
                            static_cast<std::uint32_t>(shape.cols), value, grad});
   unconsumed_ += flags & kRequiresGrad;  // its inputs are consumed by the recorder (consume())
+  unstored_ += (flags & (kLeaf | kRequiresGrad)) == kRequiresGrad ? 1 : 0;
   return static_cast<std::uint32_t>(nodes_.size() - 1);
+}
+
+void Tape::push_scalar_failed(OpKind op) const {
+  Node probe{};
+  probe.op = op;
+  push_failed(detail::node_op_name(context(), probe), Shape{});
 }
 
 Var Tape::leaf(OpKind op, TensorView value, std::string_view label, std::string_view who) {
@@ -161,6 +168,7 @@ void Tape::set(Var leaf, TensorView value) {
     detail::fail("set", "value", "shape {} does not match {} of shape {}", value.shape(),
                  describe(leaf.index_), n.shape());
   }
+  partials_current_ = false;
   std::copy(value.begin(), value.end(), values_.begin() + n.value);
 }
 
@@ -175,8 +183,32 @@ void Tape::mutable_value_failed(const Var& leaf) const {
 void Tape::forward() {
   if (detect_anomalies_) return forward_checked();
   const detail::Operands* plan = replay_plan();
-  detail::forward_nodes(context(), 0, nodes_.size(), plan);
+  // The loop also computes the stored partials and zeroes every intermediate gradient (in the
+  // same pass over the nodes, instead of a separate memset in backward()).
+  detail::forward_nodes(context(), 0, nodes_.size(), plan, stored_.data());
+  partials_current_ = true;
+  inner_zero_ = true;
 }
+
+detail::StoredOp* Tape::stored_end(std::size_t end) noexcept {
+  detail::StoredOp* s = stored_.data() + stored_.size();
+  for (std::size_t i = nodes_.size(); i-- > end;) s -= (nodes_[i].flags & detail::kStored) ? 1 : 0;
+  return s;
+}
+
+namespace {
+// backward() of a graph whose every node with a gradient is a leaf or kStored and on the root's
+// path: the stored multiply-adds alone, last to first, no Node read (what Adept's reverse pass
+// does). The same products added in the same order as the rules would add them.
+void backward_stored(double* grads, const detail::StoredOp* first, const detail::StoredOp* last) {
+  while (last != first) {
+    --last;
+    const double g = grads[last->g];
+    if (last->ga != kNoGrad) grads[last->ga] += g * last->partial[0];
+    if (last->gb != kNoGrad) grads[last->gb] += g * last->partial[1];
+  }
+}
+}  // namespace
 
 // The plan, (re)built if nodes were recorded since it was.
 const detail::Operands* Tape::replay_plan() {
@@ -197,6 +229,7 @@ void Tape::build_replay_plan() {
 
 // forward() with anomaly detection: kept apart so that the unchecked loop stays as tight.
 void Tape::forward_checked() {
+  partials_current_ = false;  // the rules run one by one, without the partials
   const detail::Ctx ctx = context();
   for (std::size_t i = 0; i < nodes_.size(); ++i) {
     if ((nodes_[i].flags & kLeaf) == 0) detail::forward_node(ctx, nodes_[i]);
@@ -239,15 +272,22 @@ void Tape::backward(Var root) {
   const detail::Ctx ctx = context();
   const std::size_t end = std::size_t{root.index_} + 1;
   const detail::Operands* plan = plan_.size() == nodes_.size() ? plan_.data() : nullptr;
+  // Stored partials, when current, replace the element-wise rules of one-element nodes; when
+  // every node with a gradient is stored (or a leaf) and on the root's path, they are all that
+  // backward needs.
+  const detail::StoredOp* stored = partials_current_ ? stored_end(end) : nullptr;
+  const bool stream = stored != nullptr && unstored_ == 0;
   // Only the nodes the root depends on pass gradients on: a node off every path to the root
   // contributes nothing, even where its local derivative is infinite. The first pass for a root
   // finds them as it goes (each visited node marks its inputs); later passes on the same graph
   // reuse what it found, and when that is every node, run the plain reverse loop.
   if (live_size_ == nodes_.size() && live_root_ == root.index_) {
-    if (all_live_) {
-      detail::backward_nodes(ctx, end, plan);
+    if (all_live_ && stream) {
+      backward_stored(grads_.data(), stored_.data(), stored);
+    } else if (all_live_) {
+      detail::backward_nodes(ctx, end, plan, stored);
     } else {
-      detail::backward_live_nodes(ctx, end, plan, live_.data());
+      detail::backward_live_nodes(ctx, end, plan, live_.data(), stored);
     }
     return;
   }
@@ -255,7 +295,11 @@ void Tape::backward(Var root) {
   live_size_ = nodes_.size();
   if (end == nodes_.size() && unconsumed_ == 1) {  // everything leads to the last node, the root
     all_live_ = true;
-    detail::backward_nodes(ctx, end, plan);
+    if (stream) {
+      backward_stored(grads_.data(), stored_.data(), stored);
+    } else {
+      detail::backward_nodes(ctx, end, plan, stored);
+    }
     return;
   }
   live_.assign(end, 0);
@@ -305,7 +349,8 @@ void Tape::zero_grad() noexcept {
   // resets them anyway (forward_backward() block by block, in cache); a few are zeroed at once, so
   // that backward() on a small graph need not reset them.
   constexpr std::size_t kFewIntermediates = 4096;
-  if (has_inner_ && !inner_mixed_ && grads_.size() - inner_begin_ > kFewIntermediates) {
+  if (has_inner_ && !inner_mixed_ &&
+      (inner_zero_ || grads_.size() - inner_begin_ > kFewIntermediates)) {
     std::fill(grads_.begin(), grads_.begin() + static_cast<std::ptrdiff_t>(inner_begin_), 0.0);
     return;
   }
@@ -318,6 +363,9 @@ void Tape::clear() noexcept {
   values_.clear();
   grads_.clear();
   consts_.clear();
+  stored_.clear();
+  partials_current_ = true;
+  unstored_ = 0;
   links_.clear();
   objects_.clear();
   labels_.clear();
@@ -382,6 +430,7 @@ std::vector<Var> Tape::params() {
 
 std::size_t Tape::bytes_used() const noexcept {
   return nodes_.size() * sizeof(Node) + plan_.size() * sizeof(detail::Operands) +
+         stored_.size() * sizeof(detail::StoredOp) +
          (values_.size() + grads_.size() + consts_.size()) * sizeof(double) +
          links_.size() * sizeof(std::uint32_t);
 }

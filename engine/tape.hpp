@@ -1,21 +1,25 @@
 // The tape: a flat, ordered record of a computation graph.
 //
-// Layout. A Tape holds four flat arrays:
+// Layout. A Tape holds these flat arrays:
 //   nodes_   one 28-byte Node per recorded operation, in recording order; a node names its inputs
 //            by index, so every input comes before the node that uses it (the order is a
 //            topological order by construction);
 //   values_  every node's value, contiguous, at Node::value;
 //   grads_   the gradients of nodes that need one (params and everything computed from them),
 //            at Node::grad; inputs and detached values have no gradient storage at all;
-//   consts_  constants some ops carry (pow's exponent, alpha and beta of x * alpha + beta).
-// A scalar node therefore costs one Node and two doubles, and no heap allocation of its own.
+//   consts_  constants some ops carry (pow's exponent, alpha and beta of x * alpha + beta);
+//   stored_  one StoredOp per one-element element-wise node with a gradient (kStored): its local
+//            partial derivatives, computed with its value, and the gradient offsets they link.
+// A scalar node therefore costs one Node, two doubles and a StoredOp, and no heap allocation of
+// its own.
 //
 // Recording evaluates: an op appends its node and computes its value at once (eager forward).
 // forward() re-evaluates every recorded node in order, so a graph is recorded once and replayed
 // with new leaf values set by set(). backward(root) seeds d root / d root = 1 and walks the nodes
-// in reverse once, each rule adding (+=) its contribution to its inputs' gradients: fan-in adds
-// up. Intermediate gradients belong to one pass and are reset by each backward(); gradients of
-// params accumulate across passes until zero_grad(). Warm replay (set, forward, zero_grad,
+// in reverse once, each rule adding (+=) its contribution to its inputs' gradients (a kStored
+// node: g times its stored partials, no rule): fan-in adds up. Intermediate gradients belong to
+// one pass and are reset by forward() or else by backward(); gradients of params accumulate
+// across passes until zero_grad(). Warm replay (set, forward, zero_grad,
 // backward) performs no heap allocation.
 //
 // The engine knows no particular op. A node's kind (OpKind) is an opaque number to it, but for the
@@ -70,6 +74,20 @@ enum NodeFlag : std::uint8_t {
   kBinary = 16,       // two inputs, in0 and in1
   kListed = 32,       // in1 inputs listed at links_[in0], links_[in0 + 1], ...
   kConsumed = 64,     // a later node with a gradient takes this node as an input
+  // One element, element-wise rule, a gradient: its local partial derivatives are kept in the
+  // tape's stored_ (a StoredOp), computed with the value (recording and forward()), so that
+  // backward() runs no rule for it, only g * partial multiply-adds.
+  kStored = 128,
+};
+
+/// What backward() needs of a kStored node: the local partial derivatives d node / d input,
+/// the node's gradient offset and its inputs' (kNoGrad for an input without a gradient, and for
+/// the missing second input of a unary node). 32 bytes.
+struct StoredOp {
+  double partial[2];
+  std::uint32_t g;
+  std::uint32_t ga;
+  std::uint32_t gb;
 };
 
 /// One recorded operation. Its inputs: see NodeFlag (leaves have none). `extra` is the rule's
@@ -221,14 +239,16 @@ class Tape {
   /// Writable view of a leaf's value, e.g. for an optimizer's in-place update.
   [[nodiscard]] MutableTensorView mutable_value(Var leaf);
 
-  /// Re-evaluates every recorded node in recording order from the current leaf values.
+  /// Re-evaluates every recorded node in recording order from the current leaf values, and sets
+  /// every intermediate gradient (not the params') to zero.
   void forward();
   /// d root / d node for every node root depends on: seeds the one-element root with 1 and walks
-  /// the tape in reverse once. Resets intermediate gradients first; param gradients accumulate.
+  /// the tape in reverse once. Resets intermediate gradients first unless forward() just did; param
+  /// gradients accumulate.
   void backward(Var root);
   /// Sets every param's gradient to zero. Intermediate gradients belong to one pass: the next
-  /// backward() or forward_backward() resets them (until then they may keep the last pass's
-  /// values).
+  /// forward(), backward() or forward_backward() resets them (until then they may keep the last
+  /// pass's values).
   void zero_grad() noexcept;
 
   /// forward() then backward(root), over blocks of rows when the graph is a batch of examples:
@@ -286,6 +306,14 @@ class Tape {
 
   std::uint32_t push(OpKind op, std::uint32_t in0, std::uint32_t in1, Shape shape,
                      std::uint8_t flags, std::uint16_t extra = 0);
+  // A one-element node of an element-wise rule whose value (and, when it has a gradient, partial
+  // derivatives pa and pb; pb unused for one input) the recorder computed: the scalar fast path.
+  [[gnu::always_inline]] std::uint32_t push_scalar(OpKind op, std::uint32_t in0, std::uint32_t in1,
+                                                   std::uint8_t flags, double value,
+                                                   const detail::StoredOp& stored);
+  [[noreturn, gnu::cold]] void push_scalar_failed(OpKind op) const;
+  // The end of the StoredOps of nodes [0, end).
+  detail::StoredOp* stored_end(std::size_t end) noexcept;
   Var leaf(OpKind op, TensorView value, std::string_view label, std::string_view who);
   const detail::Node& checked_node(std::size_t index, std::string_view op) const;
   const detail::Node& own(const Var& v, std::string_view op, std::string_view argument) const;
@@ -319,6 +347,15 @@ class Tape {
   std::vector<double> values_;
   std::vector<double> grads_;
   std::vector<double> consts_;
+  // One StoredOp per kStored node, in node order.
+  std::vector<detail::StoredOp> stored_;
+  // Nodes with a gradient that are neither leaves nor kStored: while there are none, backward()
+  // of a root whose every node is on its path walks stored_ alone.
+  std::size_t unstored_ = 0;
+  // False when values may have changed since the partials were computed (a leaf set, anomaly
+  // mode's forward, forward_backward()): backward() then runs the rules instead. forward() and
+  // clear() make them current again.
+  bool partials_current_ = true;
   std::vector<double> workspace_;     // scratch for rules (matmul packing), kept across passes
   std::vector<std::uint32_t> links_;  // input lists of nodes with more than two inputs
   // Objects that nodes refer to by index (custom ops' definitions), kept alive with the graph.
@@ -375,6 +412,7 @@ inline MutableTensorView Tape::mutable_value(Var leaf) {
   if (leaf.tape_ != this || leaf.generation_ != generation_ ||
       (nodes_[leaf.index_].flags & detail::kLeaf) == 0) [[unlikely]]
     mutable_value_failed(leaf);
+  partials_current_ = false;
   const detail::Node& n = nodes_[leaf.index_];
   return {values_.data() + n.value, n.shape()};
 }
@@ -384,6 +422,31 @@ inline TensorView Tape::grad(std::size_t index) const {
     grad_failed(index);
   const detail::Node& n = nodes_[index];
   return {grads_.data() + n.grad, n.shape()};
+}
+
+inline std::uint32_t Tape::push_scalar(OpKind op, std::uint32_t in0, std::uint32_t in1,
+                                       std::uint8_t flags, double value,
+                                       const detail::StoredOp& stored) {
+  if (values_.size() + 1 >= 0xffffffffu) [[unlikely]]
+    push_scalar_failed(op);
+  const auto at = static_cast<std::uint32_t>(values_.size());
+  values_.push_back(value);
+  std::uint32_t grad = detail::kNoGrad;
+  if ((flags & detail::kRequiresGrad) != 0) {
+    flags |= detail::kStored;
+    grad = static_cast<std::uint32_t>(grads_.size());
+    if (!has_inner_) {
+      has_inner_ = true;
+      inner_begin_ = grads_.size();
+    }
+    grads_.push_back(0.0);
+    stored_.push_back(stored);
+    stored_.back().g = grad;
+  }
+  flags |= detail::kScalar;
+  nodes_.push_back(detail::Node{op, flags, 0, in0, in1, 1, 1, at, grad});
+  unconsumed_ += flags & detail::kRequiresGrad;  // its inputs: consume(), by the recorder
+  return static_cast<std::uint32_t>(nodes_.size() - 1);
 }
 
 inline const detail::Node& Var::node(std::string_view op, std::string_view argument) const {

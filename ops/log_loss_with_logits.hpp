@@ -30,6 +30,19 @@ struct LogLossWithLogitsRule {
   }
   // dL/dy = -z
   static double partial_b(double z, double, double) noexcept { return -z; }
+  // The value with both partials (one-element nodes with a gradient): the e^-|z| of the loss
+  // gives sigma(z) too, exactly as SigmoidRule::forward computes it.
+  static double value_and_partials(double z, double y, double* p) noexcept {
+    p[1] = -z;
+    if (z >= 0.0) {
+      const double e = std::exp(-z);
+      p[0] = 1.0 / (1.0 + e) - y;
+      return (y == 1.0 ? 0.0 : z * (1.0 - y)) + std::log1p(e);
+    }
+    const double e = std::exp(z);
+    p[0] = e / (1.0 + e) - y;
+    return (y == 0.0 ? 0.0 : -z * y) + std::log1p(e);
+  }
 };
 }  // namespace detail
 

@@ -8,9 +8,12 @@
 //                        over whole values with broadcasting, and one-element nodes inline;
 //   general              forward(ctx, node) and, unless no gradient flows through it,
 //                        backward(ctx, node).
-// and may add: `constants` (how many it keeps at consts[in1]), axis(node), rows (a RowRule, or
+// and may add: value_and_partials(a, b, p) (a binary element-wise rule's value and both partial
+// derivatives at once, for one-element nodes that store them; ops/detail/kernels.hpp),
+// `constants` (how many it keeps at consts[in1]), axis(node), rows (a RowRule, or
 // rows(ctx, node)), partial_of_all(ctx, node), node_name(ctx, node), `infix` (drawn as "a + b"),
 // expression(info, inputs) and bubble(info, precision).
+#include <algorithm>
 #include <array>
 #include <cmath>
 #include <type_traits>
@@ -115,6 +118,39 @@ template <class In>
   }
 }
 
+template <class In>
+[[gnu::always_inline]] inline void forward_stored_one(const Ctx& t, const Node& n, In in,
+                                                      StoredOp& s) {
+  switch (n.op) {
+#define TAPEGRAD_CASE(kind, stem) \
+  case OpKind::kind:              \
+    return forward_stored_rule<kind##Rule>(t, n, in, s);
+    TAPEGRAD_OP_LIST(TAPEGRAD_CASE)
+#undef TAPEGRAD_CASE
+  }
+}
+
+// One node of the replay loop: its value (and stored partials, moving s past its StoredOp), and
+// its gradient set to zero unless it is a param's. Leaves have nothing to compute.
+template <class In>
+[[gnu::always_inline]] inline void replay_one(const Ctx& t, const Node& n, In in, StoredOp*& s) {
+  if (n.flags & kStored) {
+    forward_stored_one(t, n, in, *s++);
+    t.grads[n.grad] = 0.0;
+    return;
+  }
+  if (n.flags & kLeaf) return;
+  forward_one(t, n, in);
+  if (n.grad != kNoGrad) std::fill_n(t.grads + n.grad, n.size(), 0.0);
+}
+
+// backward for a kStored node: g times each stored partial into the inputs' gradients.
+[[gnu::always_inline]] inline void backward_stored(const Ctx& t, const StoredOp& s) {
+  const double g = t.grads[s.g];
+  if (s.ga != kNoGrad) t.grads[s.ga] += g * s.partial[0];
+  if (s.gb != kNoGrad) t.grads[s.gb] += g * s.partial[1];
+}
+
 template <class R>
 RowRule row_rule(const Ctx& t, const Node& n) {
   if constexpr (requires { R::rows(t, n); })
@@ -136,36 +172,59 @@ std::string number(double x, int precision) { return fmt::format("{:.{}g}", x, p
 void forward_node(const Ctx& t, const Node& n) { forward_one(t, n, ViaNodes{t.nodes}); }
 void backward_node(const Ctx& t, const Node& n) { backward_one(t, n, ViaNodes{t.nodes}); }
 
-void forward_nodes(const Ctx& t, std::size_t begin, std::size_t end, const Operands* plan) {
-  // Leaves need no test here: their rule does nothing.
+void forward_nodes(const Ctx& t, std::size_t begin, std::size_t end, const Operands* plan,
+                   StoredOp* s) {
   const Node* const last = t.nodes + end;
   if (plan == nullptr) {
-    for (const Node* n = t.nodes + begin; n != last; ++n) forward_one(t, *n, ViaNodes{t.nodes});
+    for (const Node* n = t.nodes + begin; n != last; ++n) replay_one(t, *n, ViaNodes{t.nodes}, s);
     return;
   }
   plan += begin;
-  for (const Node* n = t.nodes + begin; n != last; ++n, ++plan) forward_one(t, *n, Resolved{*plan});
+  for (const Node* n = t.nodes + begin; n != last; ++n, ++plan) {
+    replay_one(t, *n, Resolved{*plan}, s);
+  }
 }
 
-void backward_nodes(const Ctx& t, std::size_t end, const Operands* plan) {
-  // Params need no test here: their rule does nothing.
+namespace {
+// The reverse loop; kUseStored: kStored nodes take their StoredOp (s moves back over them).
+template <bool kUseStored, class In>
+[[gnu::always_inline]] inline void reverse_one(const Ctx& t, const Node& n, In in,
+                                               const StoredOp*& s) {
+  if (kUseStored && (n.flags & kStored)) {
+    backward_stored(t, *--s);
+  } else if ((n.flags & (kLeaf | kRequiresGrad)) == kRequiresGrad) {  // params: nothing to do
+    backward_one(t, n, in);
+  }
+}
+
+template <bool kUseStored>
+void reverse_nodes(const Ctx& t, std::size_t end, const Operands* plan, const StoredOp* s) {
   const Node* n = t.nodes + end;
   if (plan == nullptr) {
-    while (n-- != t.nodes) {
-      if (n->grad != kNoGrad) backward_one(t, *n, ViaNodes{t.nodes});
-    }
+    while (n-- != t.nodes) reverse_one<kUseStored>(t, *n, ViaNodes{t.nodes}, s);
     return;
   }
   for (const Operands* o = plan + end; n-- != t.nodes;) {
     --o;
-    if (n->grad != kNoGrad) backward_one(t, *n, Resolved{*o});
+    reverse_one<kUseStored>(t, *n, Resolved{*o}, s);
   }
+}
+}  // namespace
+
+void backward_nodes(const Ctx& t, std::size_t end, const Operands* plan, const StoredOp* s) {
+  if (s != nullptr) return reverse_nodes<true>(t, end, plan, s);
+  reverse_nodes<false>(t, end, plan, s);
 }
 
 void backward_live_nodes(const Ctx& t, std::size_t end, const Operands* plan,
-                         const std::uint8_t* live) {
+                         const std::uint8_t* live, const StoredOp* s) {
   for (std::size_t i = end; i-- > 0;) {
     const Node& n = t.nodes[i];
+    if (s != nullptr && (n.flags & kStored)) {
+      --s;  // a node off every path still moves s back past its StoredOp
+      if (live[i] != 0) backward_stored(t, *s);
+      continue;
+    }
     if (n.grad == kNoGrad || live[i] == 0) continue;
     if (plan != nullptr) {
       backward_one(t, n, Resolved{plan[i]});

@@ -41,14 +41,21 @@ enum class RowRule : std::uint8_t {
 void forward_node(const Ctx& t, const Node& n);
 /// Adds n's gradient times each local partial derivative into its inputs' gradients.
 void backward_node(const Ctx& t, const Node& n);
-/// forward_node for nodes [begin, end) in order; plan[i], when plan is not null, holds node i's
-/// resolved operands (one-element nodes then skip reading their inputs' Nodes).
-void forward_nodes(const Ctx& t, std::size_t begin, std::size_t end, const Operands* plan);
-/// backward_node for every node with a gradient in [0, end), from end - 1 down to 0.
-void backward_nodes(const Ctx& t, std::size_t end, const Operands* plan);
+/// The replay loop: forward_node for nodes [begin, end) in order, which also sets every
+/// intermediate gradient (not the params') to zero and writes the kStored nodes' partial
+/// derivatives into `stored` on (node begin's StoredOp or the next) in order. plan[i], when plan is
+/// not null, holds node i's resolved operands (one-element nodes then skip reading their inputs'
+/// Nodes).
+void forward_nodes(const Ctx& t, std::size_t begin, std::size_t end, const Operands* plan,
+                   StoredOp* stored);
+/// backward_node for every node with a gradient in [0, end), from end - 1 down to 0. With
+/// `stored_end` (the end of the StoredOps of nodes [0, end)), kStored nodes add
+/// g * stored partial instead of running their rule.
+void backward_nodes(const Ctx& t, std::size_t end, const Operands* plan,
+                    const StoredOp* stored_end);
 /// The same for the nodes i with live[i] != 0 only.
 void backward_live_nodes(const Ctx& t, std::size_t end, const Operands* plan,
-                         const std::uint8_t* live);
+                         const std::uint8_t* live, const StoredOp* stored_end);
 /// backward_nodes that visits only what node end - 1 depends on: live[0, end) starts zeroed but
 /// for live[end - 1] = 1; each visited node marks its inputs in live. Returns true when every
 /// node with a gradient in [0, end) was visited.

@@ -52,4 +52,15 @@ template <class R, class In>
     R::backward(t, n);
 }
 
+// A kStored node (one element, element-wise rule, a gradient) in the replay loop: value and
+// partials. Other forms never carry the flag.
+template <class R, class In>
+[[gnu::always_inline]] inline void forward_stored_rule(const Ctx& t, const Node& n, In in,
+                                                       StoredOp& s) {
+  if constexpr (UnaryElementwise<R>)
+    forward_unary_stored<R>(t, n, in, s);
+  else if constexpr (BinaryElementwise<R>)
+    forward_binary_stored<R>(t, n, in, s);
+}
+
 }  // namespace tapegrad::detail

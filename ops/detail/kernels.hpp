@@ -190,4 +190,44 @@ inline void backward_binary(const Ctx& t, const Node& n, In in) {
   if (o.gb != kNoGrad) t.grads[o.gb] += g * Rule::partial_b(a, b, y);
 }
 
+// One-element nodes with a gradient (kStored) compute their local partial derivatives with their
+// value, while recording and in forward(); backward() then only multiplies and adds. A binary
+// rule may compute both at once with
+//   static double value_and_partials(double a, double b, double* p);   p[0] = dy/da, p[1] = dy/db
+// when they share work (log_loss_with_logits: one exp for the loss and sigma(z)).
+
+/// y = Rule::forward(x, k); p[0] = dy/dx.
+template <class Rule>
+[[gnu::always_inline]] inline double scalar_unary(double x, const double* k, double* p) {
+  const double y = Rule::forward(x, k);
+  p[0] = Rule::partial(x, y, k);
+  return y;
+}
+
+/// y = Rule::forward(a, b); p[0] = dy/da, p[1] = dy/db.
+template <class Rule>
+[[gnu::always_inline]] inline double scalar_binary(double a, double b, double* p) {
+  if constexpr (requires { Rule::value_and_partials(a, b, p); }) {
+    return Rule::value_and_partials(a, b, p);
+  } else {
+    const double y = Rule::forward(a, b);
+    p[0] = Rule::partial_a(a, b, y);
+    p[1] = Rule::partial_b(a, b, y);
+    return y;
+  }
+}
+
+/// Replay of a kStored node: its value, and its partials into its StoredOp s.
+template <class Rule, class In>
+[[gnu::always_inline]] inline void forward_unary_stored(const Ctx& t, const Node& n, In in,
+                                                        StoredOp& s) {
+  t.values[n.value] = scalar_unary<Rule>(t.values[in.unary(n).a], t.consts + n.in1, s.partial);
+}
+template <class Rule, class In>
+[[gnu::always_inline]] inline void forward_binary_stored(const Ctx& t, const Node& n, In in,
+                                                         StoredOp& s) {
+  const Operands o = in.binary(n);
+  t.values[n.value] = scalar_binary<Rule>(t.values[o.a], t.values[o.b], s.partial);
+}
+
 }  // namespace tapegrad::detail

@@ -78,14 +78,21 @@ struct Recorder {
   /// Records an element-wise node of Rule over a and b broadcast together (NumPy rules); the
   /// names are the arguments' in messages.
   template <class Rule>
-  static Var broadcast(std::string_view op, const Var& a, const Var& b,
-                       std::string_view a_name = "a", std::string_view b_name = "b") {
+  [[gnu::always_inline]] static Var broadcast(std::string_view op, const Var& a, const Var& b,
+                                              std::string_view a_name = "a",
+                                              std::string_view b_name = "b") {
     static_assert(kind_of<Rule> != kNotListed, "the rule is not in ops/op_list.hpp");
     const Node& an = node(a, op, a_name);
     const Node& bn = node(b, op, b_name);
-    const Shape out = broadcast_shape(op, an.shape(), bn.shape());
     if (a.tape_ != b.tape_) [[unlikely]]
       different_tapes(op);
+    if ((an.flags & bn.flags & kScalar) != 0) return binary_scalar<Rule>(a, b, an, bn);
+    return broadcast_n<Rule>(op, a, b, an, bn);
+  }
+  template <class Rule>
+  [[gnu::noinline]] static Var broadcast_n(std::string_view op, const Var& a, const Var& b,
+                                           const Node& an, const Node& bn) {
+    const Shape out = broadcast_shape(op, an.shape(), bn.shape());
     const auto flags = static_cast<std::uint8_t>(kBinary | ((an.flags | bn.flags) & kRequiresGrad));
     const std::uint32_t index = a.tape_->push(kind_of<Rule>, a.index_, b.index_, out, flags);
     consume_both(*a.tape_, flags, a, b);
@@ -93,16 +100,60 @@ struct Recorder {
   }
   /// Records an element-wise node of Rule over x (x's shape), with its constants if any.
   template <class Rule>
-  static Var map(std::string_view op, const Var& x, std::initializer_list<double> constants = {},
-                 std::string_view x_name = "x") {
+  [[gnu::always_inline]] static Var map(std::string_view op, const Var& x,
+                                        std::initializer_list<double> constants = {},
+                                        std::string_view x_name = "x") {
     static_assert(kind_of<Rule> != kNotListed, "the rule is not in ops/op_list.hpp");
     const Node& xn = node(x, op, x_name);
+    if ((xn.flags & kScalar) == 0) return map_n<Rule>(x, xn, constants);
+    const auto flags = static_cast<std::uint8_t>(kUnary | (xn.flags & kRequiresGrad));
+    const std::uint32_t k = constants.size() == 0 ? 0 : Recorder::constants(x, constants);
+    return unary_scalar<Rule>(x, xn, flags, k);
+  }
+  template <class Rule>
+  [[gnu::noinline]] static Var map_n(const Var& x, const Node& xn,
+                                     std::initializer_list<double> constants) {
     const Shape out = xn.shape();
     const auto flags = static_cast<std::uint8_t>(kUnary | (xn.flags & kRequiresGrad));
     const std::uint32_t k = constants.size() == 0 ? 0 : Recorder::constants(x, constants);
     const std::uint32_t index = x.tape_->push(kind_of<Rule>, x.index_, k, out, flags);
     if ((flags & kRequiresGrad) != 0) x.tape_->consume(x.index_);
     return finish<Rule>(*x.tape_, index);
+  }
+  /// The scalar fast path: a one-element node of an element-wise rule, its value and (with a
+  /// gradient) its partial derivatives computed here and appended in one step.
+  template <class Rule>
+  [[gnu::always_inline]] static Var binary_scalar(const Var& a, const Var& b, const Node& an,
+                                                  const Node& bn) {
+    Tape& tape = *a.tape_;
+    const auto flags = static_cast<std::uint8_t>(kBinary | ((an.flags | bn.flags) & kRequiresGrad));
+    const double x = tape.values_[an.value];
+    const double y = tape.values_[bn.value];
+    StoredOp s{{0.0, 0.0}, kNoGrad, an.grad, bn.grad};  // push_scalar sets g
+    const double v = (flags & kRequiresGrad) != 0 ? detail::scalar_binary<Rule>(x, y, s.partial)
+                                                  : Rule::forward(x, y);
+    const std::uint32_t index = tape.push_scalar(kind_of<Rule>, a.index_, b.index_, flags, v, s);
+    consume_both(tape, flags, a, b);
+    return scalar_done(tape, index);
+  }
+  template <class Rule>
+  [[gnu::always_inline]] static Var unary_scalar(const Var& x, const Node& xn, std::uint8_t flags,
+                                                 std::uint32_t k) {
+    Tape& tape = *x.tape_;
+    const double* constants = tape.consts_.data() + k;
+    const double in = tape.values_[xn.value];
+    StoredOp s{{0.0, 0.0}, kNoGrad, xn.grad, kNoGrad};  // push_scalar sets g
+    const double v = (flags & kRequiresGrad) != 0
+                         ? detail::scalar_unary<Rule>(in, constants, s.partial)
+                         : Rule::forward(in, constants);
+    const std::uint32_t index = tape.push_scalar(kind_of<Rule>, x.index_, k, flags, v, s);
+    if ((flags & kRequiresGrad) != 0) tape.consume(x.index_);
+    return scalar_done(tape, index);
+  }
+  static Var scalar_done(Tape& tape, std::uint32_t index) {
+    if (tape.detect_anomalies_) [[unlikely]]
+      tape.check_finite(index, false);
+    return Var(&tape, index, tape.generation_);
   }
   static void consume_both(Tape& tape, std::uint8_t flags, const Var& a, const Var& b) noexcept {
     if ((flags & kRequiresGrad) == 0) return;
