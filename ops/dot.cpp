@@ -29,18 +29,21 @@ std::string value_label(const Tape& tape, const NodeInfo& n, const DotOptions& o
   std::string label = node_name(n);
   std::string kind;
   if (n.is_param()) {
-    kind = "parameter";
+    kind = o.words.parameter;
   } else if (n.is_leaf()) {
-    kind = "input";
+    kind = o.words.input;
   } else if (o.ops == OpStyle::Merged) {
     // The op folded into the node: "J = 3 * v", "z = w1 x1 + w2 x2 + b".
     std::vector<std::string> inputs;
     for (const std::size_t in : n.inputs) inputs.push_back(node_name(tape.node(in)));
     label += " = " + op_expression(n, inputs);
   }
-  if (!n.shape.is_scalar()) kind += (kind.empty() ? "" : " ") + fmt::format("{}", n.shape);
+  if (!n.shape.is_scalar()) {
+    kind = kind.empty() ? fmt::format("{}", n.shape) : fmt::format("{} {}", kind, n.shape);
+  }
   if (!kind.empty()) label += "\n" + kind;
-  label += "\nvalue " + format_value(tape.value(n.index), o.precision, o.max_full_elements);
+  label += fmt::format("\n{} {}", o.words.value,
+                       format_value(tape.value(n.index), o.precision, o.max_full_elements));
   if (o.show_gradients && tape.has_grad(n.index)) {
     const std::string grad = n.label.empty() ? std::string("grad") : fmt::format("d{}", n.label);
     if (n.index >= o.gradients_from) {
@@ -178,7 +181,8 @@ std::string to_dot(const Tape& tape, const DotOptions& o) {
                   "penwidth=3"
                 : "";
     const std::string text =
-        anomaly ? value_label(tape, n, o) + "\nnon-finite (anomaly)" : value_label(tape, n, o);
+        anomaly ? fmt::format("{}\n{}", value_label(tape, n, o), o.words.non_finite)
+                : value_label(tape, n, o);
     out +=
         fmt::format("  v{} [label={}, {}{}{}];\n", i, dot_quote(text), node_style(n), extra, mark);
     if (n.input_count == 0) continue;

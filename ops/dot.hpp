@@ -36,6 +36,14 @@ enum class OpStyle {
   Merged,    ///< the op is written inside the result's value node
 };
 
+/// The words to_dot() writes into node labels; English by default (a caller may translate them).
+struct DotWords {
+  std::string parameter = "parameter";              ///< a parameter leaf's kind
+  std::string input = "input";                      ///< any other leaf's kind
+  std::string value = "value";                      ///< before a node's value
+  std::string non_finite = "non-finite (anomaly)";  ///< on the anomaly node
+};
+
 /// Options for to_dot().
 struct DotOptions {
   /// Separate op bubbles or ops merged into value nodes.
@@ -64,6 +72,8 @@ struct DotOptions {
   std::string title;
   /// Layout direction: "LR" (left to right, default) or "TB" (top to bottom).
   std::string rankdir = "LR";
+  /// The words in the node labels.
+  DotWords words;
 };
 
 /// The DOT text of the whole tape. Throws Error for a bad option (precision out of range,

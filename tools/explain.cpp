@@ -14,6 +14,7 @@
 
 #include "commands.hpp"
 #include "handout.hpp"
+#include "lang.hpp"
 #include "output.hpp"
 
 namespace tapegrad::tool {
@@ -21,88 +22,9 @@ namespace {
 
 constexpr double kTolerance = 1e-9;  // relative agreement required of autodiff and closed form
 
-// The words of the walkthrough in the language asked for (--lang): English, or Korean as in the
-// course notes. Formulas and names stay the lecture's.
-struct Words {
-  std::string_view values, forward, lecture, backward_note, backward_rows_note, local, chain,
-      no_gradient, input_word, descent_step, descent_steps, step, new_, was, ok, ok_defined,
-      undefined_here, failed, flows_back, leaf, no_input, walk_title, walk_intro, previous, next,
-      of, update, lang, step_prefix, step_middle;
-};
-constexpr Words kEnglish{
-    "values",
-    "Forward pass (tape order)",
-    "lecture",
-    "Backward pass (reverse tape order; dv stands for d{0}/dv, seeded with d{0} = 1)",
-    "Backward pass (reverse tape order, seeded with d{0}/d{0} = 1; the lecture's loop keeps "
-    "dz(i) = a(i) - y(i) = dL(i)/dz(i), so d{0}/dz(i) = dz(i)/m)",
-    "local",
-    "chain",
-    "({} is an {}: it takes no gradient)",
-    "input",
-    "Gradient descent step (alpha = {})",
-    "Gradient descent, {} (alpha = {})",
-    "step",
-    "new",
-    "was",
-    "ok: every autodiff gradient matches the lecture's closed form ({})",
-    "ok: every autodiff gradient matches the lecture's closed form where it is defined ({}); "
-    "undefined here: {}",
-    "is undefined here",
-    "FAILED: autodiff does not match the lecture's {}{} ({})",
-    "flows back",
-    "a leaf: its gradient is complete",
-    "no input takes a gradient",
-    "Backward pass, step by step",
-    "Red: the node being processed and the gradient flowing into its inputs. Nodes not yet "
-    "reached show <code>dz ?</code>. Use the buttons or the left and right arrow keys; "
-    "<code>index.html#step=N</code> opens step N.",
-    "Previous",
-    "Next",
-    "of",
-    "update",
-    "en",
-    "Step ",
-    " of "};
-constexpr Words kKorean{
-    "값",
-    "순전파 (테이프 순서)",
-    "강의 공식",
-    "역전파 (테이프 역순; dv는 d{0}/dv, 시작값 d{0} = 1)",
-    "역전파 (테이프 역순, 시작값 d{0}/d{0} = 1; 강의의 반복문은 dz(i) = a(i) - y(i) = "
-    "dL(i)/dz(i)이므로 d{0}/dz(i) = dz(i)/m)",
-    "국소 미분",
-    "체인룰",
-    "({}는 {}: 기울기를 받지 않음)",
-    "입력",
-    "경사 하강법 한 단계 (alpha = {})",
-    "경사 하강법, {} (alpha = {})",
-    "단계",
-    "새",
-    "이전",
-    "ok: 모든 자동 미분 기울기가 강의의 공식과 일치합니다 ({})",
-    "ok: 정의된 곳에서 모든 자동 미분 기울기가 강의의 공식과 일치합니다 ({}); 여기서 정의되지 "
-    "않음: {}",
-    "여기서 정의되지 않음",
-    "실패: 자동 미분이 강의의 {}{}와 일치하지 않습니다 ({})",
-    "역으로 전달",
-    "리프 노드: 기울기가 완성됨",
-    "기울기를 받는 입력이 없음",
-    "역전파, 한 단계씩",
-    "빨간색: 지금 처리하는 노드와 그 입력으로 흘러가는 기울기. 아직 도달하지 않은 노드는 "
-    "<code>dz ?</code>로 표시됩니다. 버튼이나 왼쪽/오른쪽 화살표 키를 쓰세요; "
-    "<code>index.html#step=N</code>은 N단계를 엽니다.",
-    "이전",
-    "다음",
-    "/",
-    "업데이트",
-    "ko",
-    "단계 ",
-    " / "};
-
-// The language of this run (--lang), English by default.
-const Words* g_words = &kEnglish;
-const Words& words() { return *g_words; }
+// The language of this run (--lang), English by default; the words are in lang.cpp.
+Lang g_lang = Lang::en;
+std::string_view w(Msg message) { return say(message, g_lang); }
 
 std::string num(double x) { return fmt::format("{:.10g}", x); }
 
@@ -162,7 +84,7 @@ std::string step_caption(const Example& ex, const BackwardStep& step) {
   std::string text = fmt::format("{} = {}", gname(ex, step.index), num(step.grad));
   if (const auto cf = ex.closed_forms.find(step.index); cf != ex.closed_forms.end()) {
     if (ex.undefined.count(step.index) == 0 && cf->second.formula != num(cf->second.value)) {
-      text += fmt::format(" ({} {} = {})", words().lecture, cf->second.symbol,
+      text += fmt::format(" ({} {} = {})", w(Msg::lecture), cf->second.symbol,
                           formula_and_value(cf->second.formula, cf->second.value));
     }
   }
@@ -178,9 +100,9 @@ std::string step_caption(const Example& ex, const BackwardStep& step) {
                     num(*in.product)));
   }
   if (flows.empty()) {
-    text += fmt::format(" ({})", step.inputs.empty() ? words().leaf : words().no_input);
+    text += fmt::format(" ({})", step.inputs.empty() ? w(Msg::leaf) : w(Msg::no_input));
   } else {
-    text += fmt::format("; {}: ", words().flows_back);
+    text += fmt::format("; {}: ", w(Msg::flows_back));
     for (std::size_t i = 0; i < flows.size(); ++i) text += (i ? ", " : "") + flows[i];
   }
   return text;
@@ -194,47 +116,47 @@ void print_text(const Example& ex, const std::vector<BackwardStep>& steps) {
   for (const Setting& s : ex.settings) {
     values += fmt::format("{}{} = {}", values.empty() ? "" : ", ", s.name, s.value);
   }
-  fmt::print("{}: {}\n\n{}\n", words().values, values, words().forward);
+  fmt::print("{}: {}\n\n{}\n", w(Msg::values), values, w(Msg::forward));
   for (std::size_t i = 0; i <= ex.root.index(); ++i) {
-    fmt::print("  [{:>2}] {:<3} = {:<22} = {}\n", i, node_name(t, i), node_expression(t, i),
+    fmt::print("  [{:>2}] {:<3} = {:<22} = {}\n", i, node_name(t, i), expression_text(t, i, g_lang),
                num(t.value(i)[0]));
   }
-  fmt::print("  {} {} = {} = {}\n", words().lecture, root, ex.loss_formula,
+  fmt::print("  {} {} = {} = {}\n", w(Msg::lecture), root, ex.loss_formula,
              num(ex.loss_closed_form));
-  fmt::print("\n{}\n", fmt::format(fmt::runtime(takes_rows(ex.name) ? words().backward_rows_note
-                                                                    : words().backward_note),
+  fmt::print("\n{}\n", fmt::format(fmt::runtime(takes_rows(ex.name) ? w(Msg::backward_rows_note)
+                                                                    : w(Msg::backward_note)),
                                    root));
   for (const BackwardStep& step : steps) {
     const std::string name = node_name(t, step.index);
-    std::string line = fmt::format("  [{:>2}] {:<3} autodiff {} = {}", step.index, name,
+    std::string line = fmt::format("  [{:>2}] {:<3} {} {} = {}", step.index, name, w(Msg::autodiff),
                                    gname(ex, step.index), num(step.grad));
     const auto cf = ex.closed_forms.find(step.index);
     const auto undefined = ex.undefined.find(step.index);
     if (cf != ex.closed_forms.end() && undefined != ex.undefined.end()) {
-      line = fmt::format("{:<42} {} {} = {} {}: {}", line, words().lecture, cf->second.symbol,
-                         cf->second.formula, words().undefined_here, undefined->second);
+      line = fmt::format("{:<42} {} {} = {} {}: {}", line, w(Msg::lecture), cf->second.symbol,
+                         cf->second.formula, w(Msg::undefined_here), undefined->second);
     } else if (cf != ex.closed_forms.end()) {
-      line = fmt::format("{:<42} {} {} = {}   |diff| {:.1e}", line, words().lecture,
-                         cf->second.symbol, formula_and_value(cf->second.formula, cf->second.value),
+      line = fmt::format("{:<42} {} {} = {}   {} {:.1e}", line, w(Msg::lecture), cf->second.symbol,
+                         formula_and_value(cf->second.formula, cf->second.value), w(Msg::abs_diff),
                          std::abs(step.grad - cf->second.value));
     }
     fmt::print("{}\n", line);
     for (std::size_t s = 0; s < step.inputs.size(); ++s) {
       const StepInput& in = step.inputs[s];
       const std::string in_name = node_name(t, in.index);
-      const std::string local =
-          in.local ? formula_and_value(local_form(ex, step.index, s), *in.local) : "n/a";
-      fmt::print("         -> {:<3} {} d{}/d{} = {}\n", in_name, words().local, name, in_name,
+      const std::string local = in.local
+                                    ? formula_and_value(local_form(ex, step.index, s), *in.local)
+                                    : std::string(w(Msg::not_applicable));
+      fmt::print("         -> {:<3} {} d{}/d{} = {}\n", in_name, w(Msg::local), name, in_name,
                  local);
       if (in.product) {
-        fmt::print("                {} {} += {} * d{}/d{} = {} * {} = {}\n", words().chain,
+        fmt::print("                {} {} += {} * d{}/d{} = {} * {} = {}\n", w(Msg::chain),
                    gname(ex, in.index), gname(ex, step.index), name, in_name, num(step.grad),
                    num(*in.local), num(*in.product));
       } else {
-        fmt::print("                {}\n", fmt::format(fmt::runtime(words().no_gradient), in_name,
-                                                       kind_in_words(t, in.index).empty()
-                                                           ? std::string("constant")
-                                                           : std::string(words().input_word)));
+        const Msg why =
+            t.node(in.index).is_leaf() ? Msg::no_gradient_input : Msg::no_gradient_constant;
+        fmt::print("                {}\n", fmt::format(fmt::runtime(w(why)), in_name));
       }
     }
   }
@@ -254,10 +176,7 @@ double value_of(const Tape& t, std::size_t end, const std::string& name) {
 void print_loop(const Example& ex) {
   const Tape& t = *ex.tape;
   const std::size_t end = ex.root.index();
-  fmt::print(
-      "\nThe lecture's loop: J = dw1 = dw2 = db = 0; for i = 1..m: J += L(i), "
-      "dz(i) = a(i) - y(i), dw1 += x1(i) dz(i), dw2 += x2(i) dz(i), db += dz(i); "
-      "then J, dw1, dw2, db /= m\n");
+  fmt::print("\n{}\n", w(Msg::loop_intro));
   fmt::print("  {:>4} {:>14} {:>14} {:>14} {:>14} {:>14} {:>14} {:>14}\n", "i", "z(i)", "a(i)",
              "L(i)", "dz(i)", "x1(i) dz(i)", "x2(i) dz(i)", "y(i)");
   double J = 0.0, dw1 = 0.0, dw2 = 0.0, db = 0.0;
@@ -291,21 +210,21 @@ void print_loop(const Example& ex) {
       }
     }
   }
-  fmt::print("  autodiff: J = {}, {}\n", num(t.value(end)[0]), autodiff);
+  fmt::print("  {}: J = {}, {}\n", w(Msg::autodiff), num(t.value(end)[0]), autodiff);
 }
 
 // The gradient-descent step w := w - alpha dw after the backward pass.
 void print_update(const Example& ex, const Update& u) {
   const Tape& t = *ex.tape;
   const std::string root = node_name(t, ex.root.index());
-  fmt::print("\n{}\n", fmt::format(fmt::runtime(words().descent_step), num(u.alpha)));
+  fmt::print("\n{}\n", fmt::format(fmt::runtime(w(Msg::descent_step)), num(u.alpha)));
   for (const ParamUpdate& p : u.params) {
-    fmt::print("  {0} := {0} - alpha d{0} = {1} - {2} * {3} = {4}   {7} {5}   |diff| {6:.1e}\n",
+    fmt::print("  {0} := {0} - alpha d{0} = {1} - {2} * {3} = {4}   {7} {5}   {8} {6:.1e}\n",
                p.name, num(p.value), num(u.alpha), num(p.grad), num(p.next), num(p.next_closed),
-               std::abs(p.next - p.next_closed), words().lecture);
+               std::abs(p.next - p.next_closed), w(Msg::lecture), w(Msg::abs_diff));
   }
   fmt::print("  {5} {0} = {1} ({6} {2}; {7} {3} = {4})\n", root, num(u.next_loss), num(u.loss),
-             ex.loss_formula, num(u.next_loss_closed), words().new_, words().was, words().lecture);
+             ex.loss_formula, num(u.next_loss_closed), w(Msg::new_), w(Msg::was), w(Msg::lecture));
 }
 
 // N iterations of gradient descent from the example's settings.
@@ -323,9 +242,9 @@ std::vector<Update> iterate(const Example& first, double alpha, std::size_t step
 void print_iterations(const Example& ex, const std::vector<Update>& iterations) {
   const std::string root = node_name(*ex.tape, ex.root.index());
   fmt::print("\n{}\n",
-             fmt::format(fmt::runtime(words().descent_steps),
-                         detail::plural(iterations.size(), "step"), num(iterations.front().alpha)));
-  std::string head = fmt::format("  {:>5}", words().step);
+             fmt::format(fmt::runtime(w(Msg::descent_steps)), steps_text(iterations.size(), g_lang),
+                         num(iterations.front().alpha)));
+  std::string head = fmt::format("  {:>5}", w(Msg::step));
   for (const ParamUpdate& p : iterations.front().params) head += fmt::format(" {:>17}", p.name);
   head += fmt::format(" {:>17}", root);
   for (const ParamUpdate& p : iterations.front().params) {
@@ -351,14 +270,14 @@ void print_iterations(const Example& ex, const std::vector<Update>& iterations) 
 // new L = ... (was ...)".
 std::string update_caption(const Example& ex, const Update& u) {
   std::string text =
-      fmt::format("{} w := w - alpha dw (alpha = {}):", words().update, num(u.alpha));
+      fmt::format("{} w := w - alpha dw (alpha = {}):", w(Msg::update), num(u.alpha));
   for (std::size_t i = 0; i < u.params.size(); ++i) {
     const ParamUpdate& p = u.params[i];
     text += fmt::format("{} {} := {} - {} * {} = {}", i ? "," : "", p.name, num(p.value),
                         num(u.alpha), num(p.grad), num(p.next));
   }
-  return text + fmt::format("; {} {} = {} ({} {})", words().new_,
-                            node_name(*ex.tape, ex.root.index()), num(u.next_loss), words().was,
+  return text + fmt::format("; {} {} = {} ({} {})", w(Msg::new_),
+                            node_name(*ex.tape, ex.root.index()), num(u.next_loss), w(Msg::was),
                             num(u.loss));
 }
 
@@ -453,14 +372,11 @@ std::string frames_page(const Example& ex, const std::vector<std::string>& capti
     frames += fmt::format(
         "<figure class=\"frame\" id=\"frame-{0}\" data-step=\"{0}\" hidden>\n"
         "<figcaption>{4}{0}{5}{1}: {2}</figcaption>\n{3}\n</figure>\n",
-        k + 1, bodies.size(), html_escape(captions[k]), bodies[k], words().step_prefix,
-        words().step_middle);
+        k + 1, bodies.size(), html_escape(captions[k]), bodies[k], w(Msg::step_prefix),
+        w(Msg::step_middle));
   }
   const std::string note =
-      have_svg ? ""
-               : "<p class=\"note\">Graphviz was not found, so the frames are shown as DOT text. "
-                 "Install Graphviz (<code>apt-get install graphviz</code>) and run the command "
-                 "again to get pictures.</p>\n";
+      have_svg ? "" : fmt::format("<p class=\"note\">{}</p>\n", w(Msg::no_graphviz));
   return fmt::format(R"(<!DOCTYPE html>
 <html lang="{10}">
 <head>
@@ -519,9 +435,9 @@ pre {{ background: #f6f6f6; padding: 0.5em; overflow: auto; }}
 </body>
 </html>
 )",
-                     html_escape(ex.name), html_escape(ex.title), note, frames, words().walk_title,
-                     words().previous, words().next, words().step_prefix, words().step_middle,
-                     words().walk_intro, words().lang);
+                     html_escape(ex.name), html_escape(ex.title), note, frames, w(Msg::walk_title),
+                     w(Msg::previous), w(Msg::next), w(Msg::step_prefix), w(Msg::step_middle),
+                     w(Msg::walk_intro), w(Msg::html_lang));
 }
 
 }  // namespace
@@ -544,8 +460,9 @@ void write_walkthrough(const Example& ex, const std::string& dir_name, double al
   if (!ex.trained.empty()) update = gradient_step(ex, alpha);
   const std::size_t count = steps.size() + (update ? 1 : 0);
   const auto add_frame = [&](DotOptions o, const Tape& tape, std::string caption) {
-    o.title = fmt::format("{}{}{}{}: {}", words().step_prefix, captions.size() + 1,
-                          words().step_middle, count, caption);
+    o.words = dot_words(g_lang);
+    o.title = fmt::format("{}{}{}{}: {}", w(Msg::step_prefix), captions.size() + 1,
+                          w(Msg::step_middle), count, caption);
     captions.push_back(std::move(caption));
     const std::string dot = to_dot(tape, o);
     const std::string stem = fmt::format("step-{:02}", captions.size());
@@ -615,8 +532,8 @@ Comparison compare(const Example& ex, const std::vector<BackwardStep>& steps) {
     if (cf == ex.closed_forms.end()) continue;
     const ClosedForm& form = cf->second;
     if (const auto undefined = ex.undefined.find(step.index); undefined != ex.undefined.end()) {
-      c.undefined.push_back(
-          fmt::format("{} = {}, as {}", form.symbol, form.formula, undefined->second));
+      c.undefined.push_back(fmt::format(fmt::runtime(w(Msg::undefined_as)), form.symbol,
+                                        form.formula, undefined->second));
       continue;
     }
     const double d = rel_diff(step.grad, form.value);
@@ -703,34 +620,31 @@ void print_tensor_text(const Example& ex) {
   for (const Setting& s : ex.settings) {
     values += fmt::format("{}{} = {}", values.empty() ? "" : ", ", s.name, s.value);
   }
-  fmt::print("{}: {}\n\n{}\n", words().values, values, words().forward);
+  fmt::print("{}: {}\n\n{}\n", w(Msg::values), values, w(Msg::forward));
   for (std::size_t i = 0; i <= ex.root.index(); ++i) {
     const NodeInfo n = t.node(i);
     const std::string shape = n.shape.is_scalar() ? "" : fmt::format(" ({})", n.shape);
-    fmt::print("  [{:>2}] {:<3} = {:<22} = {}{}\n", i, node_name(t, i), node_expression(t, i),
-               tensor_text(t.value(i)), shape);
+    fmt::print("  [{:>2}] {:<3} = {:<22} = {}{}\n", i, node_name(t, i),
+               expression_text(t, i, g_lang), tensor_text(t.value(i)), shape);
   }
-  fmt::print("  {} {} = {} = {}\n", words().lecture, root, ex.loss_formula,
+  fmt::print("  {} {} = {} = {}\n", w(Msg::lecture), root, ex.loss_formula,
              num(ex.loss_closed_form));
-  fmt::print(
-      "\nBackward pass (reverse tape order, seeded with d{0}/d{0} = 1; the lecture's dZ = A - Y "
-      "is dL/dZ column by column, so d{0}/dZ = dZ/m)\n",
-      root);
+  fmt::print("\n{}\n", fmt::format(fmt::runtime(w(Msg::backward_tensor_note)), root));
   for (const std::size_t i : reverse_nodes(ex)) {
     const std::string name = node_name(t, i);
-    fmt::print("  [{:>2}] {:<3} autodiff d{}/d{} = {}\n", i, name, root, name,
+    fmt::print("  [{:>2}] {:<3} {} d{}/d{} = {}\n", i, name, w(Msg::autodiff), root, name,
                tensor_text(t.grad(i)));
     if (const auto cf = ex.closed_forms.find(i); cf != ex.closed_forms.end()) {
-      fmt::print("                lecture {} = {}   max |diff| {:.1e}\n", cf->second.symbol,
-                 closed_text(cf->second), tensor_diff(t.grad(i), cf->second));
+      fmt::print("                {} {} = {}   {} {:.1e}\n", w(Msg::lecture), cf->second.symbol,
+                 closed_text(cf->second), w(Msg::max_abs_diff), tensor_diff(t.grad(i), cf->second));
     }
     const NodeInfo n = t.node(i);
     for (std::size_t s = 0; s < n.input_count; ++s) {
       const std::string form = local_form(ex, i, s);
       const std::string in_name = node_name(t, n.inputs[s]);
       if (!form.empty()) {
-        fmt::print("         -> {:<3} local d{}/d{}: {}{}\n", in_name, name, in_name, form,
-                   t.has_grad(n.inputs[s]) ? "" : " (an input: no gradient)");
+        fmt::print("         -> {:<3} {} d{}/d{}: {}{}\n", in_name, w(Msg::local), name, in_name,
+                   form, t.has_grad(n.inputs[s]) ? "" : w(Msg::no_gradient_short));
       }
     }
   }
@@ -810,23 +724,10 @@ std::string joined(const std::vector<std::string>& items) {
   return out;
 }
 
-// The example's title in Korean: what it is, then its formulas as in English.
-std::string korean_title(const Example& ex) {
-  const std::size_t colon = ex.title.find(": ");
-  const std::string formulas = colon == std::string::npos ? "" : ex.title.substr(colon);
-  if (ex.name == "lecture") return fmt::format("훈련 예제 하나의 로지스틱 회귀{}", formulas);
-  if (ex.name == "chain") return fmt::format("J = 3(a + b c)의 체인룰{}", formulas);
-  const std::size_t m = ex.title.find("m = ");
-  const std::string count =
-      m == std::string::npos ? "" : ex.title.substr(m, ex.title.find(' ', m + 4) - m);
-  if (ex.name == "examples") return fmt::format("{}개 예제의 로지스틱 회귀{}", count, formulas);
-  return fmt::format("{}개 예제의 벡터화된 로지스틱 회귀{}", count, formulas);
-}
-
 int run_explain(const ExplainArgs& args) {
-  g_words = args.lang == "ko" ? &kKorean : &kEnglish;
+  g_lang = args.lang == "ko" ? Lang::ko : Lang::en;
   Example ex = make_example(args.example.example(), args.example.settings("explain"));
-  if (args.lang == "ko") ex.title = korean_title(ex);
+  localize(ex, g_lang);
   const bool scalar = all_scalar(ex);
   const std::vector<BackwardStep> steps =
       scalar ? backward_steps(*ex.tape, ex.root) : std::vector<BackwardStep>{};
@@ -853,10 +754,10 @@ int run_explain(const ExplainArgs& args) {
   const bool ok = c.mismatched.empty();
   if (!args.frames.empty()) write_walkthrough(ex, args.frames, args.alpha);
   if (args.format != "text") {
-    fmt::print("{}",
-               handout(ex, update, iterations,
-                       args.format == "latex" ? HandoutFormat::latex : HandoutFormat::markdown,
-                       args.lang == "ko"));
+    fmt::print(
+        "{}",
+        handout(ex, update, iterations,
+                args.format == "latex" ? HandoutFormat::latex : HandoutFormat::markdown, g_lang));
     return ok ? 0 : 1;
   }
   if (args.json) {
@@ -873,19 +774,18 @@ int run_explain(const ExplainArgs& args) {
   }
   if (update) print_update(ex, *update);
   if (!iterations.empty()) print_iterations(ex, iterations);
-  const std::string measured =
-      fmt::format("max relative difference {:.1e}, tolerance {:.0e}", c.worst, kTolerance);
+  const std::string measured = fmt::format(fmt::runtime(w(Msg::measured)), c.worst, kTolerance);
   if (!ok) {
     const std::size_t more = c.mismatched.size() - 1;
-    fmt::print("\n{}\n",
-               fmt::format(fmt::runtime(words().failed), c.mismatched.front(),
-                           more == 0 ? std::string() : fmt::format(" (nor {} more below it)", more),
-                           measured));
+    fmt::print("\n{}\n", fmt::format(fmt::runtime(w(Msg::failed)), c.mismatched.front(),
+                                     more == 0 ? std::string()
+                                               : fmt::format(fmt::runtime(w(Msg::nor_more)), more),
+                                     measured));
   } else if (c.undefined.empty()) {
-    fmt::print("\n{}\n", fmt::format(fmt::runtime(words().ok), measured));
+    fmt::print("\n{}\n", fmt::format(fmt::runtime(w(Msg::ok)), measured));
   } else {
     fmt::print("\n{}\n",
-               fmt::format(fmt::runtime(words().ok_defined), measured, joined(c.undefined)));
+               fmt::format(fmt::runtime(w(Msg::ok_defined)), measured, joined(c.undefined)));
   }
   return ok ? 0 : 1;
 }

@@ -7,6 +7,7 @@
 
 #include <fmt/format.h>
 
+#include "lang.hpp"
 #include "output.hpp"
 
 namespace tapegrad::tool {
@@ -21,23 +22,6 @@ struct Cell {
 };
 Cell math(std::string text) { return {std::move(text), true}; }
 Cell plain(std::string text) { return {std::move(text), false}; }
-
-struct Headings {
-  const char *values, *forward, *node, *definition, *value, *backward, *gradient, *tapegrad, *local,
-      *chain, *lecture, *diff, *update, *parameter, *before, *after, *new_loss, *iterations, *step;
-};
-constexpr Headings kEnglish{"Values",     "Forward pass", "node",
-                            "definition", "value",        "Backward pass",
-                            "gradient",   "tapegrad",     "local derivative",
-                            "chain rule", "lecture",      "\\|diff\\|",
-                            "Update",     "parameter",    "before",
-                            "after",      "new loss",     "Gradient-descent iterations",
-                            "step"};
-constexpr Headings kKorean{"값",        "순전파",           "노드",      "정의",
-                           "값",        "역전파",           "기울기",    "tapegrad",
-                           "국소 미분", "체인룰",           "강의 공식", "\\|차이\\|",
-                           "업데이트",  "파라미터",         "이전",      "이후",
-                           "새 손실",   "경사 하강법 반복", "단계"};
 
 std::string latex_text(const std::string& text) {
   std::string out;
@@ -142,7 +126,7 @@ void table(std::string& out, const std::vector<std::string>& head,
            const std::vector<std::vector<Cell>>& rows, HandoutFormat f) {
   if (f == HandoutFormat::markdown) {
     out += "|";
-    for (const std::string& h : head) out += fmt::format(" {} |", h);
+    for (const std::string& h : head) out += fmt::format(" {} |", replace_all(h, "|", "\\|"));
     out += "\n|";
     for (std::size_t i = 0; i < head.size(); ++i) out += "---|";
     out += "\n";
@@ -156,7 +140,7 @@ void table(std::string& out, const std::vector<std::string>& head,
   }
   out += fmt::format("\\begin{{tabular}}{{{}}}\n\\hline\n", std::string(head.size(), 'l'));
   for (std::size_t i = 0; i < head.size(); ++i) {
-    out += fmt::format("{}{}", i ? " & " : "", latex_text(replace_all(head[i], "\\|", "|")));
+    out += fmt::format("{}{}", i ? " & " : "", latex_text(head[i]));
   }
   out += " \\\\\n\\hline\n";
   for (const auto& row : rows) {
@@ -183,7 +167,7 @@ void line(std::string& out, const std::vector<Cell>& cells, HandoutFormat f) {
 }  // namespace
 
 std::string latex_formula(const std::string& formula) {
-  std::string s = fractions(replace_all(formula, "(1/m)", "1/m"));
+  std::string s = fractions(replace_all(formula, "(1/m)", "\\frac{1}{m}"));
   for (const auto& [from, to] :
        std::vector<std::pair<std::string, std::string>>{{"log_loss", "L"},
                                                         {"sigmoid", "\\sigma"},
@@ -206,6 +190,14 @@ std::string latex_formula(const std::string& formula) {
         (i == 0 || std::isalpha(static_cast<unsigned char>(s[i - 1])) == 0 || s[i - 1] == 'd')) {
       out += c;
       out += "_";
+      continue;
+    }
+    // Korean words (--lang ko) as text: math fonts have no Hangul
+    if (static_cast<unsigned char>(c) >= 0x80) {
+      std::size_t j = i;
+      while (j < s.size() && static_cast<unsigned char>(s[j]) >= 0x80) ++j;
+      out += fmt::format("\\text{{{}}}", s.substr(i, j - i));
+      i = j - 1;
       continue;
     }
     // words ("each", "element-wise") as text, not as products of letters
@@ -238,8 +230,8 @@ std::string latex_formula(const std::string& formula) {
 }
 
 std::string handout(const Example& ex, const std::optional<Update>& update,
-                    const std::vector<Update>& iterations, HandoutFormat f, bool korean) {
-  const Headings& h = korean ? kKorean : kEnglish;
+                    const std::vector<Update>& iterations, HandoutFormat f, Lang lang) {
+  const auto h = [lang](Msg message) { return std::string(say(message, lang)); };
   const Tape& t = *ex.tape;
   const std::size_t root = ex.root.index();
   const std::string root_name = node_name(t, root);
@@ -249,18 +241,18 @@ std::string handout(const Example& ex, const std::optional<Update>& update,
   for (const Setting& s : ex.settings) {
     values += fmt::format("{}{} = {}", values.empty() ? "" : ", ", s.name, s.value);
   }
-  line(out, {plain(std::string(h.values) + ": "), math(values)}, f);
+  line(out, {plain(h(Msg::handout_values) + ": "), math(values)}, f);
 
-  heading(out, h.forward, f);
+  heading(out, h(Msg::handout_forward), f);
   std::vector<std::vector<Cell>> rows;
   for (std::size_t i = 0; i <= root; ++i) {
-    const std::string kind = kind_in_words(t, i);
+    const std::string kind = kind_text(t, i, lang);
     rows.push_back({math(node_name(t, i)), kind.empty() ? math(node_expression(t, i)) : plain(kind),
                     math(value_text(t.value(i)))});
   }
-  table(out, {h.node, h.definition, h.value}, rows, f);
+  table(out, {h(Msg::node), h(Msg::definition), h(Msg::value)}, rows, f);
   line(out,
-       {plain(std::string(h.lecture) + ": "),
+       {plain(h(Msg::lecture) + ": "),
         math(fmt::format("{} = {} = {}", root_name, ex.loss_formula, num(ex.loss_closed_form)))},
        f);
 
@@ -290,7 +282,7 @@ std::string handout(const Example& ex, const std::optional<Update>& update,
       if (t.has_grad(in)) flows[in].push_back(flow);
     }
   }
-  heading(out, h.backward, f);
+  heading(out, h(Msg::handout_backward), f);
   rows.clear();
   for (std::size_t i = root + 1; i-- > 0;) {
     if (!t.has_grad(i)) continue;
@@ -327,10 +319,16 @@ std::string handout(const Example& ex, const std::optional<Update>& update,
     rows.push_back({math(gradient), math(value_text(t.grad(i))), math(local), math(chain),
                     math(lecture), plain(diff)});
   }
-  table(out, {h.gradient, h.tapegrad, h.local, h.chain, h.lecture, h.diff}, rows, f);
+  table(out,
+        {h(Msg::gradient), "tapegrad", h(Msg::local_derivative), h(Msg::chain_rule),
+         h(Msg::lecture), h(Msg::abs_diff)},
+        rows, f);
 
   if (update) {
-    heading(out, fmt::format("{} w := w - alpha dw (alpha = {})", h.update, num(update->alpha)), f);
+    heading(out,
+            fmt::format("{} w := w - alpha dw (alpha = {})", h(Msg::handout_update),
+                        num(update->alpha)),
+            f);
     rows.clear();
     for (const ParamUpdate& p : update->params) {
       rows.push_back({math(p.name), math(num(p.value)), math(num(p.grad)),
@@ -338,16 +336,19 @@ std::string handout(const Example& ex, const std::optional<Update>& update,
                                        num(p.grad), num(p.next))),
                       math(num(p.next_closed))});
     }
-    table(out, {h.parameter, h.before, h.gradient, h.after, h.lecture}, rows, f);
+    table(out,
+          {h(Msg::parameter), h(Msg::before), h(Msg::gradient), h(Msg::after), h(Msg::lecture)},
+          rows, f);
     line(out,
-         {plain(std::string(h.new_loss) + ": "),
-          math(fmt::format("{} = {} ({} {} = {})", root_name, num(update->next_loss), h.lecture,
-                           ex.loss_formula, num(update->next_loss_closed)))},
+         {plain(h(Msg::new_loss) + ": "),
+          math(fmt::format("{} = {}", root_name, num(update->next_loss))),
+          plain(fmt::format(" ({} ", h(Msg::lecture))),
+          math(fmt::format("{} = {}", ex.loss_formula, num(update->next_loss_closed))), plain(")")},
          f);
   }
   if (!iterations.empty()) {
-    heading(out, h.iterations, f);
-    std::vector<std::string> head{h.step};
+    heading(out, h(Msg::iterations), f);
+    std::vector<std::string> head{h(Msg::step)};
     for (const ParamUpdate& p : iterations.front().params) head.push_back(p.name);
     head.push_back(root_name);
     rows.clear();

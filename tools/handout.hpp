@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "examples.hpp"
+#include "lang.hpp"
 
 namespace tapegrad::tool {
 
@@ -15,10 +16,10 @@ namespace tapegrad::tool {
 enum class HandoutFormat { markdown, latex };
 
 /// The walkthrough of `ex` (after its backward pass) as Markdown or as a LaTeX fragment (tabular
-/// environments, no preamble), headings in English or, with `korean`, in Korean.
+/// environments, no preamble), its headings and words in `lang`.
 [[nodiscard]] std::string handout(const Example& ex, const std::optional<Update>& update,
                                   const std::vector<Update>& iterations, HandoutFormat format,
-                                  bool korean);
+                                  Lang lang);
 
 /// A formula as the tool writes it ("-y/a + (1-y)/(1-a)", "x1 dz") in LaTeX
 /// ("-\frac{y}{a} + \frac{1-y}{1-a}", "x_1 dz").

@@ -1,6 +1,7 @@
 # A copy of the tool without the playground's engine beside it (no share/tapegrad/playground.js)
-# says where it looked, in one line, and writes no page. Invoked as
-#   cmake -DTOOL=... -DWORKDIR=... -P playground_missing.cmake
+# says where it looked, in one line, and writes no page; with -DWITHOUT_EMSCRIPTEN=ON, TOOL is a
+# tool built without emscripten, which says that instead. Invoked as
+#   cmake -DTOOL=... -DWORKDIR=... [-DWITHOUT_EMSCRIPTEN=ON] -P playground_missing.cmake
 file(REMOVE_RECURSE "${WORKDIR}")
 file(MAKE_DIRECTORY "${WORKDIR}/bin")
 file(COPY "${TOOL}" DESTINATION "${WORKDIR}/bin")
@@ -10,7 +11,12 @@ execute_process(COMMAND "${WORKDIR}/bin/${name}" playground "${WORKDIR}/page"
 if(NOT rc EQUAL 2)
   message(FATAL_ERROR "exit status ${rc}, expected 2; stderr: ${err}")
 endif()
-if(NOT err MATCHES "^tapegrad: playground: engine: .*/share/tapegrad/playground.js is missing: install tapegrad again\n$")
+if(WITHOUT_EMSCRIPTEN)
+  set(expected "^tapegrad: playground: engine: this tapegrad was built without emscripten, so the page's WebAssembly engine is missing: install emscripten and node-acorn \\(apt-get install emscripten node-acorn\\) and build again\n$")
+else()
+  set(expected "^tapegrad: playground: engine: .*/share/tapegrad/playground.js is missing: install tapegrad again\n$")
+endif()
+if(NOT err MATCHES "${expected}")
   message(FATAL_ERROR "unexpected message: ${err}")
 endif()
 if(EXISTS "${WORKDIR}/page")
