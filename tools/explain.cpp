@@ -727,7 +727,12 @@ std::string joined(const std::vector<std::string>& items) {
 int run_explain(const ExplainArgs& args) {
   g_lang = args.lang == "ko" ? Lang::ko : Lang::en;
   Example ex = make_example(args.example.example(), args.example.settings("explain"));
-  localize(ex, g_lang);
+  // JSON is for programs: only its title follows --lang.
+  if (args.json) {
+    ex.title = title_text(ex, g_lang);
+  } else {
+    localize(ex, g_lang);
+  }
   const bool scalar = all_scalar(ex);
   const std::vector<BackwardStep> steps =
       scalar ? backward_steps(*ex.tape, ex.root) : std::vector<BackwardStep>{};

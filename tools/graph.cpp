@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "commands.hpp"
+#include "lang.hpp"
 #include "models.hpp"
 #include "output.hpp"
 
@@ -25,6 +26,7 @@ struct GraphArgs {
   std::string ops = "separate";
   bool edge_derivatives = false;
   int precision = 4;
+  std::string lang = "en";  // words in the diagram: en or ko
 };
 
 // Writes the diagram of `tape` as the arguments ask (stdout or files); returns the exit status.
@@ -36,6 +38,7 @@ int emit_graph(const Tape& tape, const GraphArgs& args, const std::string& title
   o.edge_derivatives = args.edge_derivatives;
   o.precision = args.precision;
   o.title = title;
+  o.words = dot_words(args.lang == "ko" ? Lang::ko : Lang::en);
   const std::string dot = to_dot(tape, o);
   if (args.out.empty()) {
     fmt::print("{}", dot);
@@ -51,9 +54,11 @@ int run_model_graph(const GraphArgs& args) {
   const std::string& file = args.example.example();
   const Model model = load_model(file);
   const ModelLoss loss = record_model_loss(model, args.data, args.target, args.rows, "graph");
-  return emit_graph(*loss.tape, args,
-                    fmt::format("{} ({}) on the first {} of {}", file, to_string(model.kind),
-                                detail::plural(loss.examples, "example"), args.data));
+  const Lang lang = args.lang == "ko" ? Lang::ko : Lang::en;
+  return emit_graph(
+      *loss.tape, args,
+      fmt::format(fmt::runtime(say(Msg::model_graph_title, lang)), file, to_string(model.kind),
+                  examples_text(loss.examples, lang), args.data));
 }
 
 int run_graph(const GraphArgs& args) {
@@ -62,7 +67,8 @@ int run_graph(const GraphArgs& args) {
     detail::fail("graph", "--svg/--png", "needs -o FILE.dot to name the pictures");
   }
   if (!is_example(args.example.example())) return run_model_graph(args);
-  const Example ex = make_example(args.example.example(), settings);
+  Example ex = make_example(args.example.example(), settings);
+  localize(ex, args.lang == "ko" ? Lang::ko : Lang::en);
   return emit_graph(*ex.tape, args, ex.title, &ex);
 }
 
@@ -112,6 +118,8 @@ Subcommand add_graph(CLI::App& app) {
                 "Label edges with the local partial derivative d out / d in");
   cmd->add_option("--precision", args->precision, "Significant digits (1-17, default 4)")
       ->transform(whole_check(1, 17));
+  cmd->add_option("--lang", args->lang, "Words in the diagram: en (default) or ko (Korean)")
+      ->transform(choice_check({"en", "ko"}));
   return {cmd, [args] { return run_graph(*args); }};
 }
 

@@ -114,6 +114,9 @@ constexpr std::array<MessagePair, static_cast<std::size_t>(Msg::count_)> kMessag
     {Msg::title_vectorized, "Vectorized logistic regression on m = {} examples",
      "m = {}개 예제의 벡터화된 로지스틱 회귀"},
     {Msg::undefined_as, "{} = {}, as {}", "{} = {}: {}"},
+    {Msg::model_graph_title, "{0} ({1}) on the first {2} of {3}", "{0} ({1}): {3}의 처음 {2}"},
+    {Msg::one_example, "{} example", "{}개 예제"},
+    {Msg::many_examples, "{} examples", "{}개 예제"},
     {Msg::phrase_each_example, " for each example (db sums dZ)", " (예제마다; db는 dZ의 합)"},
     {Msg::phrase_each, "1/m each", "각각 1/m"},
     {Msg::phrase_element_wise, " element-wise", " (원소별)"},
@@ -141,6 +144,11 @@ std::string_view say(Msg message, Lang lang) {
 
 std::string steps_text(std::size_t count, Lang lang) {
   return fmt::format(fmt::runtime(say(count == 1 ? Msg::one_step : Msg::many_steps, lang)), count);
+}
+
+std::string examples_text(std::size_t count, Lang lang) {
+  return fmt::format(fmt::runtime(say(count == 1 ? Msg::one_example : Msg::many_examples, lang)),
+                     count);
 }
 
 std::string kind_text(const Tape& tape, std::size_t index, Lang lang) {

@@ -82,6 +82,9 @@ enum class Msg : std::size_t {
   title_examples,
   title_vectorized,
   undefined_as,
+  model_graph_title,
+  one_example,
+  many_examples,
   // Words inside the examples' formulas (tools/examples.cpp), replaced where they occur:
   phrase_each_example,
   phrase_each,
@@ -97,6 +100,8 @@ enum class Msg : std::size_t {
 
 /// "3 steps" / "3단계".
 [[nodiscard]] std::string steps_text(std::size_t count, Lang lang);
+/// "3 examples" / "3개 예제".
+[[nodiscard]] std::string examples_text(std::size_t count, Lang lang);
 
 /// The node's kind in words in `lang` ("parameter"/"파라미터", "input"/"입력"), "" for a
 /// computed node.

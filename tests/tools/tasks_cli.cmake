@@ -18,6 +18,9 @@ tapegrad_cli_test(tasks_species_gradcheck ARGS gradcheck|${species_model}|--data
                   STDOUT "on 16 examples of .*species.csv: 9 param elements .*\nok: 9 elements")
 tapegrad_cli_test(tasks_species_graph ARGS graph|${species_model}|--data|${tasks}/species.csv|--rows|2
                   STDOUT "^digraph tapegrad .*softmax\\) on the first 2 examples")
+tapegrad_cli_test(tasks_species_graph_korean
+                  ARGS graph|${species_model}|--data|${tasks}/species.csv|--rows|2|--lang|ko
+                  STDOUT "^digraph tapegrad .*softmax\\): .*species.csv의 처음 2개 예제\".*\\\\n파라미터 ")
 # Labels 0, 1, 2 the model does not know (its classes are names): refused, naming the value.
 tapegrad_cli_test(tasks_species_eval_unknown_class
                   ARGS eval|${species_model}|${tasks}/species_ints.csv|--target|label RC 2 ONE_LINE
@@ -25,7 +28,8 @@ tapegrad_cli_test(tasks_species_eval_unknown_class
 tapegrad_cli_test(tasks_threshold_multiclass ARGS predict|${species_model}|${tasks}/species.csv|--threshold|0.7
                   RC 2 ONE_LINE STDERR "--threshold: applies to binary models only, found a multiclass model")
 set_tests_properties(cli.tasks_species_predict cli.tasks_species_eval_json cli.tasks_species_gradcheck
-                     cli.tasks_species_graph cli.tasks_species_eval_unknown_class
+                     cli.tasks_species_graph cli.tasks_species_graph_korean
+                     cli.tasks_species_eval_unknown_class
                      cli.tasks_threshold_multiclass PROPERTIES FIXTURES_REQUIRED tasks_species)
 tapegrad_cli_test(tasks_species_json ARGS train|${tasks}/species.csv|--target|species|--json
                   STDOUT "\"task\": \"multiclass\",\n  \"model\": \"softmax\",.*\"classes\": \\[\n    \"setosa\",\n    \"versicolor\",\n    \"virginica\"\n  \\],\n  \"loss\": [0-9.e-]+,\n  \"accuracy\": 1\\.0,\n  \"test_loss\": [0-9.e-]+,\n  \"test_accuracy\": 1\\.0,")

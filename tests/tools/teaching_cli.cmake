@@ -98,3 +98,12 @@ tapegrad_cli_test(explain_bad_format ARGS explain|lecture|--format|pdf RC 2 ONE_
                   STDERR "^tapegrad: --format: expected 'text', 'markdown' or 'latex', found 'pdf'")
 tapegrad_cli_test(explain_korean_title ARGS explain|examples|--m|2|--lang|ko
                   STDOUT "^m = 2개 예제의 로지스틱 회귀: z\\(i\\) = w1 x1\\(i\\)")
+# --lang ko: no English word left in explain's text, Markdown, LaTeX, frames and their diagrams;
+# JSON keys and every number as in English.
+add_test(NAME cli.explain_korean_words
+         COMMAND ${CMAKE_COMMAND} -DTOOL=$<TARGET_FILE:tapegrad-cli>
+                 -DWORKDIR=${scratch}/explain_korean_words
+                 -P ${CMAKE_CURRENT_SOURCE_DIR}/korean_words.cmake)
+# graph --lang ko: the diagram's words (kinds, "값") and title in Korean, the numbers unchanged.
+tapegrad_cli_test(graph_korean ARGS graph|lecture|--lang|ko
+                  STDOUT "label=\"훈련 예제 하나의 로지스틱 회귀: z = w1 x1 \\+ w2 x2 \\+ b, .*\n  v0 \\[label=\"x1\\\\n입력\\\\n값 1\".*\n  v3 \\[label=\"w1\\\\n파라미터\\\\n값 0\\.5\\\\ndw1 -0\\.475\"")
