@@ -2,10 +2,10 @@
 //
 // to_dot() draws one node per recorded value, in tape order (node ids "v0", "v1", ... follow the
 // tape, so the same tape always gives the same text). A value node shows its label (or "#i" when
-// it has none), in the lecture's words: a leaf's kind ("parameter" or "input"), in the merged
-// style the op as an expression of its inputs ("J = 3 * v"), the shape of a tensor (none for a
-// scalar), its value and, where it has one, its gradient named as in the lecture ("dz" for
-// d root / d z; "grad" for a node without a label):
+// it has none), in the lecture's words (DotOptions::words, English by default): a leaf's kind
+// ("parameter" or "input"), in the merged style the op as an expression of its inputs
+// ("J = 3 * v"), the shape of a tensor (none for a scalar), its value and, where it has one, its
+// gradient named as in the lecture ("dz" for d root / d z; "grad" for a node without a label):
 //   - a scalar as a number with DotOptions::precision significant digits ("%.4g" by default);
 //   - a tensor of at most DotOptions::max_full_elements elements in full, row by row;
 //   - a larger tensor as its shape with min / mean / max.

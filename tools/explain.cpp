@@ -813,8 +813,9 @@ Subcommand add_explain(CLI::App& app) {
       cmd->add_option("--steps", args->steps,
                       "lecture: run this many gradient-descent steps and tabulate them")
           ->transform(whole_check(1, 10'000));
-  cmd->add_option("--lang", args->lang,
-                  "Language of the walkthrough and the frames: en (default) or ko (Korean)")
+  cmd->add_option(
+         "--lang", args->lang,
+         "Language of the walkthrough, the tables and the frames: en (default) or ko (Korean)")
       ->transform(choice_check({"en", "ko"}));
   cmd->add_option("--format", args->format,
                   "text (default), markdown or latex: tables and formulas for slides and handouts")

@@ -89,6 +89,22 @@ TEST_CASE("dot: one value node per tape node, op bubbles only in the separate st
   CHECK(merged.find("\"J = 3 * v\\nvalue 33\\ndJ 1\"") != std::string::npos);
 }
 
+TEST_CASE("dot: DotOptions::words replace the words of the labels, nothing else") {
+  const tg::tool::Example ex = example("lecture");
+  tg::DotOptions o;
+  const std::string english = tg::to_dot(*ex.tape, o);
+  o.words = {"P", "I", "V", "N"};
+  o.anomaly = 3;
+  const std::string other = tg::to_dot(*ex.tape, o);
+  CHECK(count(other, "\\nP\\nV ") == 3);  // w1, w2, b
+  CHECK(count(other, "\\nI\\nV ") == 3);  // x1, x2, y
+  CHECK(count(other, "\\nV ") == ex.tape->size());
+  CHECK(count(other, "\\nN\"") == 1);
+  CHECK(count(other, "parameter") + count(other, "input") + count(other, "value") == 0);
+  CHECK(count(english, "\\nparameter\\nvalue ") == 3);
+  CHECK(count(english, "\\ninput\\nvalue ") == 3);
+}
+
 TEST_CASE("dot: params, inputs and intermediates are styled apart") {
   const tg::tool::Example ex = example("lecture");
   const std::string dot = tg::to_dot(*ex.tape);
