@@ -83,7 +83,7 @@ var TEXT = {
     closed: 'lecture\'s closed form', iterationsTitle: 'Gradient-descent iterations',
     iteration: 'iteration', loading: 'Loading the WebAssembly engine\u2026',
     bad: 'Not a number: ', label: 'y is a label: 0 or 1',
-    input: 'input', parameter: 'parameter'
+    input: 'input', parameter: 'parameter', newWb: 'new w, b'
   },
   ko: {
     title: 'tapegrad \ub180\uc774\ud130: \ud6c8\ub828 \uc608\uc81c \ud558\ub098\uc758 \ub85c\uc9c0\uc2a4\ud2f1 \ud68c\uadc0',
@@ -96,7 +96,7 @@ var TEXT = {
     closed: '\uac15\uc758\uc758 \ub2eb\ud78c \ud615\ud0dc', iterationsTitle: '\uacbd\uc0ac \ud558\uac15\ubc95 \ubc18\ubcf5',
     iteration: '\ubc18\ubcf5', loading: 'WebAssembly \uc5d4\uc9c4\uc744 \ubd88\ub7ec\uc624\ub294 \uc911\u2026',
     bad: '\uc22b\uc790\uac00 \uc544\ub2d9\ub2c8\ub2e4: ', label: 'y\ub294 \ub808\uc774\ube14: 0 \ub610\ub294 1',
-    input: '\uc785\ub825', parameter: '\ud30c\ub77c\ubbf8\ud130'
+    input: '\uc785\ub825', parameter: '\ud30c\ub77c\ubbf8\ud130', newWb: '\uc0c8 w, b'
   }
 };
 var T = TEXT[LANG] || TEXT.en;
@@ -170,7 +170,7 @@ var NUMBERS = [
   ['next-w1', 'w1 := w1 - \u03b1 dw1', 9, 'nw1', '', null],
   ['next-w2', 'w2 := w2 - \u03b1 dw2', 9, 'nw2', '', null],
   ['next-b', 'b := b - \u03b1 db', 9, 'nb', '', null],
-  ['next-L', 'L(new w, b)', 9, 'nL', '', null]
+  ['next-L', 'L(' + T.newWb + ')', 9, 'nL', '', null]
 ];
 
 function explanation() {

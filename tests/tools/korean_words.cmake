@@ -17,7 +17,7 @@ file(MAKE_DIRECTORY "${WORKDIR}")
 # such as x, dz, dA, x_ and the exponent marker e-).
 set(notation alpha sigmoid sigma log log_loss sum dsum mean matmul transpose wT wTX dwT dwTX XT ZT
              dZT frac cdot text mathrel hline tabular begin end subsection subsubsection l ll lll
-             llll lllll llllll tapegrad ok Graphviz DOT wx)
+             llll lllll llllll tapegrad ok Graphviz DOT wx inf nan)
 set(english_words "[Pp]arameter|[Ii]nput|[Dd]efinition|[Ff]orward|[Bb]ackward|[Vv]alue|[Ll]ecture|[Ss]tep |[Gg]radient")
 
 set(failures "")
@@ -116,7 +116,8 @@ function(check what en ko korean_expected)
 endfunction()
 
 # explain in text, Markdown and LaTeX: Korean kind words where the English ones were.
-foreach(lesson "lecture|--steps|2" "chain" "examples|--m|2|--steps|2" "vectorized|--m|3")
+foreach(lesson "lecture|--steps|2" "lecture|--w1|50" "chain" "examples|--m|2|--steps|2"
+               "vectorized|--m|3")
   foreach(format text markdown latex)
     run("explain|${lesson}|--format|${format}" en)
     run("explain|${lesson}|--format|${format}|--lang|ko" ko)

@@ -128,4 +128,11 @@ element("${dom}" grad-z dz)
 if(NOT dz STREQUAL "-0.4750208125" OR NOT dom MATCHES "<html lang=\"ko\">" OR NOT dom MATCHES "역전파: dz = ")
   message(FATAL_ERROR "the Korean page: grad-z '${dz}', or no lang=\"ko\" or no '역전파: dz = '")
 endif()
+# After the update: the numbers table names the new loss in Korean, the graph the nodes' kinds.
+dump_dom("file://${WORKDIR}/ko/index.html#x1=1&x2=2&w1=0.5&w2=-0.25&b=0.1&y=1&alpha=0.1&step=9" dom)
+if(NOT dom MATCHES ">L\\(새 w, b\\)<" OR NOT dom MATCHES ">w1 \\(파라미터\\)<"
+   OR NOT dom MATCHES ">x1 \\(입력\\)<")
+  message(FATAL_ERROR "the Korean page at step 9: no 'L(새 w, b)' row or no 'w1 (파라미터)', "
+                      "'x1 (입력)' nodes")
+endif()
 message(STATUS "stepping and the Korean page are right")
