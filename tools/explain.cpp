@@ -715,7 +715,7 @@ void compare_update(const Update& u, Comparison& c) {
   for (const ParamUpdate& p : u.params) {
     check(fmt::format("{0} := {0} - alpha d{0}", p.name), p.next, p.next_closed);
   }
-  check("new loss", u.next_loss, u.next_loss_closed);
+  check(std::string(w(Msg::new_loss)), u.next_loss, u.next_loss_closed);
 }
 
 std::string joined(const std::vector<std::string>& items) {
