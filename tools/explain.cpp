@@ -8,6 +8,7 @@
 #include <fstream>
 #include <optional>
 #include <sstream>
+#include <utility>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -296,6 +297,20 @@ nlohmann::ordered_json update_json(const Update& u) {
   return j;
 }
 
+// What the JSON of every example ends with: the update, the iterations and the comparison.
+nlohmann::ordered_json json_tail(nlohmann::ordered_json j, bool ok, double worst,
+                                 const std::optional<Update>& update,
+                                 const std::vector<Update>& iterations) {
+  if (update) j["update"] = update_json(*update);
+  if (!iterations.empty()) {
+    j["iterations"] = nlohmann::ordered_json::array();
+    for (const Update& u : iterations) j["iterations"].push_back(update_json(u));
+  }
+  j["max_rel_diff"] = worst;
+  j["ok"] = ok;
+  return j;
+}
+
 // What the JSON of every example starts with: its name, title, values and root.
 nlohmann::ordered_json json_head(const Example& ex) {
   nlohmann::ordered_json j;
@@ -354,14 +369,7 @@ nlohmann::ordered_json to_json(const Example& ex, const std::vector<BackwardStep
     }
     j["backward"].push_back(s);
   }
-  if (update) j["update"] = update_json(*update);
-  if (!iterations.empty()) {
-    j["iterations"] = nlohmann::ordered_json::array();
-    for (const Update& u : iterations) j["iterations"].push_back(update_json(u));
-  }
-  j["max_rel_diff"] = worst;
-  j["ok"] = ok;
-  return j;
+  return json_tail(std::move(j), ok, worst, update, iterations);
 }
 
 // The page that steps through the frames: buttons, arrow keys, #step=N.
@@ -695,14 +703,7 @@ nlohmann::ordered_json to_tensor_json(const Example& ex, bool ok, double worst,
     }
     j["backward"].push_back(s);
   }
-  if (update) j["update"] = update_json(*update);
-  if (!iterations.empty()) {
-    j["iterations"] = nlohmann::ordered_json::array();
-    for (const Update& u : iterations) j["iterations"].push_back(update_json(u));
-  }
-  j["max_rel_diff"] = worst;
-  j["ok"] = ok;
-  return j;
+  return json_tail(std::move(j), ok, worst, update, iterations);
 }
 
 // The update by autodiff against the update with the lecture's closed forms.
