@@ -312,6 +312,8 @@ class Tape {
                                                    std::uint8_t flags, double value,
                                                    const detail::StoredOp& stored);
   [[noreturn, gnu::cold]] void push_scalar_failed(OpKind op) const;
+  // Appends one value element (of a node of kind `op`) and returns its offset: both scalar paths.
+  [[gnu::always_inline]] std::uint32_t push_value(OpKind op, double value);
   // input(double) and param(double): a one-element leaf appended inline (no view, no shape
   // checks, no general push()); the label and anomaly mode's check out of line.
   [[gnu::always_inline]] Var scalar_leaf(OpKind op, std::uint8_t flags, double value,
@@ -429,13 +431,18 @@ inline TensorView Tape::grad(std::size_t index) const {
   return {grads_.data() + n.grad, n.shape()};
 }
 
-inline std::uint32_t Tape::push_scalar(OpKind op, std::uint32_t in0, std::uint32_t in1,
-                                       std::uint8_t flags, double value,
-                                       const detail::StoredOp& stored) {
+inline std::uint32_t Tape::push_value(OpKind op, double value) {
   if (values_.size() + 1 >= 0xffffffffu) [[unlikely]]
     push_scalar_failed(op);
   const auto at = static_cast<std::uint32_t>(values_.size());
   values_.push_back(value);
+  return at;
+}
+
+inline std::uint32_t Tape::push_scalar(OpKind op, std::uint32_t in0, std::uint32_t in1,
+                                       std::uint8_t flags, double value,
+                                       const detail::StoredOp& stored) {
+  const std::uint32_t at = push_value(op, value);
   std::uint32_t grad = detail::kNoGrad;
   if ((flags & detail::kRequiresGrad) != 0) {
     flags |= detail::kStored;
@@ -455,10 +462,7 @@ inline std::uint32_t Tape::push_scalar(OpKind op, std::uint32_t in0, std::uint32
 }
 
 inline Var Tape::scalar_leaf(OpKind op, std::uint8_t flags, double value, std::string_view label) {
-  if (values_.size() + 1 >= 0xffffffffu) [[unlikely]]
-    push_scalar_failed(op);
-  const auto at = static_cast<std::uint32_t>(values_.size());
-  values_.push_back(value);
+  const std::uint32_t at = push_value(op, value);
   std::uint32_t grad = detail::kNoGrad;
   if ((flags & detail::kRequiresGrad) != 0) {
     grad = static_cast<std::uint32_t>(grads_.size());
