@@ -108,6 +108,11 @@ void Tape::push_scalar_failed(OpKind op) const {
   push_failed(detail::node_op_name(context(), probe), Shape{});
 }
 
+void Tape::scalar_leaf_extras(std::uint32_t index, std::string_view label) {
+  if (!label.empty()) labels_[index] = std::string(label);
+  if (detect_anomalies_) check_finite(index, false);
+}
+
 Var Tape::leaf(OpKind op, TensorView value, std::string_view label, std::string_view who) {
   if (value.size() == 0) detail::fail(who, "value", "shape {} has no elements", value.shape());
   if ((std::uint64_t{value.rows() | value.cols()} >> 32) != 0) [[unlikely]]
@@ -128,9 +133,6 @@ Var Tape::leaf(OpKind op, TensorView value, std::string_view label, std::string_
   return v;
 }
 
-Var Tape::input(double value, std::string_view label) {
-  return leaf(detail::kInputKind, TensorView(&value, Shape{}), label, "input");
-}
 Var Tape::input(TensorView value, std::string_view label) {
   return leaf(detail::kInputKind, value, label, "input");
 }
@@ -140,9 +142,6 @@ Var Tape::input(Shape shape, std::string_view label) {
   Var v(this, push(detail::kInputKind, 0, 0, shape, kLeaf), generation_);
   if (!label.empty()) v.set_label(label);
   return v;
-}
-Var Tape::param(double value, std::string_view label) {
-  return leaf(detail::kParamKind, TensorView(&value, Shape{}), label, "param");
 }
 Var Tape::param(TensorView value, std::string_view label) {
   return leaf(detail::kParamKind, value, label, "param");

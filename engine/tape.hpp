@@ -312,6 +312,13 @@ class Tape {
                                                    std::uint8_t flags, double value,
                                                    const detail::StoredOp& stored);
   [[noreturn, gnu::cold]] void push_scalar_failed(OpKind op) const;
+  // Appends one value element (of a node of kind `op`) and returns its offset: both scalar paths.
+  [[gnu::always_inline]] std::uint32_t push_value(OpKind op, double value);
+  // input(double) and param(double): a one-element leaf appended inline (no view, no shape
+  // checks, no general push()); the label and anomaly mode's check out of line.
+  [[gnu::always_inline]] Var scalar_leaf(OpKind op, std::uint8_t flags, double value,
+                                         std::string_view label);
+  [[gnu::cold]] void scalar_leaf_extras(std::uint32_t index, std::string_view label);
   // The end of the StoredOps of nodes [0, end).
   detail::StoredOp* stored_end(std::size_t end) noexcept;
   Var leaf(OpKind op, TensorView value, std::string_view label, std::string_view who);
@@ -424,13 +431,18 @@ inline TensorView Tape::grad(std::size_t index) const {
   return {grads_.data() + n.grad, n.shape()};
 }
 
-inline std::uint32_t Tape::push_scalar(OpKind op, std::uint32_t in0, std::uint32_t in1,
-                                       std::uint8_t flags, double value,
-                                       const detail::StoredOp& stored) {
+inline std::uint32_t Tape::push_value(OpKind op, double value) {
   if (values_.size() + 1 >= 0xffffffffu) [[unlikely]]
     push_scalar_failed(op);
   const auto at = static_cast<std::uint32_t>(values_.size());
   values_.push_back(value);
+  return at;
+}
+
+inline std::uint32_t Tape::push_scalar(OpKind op, std::uint32_t in0, std::uint32_t in1,
+                                       std::uint8_t flags, double value,
+                                       const detail::StoredOp& stored) {
+  const std::uint32_t at = push_value(op, value);
   std::uint32_t grad = detail::kNoGrad;
   if ((flags & detail::kRequiresGrad) != 0) {
     flags |= detail::kStored;
@@ -447,6 +459,31 @@ inline std::uint32_t Tape::push_scalar(OpKind op, std::uint32_t in0, std::uint32
   nodes_.push_back(detail::Node{op, flags, 0, in0, in1, 1, 1, at, grad});
   unconsumed_ += flags & detail::kRequiresGrad;  // its inputs: consume(), by the recorder
   return static_cast<std::uint32_t>(nodes_.size() - 1);
+}
+
+inline Var Tape::scalar_leaf(OpKind op, std::uint8_t flags, double value, std::string_view label) {
+  const std::uint32_t at = push_value(op, value);
+  std::uint32_t grad = detail::kNoGrad;
+  if ((flags & detail::kRequiresGrad) != 0) {
+    grad = static_cast<std::uint32_t>(grads_.size());
+    inner_mixed_ = inner_mixed_ || has_inner_;  // a param after an intermediate
+    grads_.push_back(0.0);
+  }
+  flags |= detail::kScalar;
+  nodes_.push_back(detail::Node{op, flags, 0, 0, 0, 1, 1, at, grad});
+  unconsumed_ += flags & detail::kRequiresGrad;
+  const auto index = static_cast<std::uint32_t>(nodes_.size() - 1);
+  if (!label.empty() || detect_anomalies_) [[unlikely]]
+    scalar_leaf_extras(index, label);
+  return Var(this, index, generation_);
+}
+
+inline Var Tape::input(double value, std::string_view label) {
+  return scalar_leaf(detail::kInputKind, detail::kLeaf, value, label);
+}
+
+inline Var Tape::param(double value, std::string_view label) {
+  return scalar_leaf(detail::kParamKind, detail::kLeaf | detail::kRequiresGrad, value, label);
 }
 
 inline const detail::Node& Var::node(std::string_view op, std::string_view argument) const {

@@ -4,6 +4,7 @@
 // so that direct C allocations inside the library (Eigen's) are counted too. It is its own
 // executable, tapegrad_alloc_tests, so the replacement does not affect other tests.
 #include <array>
+#include <cmath>
 #include <cstddef>
 #include <cstdlib>
 #include <new>
@@ -204,4 +205,42 @@ TEST_CASE("a warm forward_backward over row blocks (one thread) allocates nothin
   CHECK(after.news - before.news == 0);
   CHECK(after.mallocs - before.mallocs == 0);
   CHECK(J.item() != first);  // the passes did run
+}
+
+TEST_CASE(
+    "a warm re-record of a scalar graph (clear, input, param, ops, backward) allocates "
+    "nothing") {
+  // The lecture graph without labels (a label is a string on the heap), recorded anew at each
+  // point: the one-element leaves and ops append into the storage that clear() kept.
+  tg::test::Rng rng;
+  std::vector<tg::test::LogisticPoint> points;
+  for (int i = 0; i < 9; ++i) points.push_back(tg::test::LogisticPoint::random(rng));
+  std::vector<std::array<double, 4>> grads(points.size());  // dw1, dw2, db, L
+  tg::Tape tape;
+  const auto step = [&](std::size_t i) {
+    const tg::test::LogisticPoint& p = points[i];
+    tape.clear();
+    const tg::Var x1 = tape.input(p.x1), x2 = tape.input(p.x2), y = tape.input(p.y);
+    const tg::Var w1 = tape.param(p.w1), w2 = tape.param(p.w2), b = tape.param(p.b);
+    const tg::Var L = tg::log_loss(tg::sigmoid(w1 * x1 + w2 * x2 + b), y);
+    tape.backward(L);
+    grads[i] = {w1.grad()[0], w2.grad()[0], b.grad()[0], L.item()};
+  };
+  step(0);
+  const Counts before = counts();
+  for (std::size_t i = 1; i < points.size(); ++i) step(i);
+  const Counts after = counts();
+  CHECK(after.news - before.news == 0);
+  CHECK(after.mallocs - before.mallocs == 0);
+  // Every step differentiated its own point: dL/dz = a - y, dL/dw = x dL/dz (closed form).
+  for (std::size_t i = 0; i < points.size(); ++i) {
+    const tg::test::LogisticPoint& p = points[i];
+    const double a = 1.0 / (1.0 + std::exp(-(p.w1 * p.x1 + p.w2 * p.x2 + p.b)));
+    const double dz = a - p.y;
+    CHECK(grads[i][0] == doctest::Approx(p.x1 * dz).epsilon(1e-10));
+    CHECK(grads[i][1] == doctest::Approx(p.x2 * dz).epsilon(1e-10));
+    CHECK(grads[i][2] == doctest::Approx(dz).epsilon(1e-10));
+    CHECK(grads[i][3] ==
+          doctest::Approx(-(p.y * std::log(a) + (1 - p.y) * std::log(1 - a))).epsilon(1e-10));
+  }
 }

@@ -31,6 +31,22 @@ TEST_CASE("anomaly: recording log(0) throws, naming the node, the element and th
   CHECK(tape.size() == 2);  // the node stays on the tape
 }
 
+TEST_CASE("anomaly: a non-finite one-element leaf throws when it is created, with its label") {
+  tg::Tape tape;
+  tape.set_detect_anomalies(true);
+  (void)tape.input(1.5, "x");
+  CHECK_THROWS_WITH_AS((void)tape.param(std::numeric_limits<double>::quiet_NaN(), "w"),
+                       "forward: node 1 (param 'w'): value[0,0] = nan is not finite (shape 1x1)",
+                       tg::AnomalyError);
+  CHECK_THROWS_WITH_AS((void)tape.input(-std::numeric_limits<double>::infinity()),
+                       "forward: node 2 (input): value[0,0] = -inf is not finite (shape 1x1)",
+                       tg::AnomalyError);
+  CHECK(tape.size() == 3);  // the leaves stay on the tape
+  CHECK(tape.node(1).label == "w");
+  tape.set_detect_anomalies(false);
+  CHECK(std::isinf(tape.input(std::numeric_limits<double>::infinity()).item()));  // off: kept
+}
+
 TEST_CASE("anomaly: replay stops at the first overflowing node, not at the ones after it") {
   tg::Tape tape;
   tg::Var x = tape.input(tg::Tensor::row({1.0, 2.0}), "x");
