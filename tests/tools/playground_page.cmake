@@ -12,7 +12,7 @@ if(NOT CHROMIUM)
   return()
 endif()
 file(REMOVE_RECURSE "${WORKDIR}")
-file(MAKE_DIRECTORY "${WORKDIR}/profile")
+file(MAKE_DIRECTORY "${WORKDIR}")
 foreach(lang en ko)
   execute_process(COMMAND "${TOOL}" playground "${WORKDIR}/${lang}" --lang ${lang}
                   RESULT_VARIABLE rc OUTPUT_QUIET ERROR_VARIABLE err)
@@ -36,10 +36,14 @@ endfunction()
 # work outside Chromium's virtual time, so a busy machine may need a longer budget.
 function(dump_dom url out)
   foreach(budget 5000 20000 60000)
+    # A profile of its own for every run: a Chromium still shutting down holds the last one's lock
+    # and would take the URL over, returning at once with no page.
+    string(RANDOM LENGTH 12 profile)
     execute_process(
       COMMAND "${CHROMIUM}" --headless --no-sandbox --disable-gpu --disable-quic --no-first-run
               --disable-background-networking --disable-component-update --disable-sync
-              --user-data-dir=${WORKDIR}/profile --virtual-time-budget=${budget} --dump-dom "${url}"
+              --user-data-dir=${WORKDIR}/profile-${profile} --virtual-time-budget=${budget}
+              --dump-dom "${url}"
       RESULT_VARIABLE rc OUTPUT_VARIABLE dom ERROR_QUIET TIMEOUT 120)
     if(NOT rc EQUAL 0)
       message(FATAL_ERROR "chromium failed (${rc}) on ${url}")
