@@ -109,15 +109,20 @@ std::string step_caption(const Example& ex, const BackwardStep& step) {
   return text;
 }
 
-void print_text(const Example& ex, const std::vector<BackwardStep>& steps) {
-  const Tape& t = *ex.tape;
-  const std::string root = node_name(t, ex.root.index());
+// The title, the values and the forward pass's heading, as every text walkthrough starts.
+void print_head(const Example& ex) {
   fmt::print("{}\n", ex.title);
   std::string values;
   for (const Setting& s : ex.settings) {
     values += fmt::format("{}{} = {}", values.empty() ? "" : ", ", s.name, s.value);
   }
   fmt::print("{}: {}\n\n{}\n", w(Msg::values), values, w(Msg::forward));
+}
+
+void print_text(const Example& ex, const std::vector<BackwardStep>& steps) {
+  const Tape& t = *ex.tape;
+  const std::string root = node_name(t, ex.root.index());
+  print_head(ex);
   for (std::size_t i = 0; i <= ex.root.index(); ++i) {
     fmt::print("  [{:>2}] {:<3} = {:<22} = {}\n", i, node_name(t, i), expression_text(t, i, g_lang),
                num(t.value(i)[0]));
@@ -623,12 +628,7 @@ std::string closed_text(const ClosedForm& form) {
 void print_tensor_text(const Example& ex) {
   const Tape& t = *ex.tape;
   const std::string root = node_name(t, ex.root.index());
-  fmt::print("{}\n", ex.title);
-  std::string values;
-  for (const Setting& s : ex.settings) {
-    values += fmt::format("{}{} = {}", values.empty() ? "" : ", ", s.name, s.value);
-  }
-  fmt::print("{}: {}\n\n{}\n", w(Msg::values), values, w(Msg::forward));
+  print_head(ex);
   for (std::size_t i = 0; i <= ex.root.index(); ++i) {
     const NodeInfo n = t.node(i);
     const std::string shape = n.shape.is_scalar() ? "" : fmt::format(" ({})", n.shape);
