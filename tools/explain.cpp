@@ -803,7 +803,7 @@ Subcommand add_explain(CLI::App& app) {
   CLI::App* cmd = app.add_subcommand(
       "explain", "Walk through the forward and backward pass of a lecture example");
   args->example.add_to(*cmd, false);
-  cmd->add_flag("--json", args->json, "Machine-readable output");
+  CLI::Option* json = cmd->add_flag("--json", args->json, "Machine-readable output");
   cmd->add_option("--frames", args->frames,
                   "Write one diagram per backward step and an index.html to this folder");
   args->alpha_option =
@@ -820,7 +820,8 @@ Subcommand add_explain(CLI::App& app) {
       ->transform(choice_check({"en", "ko"}));
   cmd->add_option("--format", args->format,
                   "text (default), markdown or latex: tables and formulas for slides and handouts")
-      ->transform(choice_check({"text", "markdown", "latex"}));
+      ->transform(choice_check({"text", "markdown", "latex"}))
+      ->excludes(json);
   return {cmd, [args] { return run_explain(*args); }};
 }
 

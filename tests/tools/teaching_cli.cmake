@@ -96,6 +96,8 @@ tapegrad_cli_test(explain_korean_frames ARGS explain|chain|--lang|ko|--frames|@W
                   NO_GRAPHVIZ EXISTS @WORK@/frames/index.html|@WORK@/frames/step-06.dot)
 tapegrad_cli_test(explain_bad_format ARGS explain|lecture|--format|pdf RC 2 ONE_LINE
                   STDERR "^tapegrad: --format: expected 'text', 'markdown' or 'latex', found 'pdf'")
+tapegrad_cli_test(explain_json_and_format ARGS explain|lecture|--json|--format|latex RC 2 ONE_LINE
+                  STDERR "^tapegrad: --json excludes --format")
 tapegrad_cli_test(explain_korean_title ARGS explain|examples|--m|2|--lang|ko
                   STDOUT "^m = 2개 예제의 로지스틱 회귀: z\\(i\\) = w1 x1\\(i\\)")
 # --lang ko: no English word left in explain's text, Markdown, LaTeX, frames and their diagrams;
