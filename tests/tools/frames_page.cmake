@@ -1,15 +1,11 @@
 # Opens the walkthrough page in headless Chromium at index.html#step=N and checks that step N's
 # picture is the one shown (and no other). Invoked as
 #   cmake -DTOOL=... -DWORKDIR=... -DEXAMPLE=lecture -P frames_page.cmake
-# Chromium (a test-only package: scripts/test.sh installs it) is looked for on PATH now; without
-# it the script prints "SKIPPED: chromium ..." and the test counts as skipped.
-find_program(CHROMIUM NAMES chromium chromium-browser)
-if(NOT CHROMIUM)
-  message("SKIPPED: chromium was not found on PATH (./scripts/test.sh installs it)")
-  return()
-endif()
+# Without Chromium the test is skipped (chromium.cmake).
+include(${CMAKE_CURRENT_LIST_DIR}/chromium.cmake)
+require_chromium()
 file(REMOVE_RECURSE "${WORKDIR}")
-file(MAKE_DIRECTORY "${WORKDIR}/profile")
+file(MAKE_DIRECTORY "${WORKDIR}")
 execute_process(COMMAND "${TOOL}" explain ${EXAMPLE} --frames "${WORKDIR}/frames"
                 RESULT_VARIABLE rc OUTPUT_QUIET ERROR_VARIABLE err)
 if(NOT rc EQUAL 0)
@@ -26,15 +22,7 @@ foreach(pair "1:1" "${middle}:${middle}" "${count}:${count}" "99:${count}")
   string(REPLACE ":" ";" pair "${pair}")
   list(GET pair 0 asked)
   list(GET pair 1 expected)
-  execute_process(
-    COMMAND "${CHROMIUM}" --headless --no-sandbox --disable-gpu --disable-quic --no-first-run
-            --disable-background-networking --disable-component-update --disable-sync
-            --user-data-dir=${WORKDIR}/profile --virtual-time-budget=2000
-            --dump-dom "file://${WORKDIR}/frames/index.html#step=${asked}"
-    RESULT_VARIABLE rc OUTPUT_VARIABLE dom ERROR_QUIET TIMEOUT 60)
-  if(NOT rc EQUAL 0)
-    message(FATAL_ERROR "chromium failed (${rc}) on step ${asked}")
-  endif()
+  chromium_dom("file://${WORKDIR}/frames/index.html#step=${asked}" 2000 dom)
   string(REGEX MATCHALL "<figure class=\"frame\" id=\"frame-[0-9]+\" data-step=\"[0-9]+\"( hidden=\"\")?>"
          tags "${dom}")
   list(LENGTH tags tag_count)

@@ -4,13 +4,9 @@
 # values, printed with the same 10 significant digits. Then checks stepping (#...&step=5 shows dz
 # but not yet dw1) and the Korean page. Invoked as
 #   cmake -DTOOL=... -DWORKDIR=... -P playground_page.cmake
-# Chromium (a test-only package: scripts/test.sh installs it) is looked for on PATH now; without it
-# the script prints "SKIPPED: chromium ..." and the test counts as skipped.
-find_program(CHROMIUM NAMES chromium chromium-browser)
-if(NOT CHROMIUM)
-  message("SKIPPED: chromium was not found on PATH (./scripts/test.sh installs it)")
-  return()
-endif()
+# Without Chromium the test is skipped (chromium.cmake).
+include(${CMAKE_CURRENT_LIST_DIR}/chromium.cmake)
+require_chromium()
 file(REMOVE_RECURSE "${WORKDIR}")
 file(MAKE_DIRECTORY "${WORKDIR}")
 foreach(lang en ko)
@@ -36,18 +32,7 @@ endfunction()
 # work outside Chromium's virtual time, so a busy machine may need a longer budget.
 function(dump_dom url out)
   foreach(budget 5000 20000 60000)
-    # A profile of its own for every run: a Chromium still shutting down holds the last one's lock
-    # and would take the URL over, returning at once with no page.
-    string(RANDOM LENGTH 12 profile)
-    execute_process(
-      COMMAND "${CHROMIUM}" --headless --no-sandbox --disable-gpu --disable-quic --no-first-run
-              --disable-background-networking --disable-component-update --disable-sync
-              --user-data-dir=${WORKDIR}/profile-${profile} --virtual-time-budget=${budget}
-              --dump-dom "${url}"
-      RESULT_VARIABLE rc OUTPUT_VARIABLE dom ERROR_QUIET TIMEOUT 120)
-    if(NOT rc EQUAL 0)
-      message(FATAL_ERROR "chromium failed (${rc}) on ${url}")
-    endif()
+    chromium_dom("${url}" ${budget} dom)
     if(dom MATCHES "<body[^>]* data-ready=\"true\"")
       set(${out} "${dom}" PARENT_SCOPE)
       return()
