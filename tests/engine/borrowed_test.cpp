@@ -18,32 +18,25 @@ namespace tg = tapegrad;
 
 namespace {
 
-tg::Tensor random_tensor(tg::test::Rng& rng, std::size_t rows, std::size_t cols, double lo,
-                         double hi) {
-  tg::Tensor t(rows, cols);
-  for (double& v : t) v = rng.uniform(lo, hi);
-  return t;
-}
-
 // The data: X (m x n), 0/1 labels Y (m x 1), class labels C (m x 1, 0..k-1), params.
 struct Data {
   std::size_t m = 23, n = 5, h = 4, k = 3;
   tg::Tensor X, Y, C, W, b, w2, Wk, row, idx, P;
   Data() {
     tg::test::Rng rng;
-    X = random_tensor(rng, m, n, -1.5, 1.5);
+    X = tg::test::Range{-1.5, 1.5}.draw(rng, {m, n});
     Y = tg::Tensor(m, 1);
     C = tg::Tensor(m, 1);
     for (std::size_t i = 0; i < m; ++i) {
       Y[i] = rng.bit();
       C[i] = static_cast<double>(i % k);
     }
-    W = random_tensor(rng, n, h, -0.8, 0.8);
-    b = random_tensor(rng, 1, h, -0.2, 0.2);
-    w2 = random_tensor(rng, h, 1, -0.8, 0.8);
-    Wk = random_tensor(rng, n, k, -0.8, 0.8);
-    row = random_tensor(rng, 1, n, -0.5, 0.5);
-    P = random_tensor(rng, m, n, -0.5, 0.5);
+    W = tg::test::Range{-0.8, 0.8}.draw(rng, {n, h});
+    b = tg::test::Range{-0.2, 0.2}.draw(rng, {1, h});
+    w2 = tg::test::Range{-0.8, 0.8}.draw(rng, {h, 1});
+    Wk = tg::test::Range{-0.8, 0.8}.draw(rng, {n, k});
+    row = tg::test::Range{-0.5, 0.5}.draw(rng, {1, n});
+    P = tg::test::Range{-0.5, 0.5}.draw(rng, {m, n});
     idx = tg::Tensor(4, 1);
     for (std::size_t i = 0; i < 4; ++i) idx[i] = static_cast<double>((7 * i + 2) % m);
   }
@@ -118,6 +111,17 @@ void check_same(const tg::Tape& a, const tg::Tape& b) {
   }
 }
 
+// Replays both tapes (forward, zero_grad, backward) and compares them.
+void replay_and_check(tg::Tape& copied, const Graph& a, tg::Tape& borrowed, const Graph& b) {
+  for (tg::Tape* t : {&copied, &borrowed}) {
+    t->forward();
+    t->zero_grad();
+  }
+  copied.backward(a.root);
+  borrowed.backward(b.root);
+  check_same(copied, borrowed);
+}
+
 }  // namespace
 
 TEST_CASE("input_view: the leaf's value is the caller's memory, not a copy") {
@@ -148,14 +152,7 @@ TEST_CASE(
   copied.backward(a.root);
   borrowed.backward(b.root);
   check_same(copied, borrowed);
-  // Replay: forward, zero_grad, backward again.
-  for (tg::Tape* t : {&copied, &borrowed}) {
-    t->forward();
-    t->zero_grad();
-  }
-  copied.backward(a.root);
-  borrowed.backward(b.root);
-  check_same(copied, borrowed);
+  replay_and_check(copied, a, borrowed, b);  // forward, zero_grad, backward again
   CHECK(std::isfinite(b.root.item()));
 }
 
@@ -168,13 +165,7 @@ TEST_CASE("input_view: a change of the caller's memory is read by the next forwa
   tg::test::Rng rng(7);
   for (double& v : d.X) v = rng.uniform(-2.0, 2.0);  // the borrowed tape's own X
   copied.set(a.X, d.X);
-  for (tg::Tape* t : {&copied, &borrowed}) {
-    t->forward();
-    t->zero_grad();
-  }
-  copied.backward(a.root);
-  borrowed.backward(b.root);
-  check_same(copied, borrowed);
+  replay_and_check(copied, a, borrowed, b);
   CHECK(b.root.item() != before);
 }
 
