@@ -10,8 +10,10 @@
 #   bench/big_csv.sh --rows 500000         a smaller run
 #   bench/big_csv.sh --tool --rows 1000000 the tool on the same file: peak memory of `tapegrad
 #                                          eval` and `predict -o` (a logreg model trained on a
-#                                          2,000-row file of the same kind) and of `train --epochs
-#                                          3`, each over the numbers' size (no limit checked)
+#                                          2,000-row file of the same kind), of `train --epochs
+#                                          3` (logreg, examples as columns) and of `train --task
+#                                          regression --epochs 3` (linear, examples as rows), each
+#                                          over the numbers' size (no limit checked)
 #
 # Options: --rows N, --cols N, --seed N, --tool, --no-build. Environment: BUILD_DIR (default
 # build-big-csv), TMPDIR (where the CSV goes; removed at exit).
@@ -29,7 +31,7 @@ while (($#)); do
     --seed) seed=$2; shift ;;
     --no-build) build_it=0 ;;
     --tool) tool=1 ;;
-    -h | --help) sed -n '2,17p' "$0"; exit 0 ;;
+    -h | --help) sed -n '2,19p' "$0"; exit 0 ;;
     *) echo "big_csv.sh: unknown option $1" >&2; exit 2 ;;
   esac
   shift
@@ -74,11 +76,15 @@ if ((tool)); then
   printf "file size           %d bytes; numbers %d bytes (%d x %d x 8)\n" "$file_bytes" \
     "$numeric_bytes" "$rows" "$((cols + 1))"
   for run in "eval $tmp/model.json $tmp/big.csv" "predict $tmp/model.json $tmp/big.csv -o $tmp/p.csv" \
-    "train $tmp/big.csv --target y --epochs 3"; do
+    "train $tmp/big.csv --target y --epochs 3" \
+    "train $tmp/big.csv --target y --task regression --epochs 3"; do
     # shellcheck disable=SC2086
     measure_command "$cli" $run
-    awk -v what="${run%% *}" -v peak="$peak_kib" -v num="$numeric_bytes" -v secs="$seconds" \
-      'BEGIN { printf "%-8s peak RSS %8d KiB (%.1f MiB)  peak / numbers %.3f  %.1f s\n", what,
+    what=${run%% *}
+    [[ $run == *"--task regression"* ]] && what="$what (linear)"
+    [[ $what == train ]] && what="train (logreg)"
+    awk -v what="$what" -v peak="$peak_kib" -v num="$numeric_bytes" -v secs="$seconds" \
+      'BEGIN { printf "%-16s peak RSS %8d KiB (%.1f MiB)  peak / numbers %.3f  %.1f s\n", what,
                peak, peak / 1024, peak * 1024 / num, secs }'
   done
   exit 0

@@ -18,7 +18,7 @@ using detail::Node;
 
 TensorView Var::value() const {
   const Node& n = node("Var", "handle");
-  return {tape_->values_.data() + n.value, n.shape()};
+  return {tape_->value_data(n), n.shape()};
 }
 Shape Var::shape() const { return node("Var", "handle").shape(); }
 OpKind Var::op() const { return node("Var", "handle").op; }
@@ -47,7 +47,7 @@ void detail::bad_var(const Var& v, std::string_view op, std::string_view argumen
 detail::Ctx Tape::context() const noexcept {
   auto& self = const_cast<Tape&>(*this);
   return {nodes_.data(),    consts_.data(), self.values_.data(), self.grads_.data(),
-          &self.workspace_, links_.data(),  objects_.data()};
+          &self.workspace_, links_.data(),  objects_.data(),     borrowed_.data()};
 }
 
 // ---------------------------------------------------------------- recording
@@ -143,6 +143,48 @@ Var Tape::input(Shape shape, std::string_view label) {
   if (!label.empty()) v.set_label(label);
   return v;
 }
+Var Tape::input_view(TensorView value, std::string_view label) {
+  if (value.size() < 2) {
+    detail::fail("input_view", "value",
+                 "shape {} has {}; a borrowed leaf needs at least two (use input() to copy)",
+                 value.shape(), value.size() == 0 ? "no elements" : "one element");
+  }
+  if (value.data() == nullptr) {
+    detail::fail("input_view", "value", "shape {} but no memory (a null data pointer)",
+                 value.shape());
+  }
+  if ((std::uint64_t{value.rows() | value.cols()} >> 32) != 0) [[unlikely]]
+    detail::check_shape("input_view", "value", value.shape());
+  const auto at = reinterpret_cast<std::uintptr_t>(value.data());
+  const auto begin = reinterpret_cast<std::uintptr_t>(values_.data());
+  if (at >= begin && at < begin + values_.size() * sizeof(double)) {
+    detail::fail("input_view", "value",
+                 "views this tape's own values, which move as the tape grows; use input() to "
+                 "copy them");
+  }
+  if (borrowed_.size() >= 0xffffu) {
+    detail::fail("input_view", "tape", "full: a tape holds at most 65,535 borrowed leaves");
+  }
+  // A node with no value of its own in values_: push() appends one, which is given back.
+  const std::size_t size = value.size();
+  if (size >= 0xffffffffu) {  // offsets into it (forward_backward's blocks) are 32-bit
+    detail::fail("input_view", "value",
+                 "shape {} has {} elements; a borrowed leaf holds fewer "
+                 "than 2^32",
+                 value.shape(), size);
+  }
+  nodes_.emplace_back(Node{detail::kInputKind, kLeaf,
+                           static_cast<std::uint16_t>(borrowed_.size() + 1), 0, 0,
+                           static_cast<std::uint32_t>(value.rows()),
+                           static_cast<std::uint32_t>(value.cols()), 0, kNoGrad});
+  borrowed_.push_back(value.data());
+  const auto i = static_cast<std::uint32_t>(nodes_.size() - 1);
+  Var v(this, i, generation_);
+  if (!label.empty()) v.set_label(label);
+  if (detect_anomalies_) check_finite(i, false);
+  return v;
+}
+
 Var Tape::param(TensorView value, std::string_view label) {
   return leaf(detail::kParamKind, value, label, "param");
 }
@@ -163,6 +205,12 @@ void Tape::set(Var leaf, TensorView value) {
     detail::fail("set", "leaf", "{} is not a leaf; only inputs and params can be set",
                  describe(leaf.index_));
   }
+  if (n.extra != 0) {
+    detail::fail("set", "leaf",
+                 "{} is borrowed (input_view): the tape reads the caller's memory; write to it "
+                 "instead",
+                 describe(leaf.index_));
+  }
   if (value.shape() != n.shape()) {
     detail::fail("set", "value", "shape {} does not match {} of shape {}", value.shape(),
                  describe(leaf.index_), n.shape());
@@ -172,7 +220,13 @@ void Tape::set(Var leaf, TensorView value) {
 }
 
 void Tape::mutable_value_failed(const Var& leaf) const {
-  own(leaf, "mutable_value", "leaf");
+  const Node& n = own(leaf, "mutable_value", "leaf");
+  if ((n.flags & kLeaf) != 0) {
+    detail::fail("mutable_value", "leaf",
+                 "{} is borrowed (input_view): the tape reads the caller's memory; write to it "
+                 "instead",
+                 describe(leaf.index_));
+  }
   detail::fail("mutable_value", "leaf", "{} is not a leaf; only inputs and params can be changed",
                describe(leaf.index_));
 }
@@ -363,6 +417,7 @@ void Tape::clear() noexcept {
   grads_.clear();
   consts_.clear();
   stored_.clear();
+  borrowed_.clear();
   partials_current_ = true;
   unstored_ = 0;
   links_.clear();
@@ -436,7 +491,7 @@ std::size_t Tape::bytes_used() const noexcept {
 
 TensorView Tape::value(std::size_t index) const {
   const Node& n = checked_node(index, "value");
-  return {values_.data() + n.value, n.shape()};
+  return {value_data(n), n.shape()};
 }
 
 bool Tape::has_grad(std::size_t index) const { return checked_node(index, "grad").grad != kNoGrad; }
@@ -493,7 +548,7 @@ void Tape::grad_failed(std::size_t index) const {
 
 void Tape::check_finite(std::size_t index, bool gradient) const {
   const Node& n = nodes_[index];
-  const double* p = (gradient ? grads_.data() + n.grad : values_.data() + n.value);
+  const double* p = (gradient ? grads_.data() + n.grad : value_data(n));
   const std::size_t size = n.size();
   std::size_t bad = 0;
   while (bad < size && std::isfinite(p[bad])) ++bad;

@@ -35,6 +35,11 @@
 // advances so that a Var kept across clear() is refused instead of reading another graph's node).
 // A Tape is neither copyable nor movable because Vars point at it; views returned by value() and
 // grad() stay valid until the tape records another node or is cleared.
+//
+// Borrowed leaves (input_view) keep no value in values_: their Node's `extra` (unused by other
+// leaves) is 1 + their index in borrowed_, the caller's memory, and `value` an offset into that
+// memory (0, or a block's first element in forward_backward's narrowed nodes). Rules read inputs
+// through detail::values_of, which knows both places.
 #pragma once
 
 #include <cstddef>
@@ -229,14 +234,28 @@ class Tape {
   /// A zero-filled input leaf of the given shape, to be filled in place through mutable_value():
   /// large data goes straight into the tape without a temporary copy.
   Var input(Shape shape, std::string_view label = {});
+  /// A borrowed input leaf: the tape reads `value`'s elements where they lie, in the caller's
+  /// memory, and copies nothing (like torch.from_numpy): a large data set is used in place.
+  /// Lifetime: the memory must stay valid, unchanged in size, for as long as the tape may read
+  /// it, i.e. until clear() or the tape's end (every pass, value() and the leaf's Var read it).
+  /// The caller may change the values between passes; like set(), a change takes effect at the
+  /// next forward() or forward_backward(). The tape never writes to it: set() and mutable_value()
+  /// refuse a borrowed leaf. It has no gradient, at least two elements (a one-element leaf:
+  /// input(double)) and counts nothing towards bytes_used(). Values and gradients are those of
+  /// input(value), bit for bit, in every pass (forward, backward, forward_backward's blocks,
+  /// anomaly detection). Throws Error "input_view: value: ..." for no elements, one element, or
+  /// no memory.
+  Var input_view(TensorView value, std::string_view label = {});
   /// A leaf holding a trainable parameter: backward() accumulates its gradient.
   Var param(double value, std::string_view label = {});
   Var param(TensorView value, std::string_view label = {});
 
-  /// Replaces a leaf's value (same shape); call forward() to recompute the graph.
+  /// Replaces a leaf's value (same shape); call forward() to recompute the graph. Throws Error
+  /// for a borrowed leaf (input_view): write to the caller's memory instead.
   void set(Var leaf, double value);
   void set(Var leaf, TensorView value);
-  /// Writable view of a leaf's value, e.g. for an optimizer's in-place update.
+  /// Writable view of a leaf's value, e.g. for an optimizer's in-place update. Throws Error for a
+  /// borrowed leaf (input_view), whose memory the caller writes.
   [[nodiscard]] MutableTensorView mutable_value(Var leaf);
 
   /// Re-evaluates every recorded node in recording order from the current leaf values, and sets
@@ -349,6 +368,11 @@ class Tape {
   // definitions at the end of this file).
   [[noreturn, gnu::cold]] void mutable_value_failed(const Var& leaf) const;
   [[noreturn, gnu::cold]] void grad_failed(std::size_t index) const;
+  // Where node n's value lies: values_, or a borrowed leaf's memory (detail::values_of).
+  [[nodiscard]] const double* value_data(const detail::Node& n) const noexcept {
+    return ((n.flags & detail::kLeaf) != 0 && n.extra != 0) ? borrowed_[n.extra - 1u] + n.value
+                                                            : values_.data() + n.value;
+  }
 
   std::vector<detail::Node> nodes_;
   std::vector<double> values_;
@@ -365,6 +389,8 @@ class Tape {
   bool partials_current_ = true;
   std::vector<double> workspace_;     // scratch for rules (matmul packing), kept across passes
   std::vector<std::uint32_t> links_;  // input lists of nodes with more than two inputs
+  // The memory of borrowed leaves (input_view), by Node::extra - 1; the caller owns it.
+  std::vector<const double*> borrowed_;
   // Objects that nodes refer to by index (custom ops' definitions), kept alive with the graph.
   std::vector<std::shared_ptr<const void>> objects_;
   std::unordered_map<std::uint32_t, std::string> labels_;
@@ -417,7 +443,8 @@ class AnomalyGuard {
 
 inline MutableTensorView Tape::mutable_value(Var leaf) {
   if (leaf.tape_ != this || leaf.generation_ != generation_ ||
-      (nodes_[leaf.index_].flags & detail::kLeaf) == 0) [[unlikely]]
+      (nodes_[leaf.index_].flags & detail::kLeaf) == 0 || nodes_[leaf.index_].extra != 0)
+      [[unlikely]]
     mutable_value_failed(leaf);
   partials_current_ = false;
   const detail::Node& n = nodes_[leaf.index_];

@@ -1018,6 +1018,15 @@ Tensor Standardizer::apply(TensorView X) const {
                  X.cols());
   }
   Tensor out(X);
+  apply_in_place(out.mutable_view());
+  return out;
+}
+
+void Standardizer::apply_in_place(MutableTensorView out) const {
+  if (out.cols() != mean.size()) {
+    detail::fail("Standardizer::apply_in_place", "X", "expected {} columns, found {}", mean.size(),
+                 out.cols());
+  }
   for (std::size_t i = 0; i < out.rows(); ++i) {
     for (std::size_t j = 0; j < out.cols(); ++j) {
       const double x = out(i, j);
@@ -1027,7 +1036,6 @@ Tensor Standardizer::apply(TensorView X) const {
       out(i, j) = z;
     }
   }
-  return out;
 }
 
 Dataset select_rows(const Dataset& data, std::span<const std::size_t> rows) {

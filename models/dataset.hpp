@@ -192,6 +192,10 @@ struct Standardizer {
   /// (X - mean) / scale column by column (without overflow in x - mean where the result is
   /// finite); throws Error when X has the wrong number of columns.
   [[nodiscard]] Tensor apply(TensorView X) const;
+  /// apply() in place: X's values are replaced by their z-scores, the same numbers bit for bit,
+  /// without a copy of X; throws Error (before changing anything) when X has the wrong number of
+  /// columns.
+  void apply_in_place(MutableTensorView X) const;
   /// False for a default-constructed (empty) standardizer.
   [[nodiscard]] bool empty() const noexcept { return mean.empty(); }
 };

@@ -194,7 +194,8 @@ std::size_t Model::class_count() const noexcept {
   return 0;
 }
 
-NetworkGraph record_network(Tape& tape, const Model& model, std::size_t m, bool trainable) {
+NetworkGraph record_network(Tape& tape, const Model& model, std::size_t m, bool trainable,
+                            TensorView X_rows) {
   if (model.task != task_of(model.kind, model.task)) {
     detail::fail("model", "task", "expected {} for {}, found {}",
                  to_string(task_of(model.kind, model.task)), to_string(model.kind),
@@ -208,7 +209,17 @@ NetworkGraph record_network(Tape& tape, const Model& model, std::size_t m, bool 
   const std::vector<std::string> names = param_names(model.kind, model.sizes);
   NetworkGraph g;
   const bool rows = model.rows_layout();
-  g.X = tape.input(rows ? Tensor(m, model.inputs()) : Tensor(model.inputs(), m), "X");
+  if (X_rows.data() != nullptr &&
+      (!rows || X_rows.shape() != Shape{m, model.inputs()} || X_rows.size() < 2)) {
+    detail::fail("record_network", "X_rows",
+                 "expected {} rows of {} features (at least two numbers) for a model with "
+                 "examples as rows, found {} for a {} model",
+                 m, model.inputs(), X_rows.shape(), rows ? "rows-layout" : "columns-layout");
+  }
+  // Zero-filled in the tape itself (no temporary of the batch's size), or the caller's rows.
+  g.X = X_rows.data() != nullptr
+            ? tape.input_view(X_rows, "X")
+            : tape.input(rows ? Shape{m, model.inputs()} : Shape{model.inputs(), m}, "X");
   for (std::size_t i = 0; i < shapes.size(); ++i) {
     if (model.params[i].shape() != shapes[i]) {
       detail::fail("model", names[i], "expected shape {}, found {}", shapes[i],

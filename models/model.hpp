@@ -201,8 +201,12 @@ struct NetworkGraph {
 };
 
 /// Records the forward graph for m examples, the leaves initialised from model.params. With
-/// `trainable` the parameters are tape params (gradients flow), otherwise inputs.
-NetworkGraph record_network(Tape& tape, const Model& model, std::size_t m, bool trainable);
+/// `trainable` the parameters are tape params (gradients flow), otherwise inputs. The X leaf is
+/// zero-filled, to be written through Tape::mutable_value; or, when `X_rows` is given (a model
+/// with examples as rows, m x n, at least two elements), a borrowed leaf (Tape::input_view) that
+/// reads the caller's rows where they lie, for as long as the tape lives.
+NetworkGraph record_network(Tape& tape, const Model& model, std::size_t m, bool trainable,
+                            TensorView X_rows = {});
 
 /// The weight penalty (λ/2) Σ ||W||² over the model's weights (Model::params' even entries, not
 /// the biases) among `params` (leaves in Model::params order), as a 1x1 Var; its gradient is

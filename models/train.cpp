@@ -23,10 +23,16 @@ struct BatchGraph {
   Var J;
   std::vector<MutableTensorView> params;
   std::vector<TensorView> grads;
+  bool borrowed = false;  // X and Y read the caller's rows
 
-  BatchGraph(const Model& model, std::size_t m, double weight_decay) : task(model.task) {
-    net = record_network(*tape, model, m, /*trainable=*/true);
-    Y = tape->input(model.rows_layout() ? Tensor(m, 1) : Tensor(1, m), "Y");
+  /// Borrows X_rows and y (all m of them, in order) as the X and Y leaves when given
+  /// (Tape::input_view: load() then copies nothing).
+  BatchGraph(const Model& model, std::size_t m, double weight_decay, TensorView X_rows = {},
+             TensorView y = {})
+      : task(model.task), borrowed(X_rows.data() != nullptr) {
+    net = record_network(*tape, model, m, /*trainable=*/true, X_rows);
+    Y = borrowed ? tape->input_view(y, "Y")
+                 : tape->input(model.rows_layout() ? Shape{m, 1} : Shape{1, m}, "Y");
     J = record_cost(model, net, Y, weight_decay);
     for (const Var& p : net.params) {
       params.push_back(tape->mutable_value(p));
@@ -36,7 +42,8 @@ struct BatchGraph {
 
   /// Loads examples order[first, first + m) of X (n x M in the lecture's layout, M x n with
   /// examples as rows) and y into the leaves.
-  void load(const Tensor& X, TensorView y, std::span<const std::size_t> order) {
+  void load(TensorView X, TensorView y, std::span<const std::size_t> order) {
+    if (borrowed) return;  // the leaves are X and y themselves (all rows, in order)
     const MutableTensorView Xv = tape->mutable_value(net.X);
     const MutableTensorView Yv = tape->mutable_value(Y);
     const bool rows = task != Task::binary;
@@ -170,8 +177,14 @@ void check_fit_options(const FitOptions& options, bool full_batch) {
 
 }  // namespace
 
-std::vector<EpochStats> fit(Model& model, TensorView X_all, TensorView y_all,
-                            const FitOptions& options, const EpochCallback& on_epoch) {
+namespace {
+
+/// fit(); with `standardised`, X_all holds features already passed through the model's
+/// standardizer (train() standardises its training part in place), so no standardised copy is
+/// made (the validation part of early stopping is then evaluated without the standardizer).
+std::vector<EpochStats> fit_rows(Model& model, TensorView X_all, TensorView y_all,
+                                 bool standardised, const FitOptions& options,
+                                 const EpochCallback& on_epoch) {
   const std::size_t m_all = X_all.rows();
   if (m_all == 0) detail::fail("fit", "X", "expected at least one example");
   if (X_all.cols() != model.inputs()) {
@@ -197,29 +210,40 @@ std::vector<EpochStats> fit(Model& model, TensorView X_all, TensorView y_all,
                    held == 0 ? "no example for validation" : "no example for training");
     }
     auto [Xv, yv] = take_rows(X_all, y_all, std::span(perm).first(held));
-    early = std::make_unique<EarlyStopping>(model, std::move(Xv), std::move(yv), options.patience);
+    Model judge = model;
+    if (standardised) judge.standardizer = {};
+    early = std::make_unique<EarlyStopping>(std::move(judge), std::move(Xv), std::move(yv),
+                                            options.patience);
     std::tie(X_kept, y_kept) = take_rows(X_all, y_all, std::span(perm).subspan(held));
     X_rows = X_kept;
     y = y_kept;
   }
   const std::size_t m = X_rows.rows();
 
-  Tensor Xs = model.standardizer.empty() ? Tensor(X_rows) : model.standardizer.apply(X_rows);
+  // The features as trained on: X_rows itself when already standardised (or not standardised).
+  Tensor Xs_own;
+  if (!standardised && !model.standardizer.empty()) Xs_own = model.standardizer.apply(X_rows);
+  TensorView Xs = Xs_own.size() != 0 ? TensorView(Xs_own) : X_rows;
   if (!model.rows_layout()) {  // the lecture's layout: one example per column
     Tensor Xt(Xs.cols(), m);
     for (std::size_t i = 0; i < m; ++i) {
       for (std::size_t j = 0; j < Xs.cols(); ++j) Xt(j, i) = Xs(i, j);
     }
-    Xs = std::move(Xt);
+    Xs_own = std::move(Xt);
+    Xs = Xs_own;
   }
   // Regression fits the standardised target (y - mean) / scale.
   const bool scaled = model.task == Task::regression && !model.target_standardizer.empty();
-  const Tensor ys = scaled ? model.target_standardizer.apply(y) : Tensor(y);
+  const Tensor ys_own = scaled ? model.target_standardizer.apply(y) : Tensor();
+  const TensorView ys = scaled ? TensorView(ys_own) : y;
 
   const std::size_t batch = options.batch_size == 0 ? m : std::min(options.batch_size, m);
   const OptimizerConfig config = resolve_optimizer(options.optimizer, model, batch == m);
   const std::size_t remainder = m % batch;
-  BatchGraph main(model, batch, options.weight_decay);
+  // Full batch with examples as rows: the tape reads Xs and ys where they lie (no copy).
+  const bool borrow = batch == m && model.rows_layout() && m >= 2;
+  BatchGraph main(model, batch, options.weight_decay, borrow ? Xs : TensorView{},
+                  borrow ? ys : TensorView{});
   std::unique_ptr<BatchGraph> tail;
   if (remainder > 0) tail = std::make_unique<BatchGraph>(model, remainder, options.weight_decay);
   main.tape->set_detect_anomalies(options.detect_anomalies);
@@ -344,7 +368,70 @@ std::vector<EpochStats> fit(Model& model, TensorView X_all, TensorView y_all,
   return history;
 }
 
+/// Rows per block when train() evaluates its parts (MetricsSum: the same metrics as all rows at
+/// once).
+constexpr std::size_t kEvaluateBlockRows = 16384;
+
+/// model.evaluate(X, y) computed over blocks of rows, so that only one block is ever copied
+/// (standardised, put on a tape). Should a block fail, evaluate() on all the rows gives the error
+/// it always gave (rows numbered from the first of X, every check in its order).
+Metrics evaluate_in_blocks(const Model& model, TensorView X, TensorView y) {
+  MetricsSum sum(model);
+  try {
+    for (std::size_t first = 0; first < X.rows(); first += kEvaluateBlockRows) {
+      const std::size_t count = std::min(kEvaluateBlockRows, X.rows() - first);
+      sum.add(TensorView(X.data() + first * X.cols(), Shape{count, X.cols()}),
+              TensorView(y.data() + first, Shape{count, 1}));
+    }
+  } catch (const Error&) {
+    (void)model.evaluate(X, y);
+    throw;
+  }
+  return sum.result();
+}
+
+/// Moves the rows of X and y (m rows) in place so that row k holds the old row src[k]; src is a
+/// permutation of 0..m-1 and is used up (left as the identity).
+void permute_rows(MutableTensorView X, MutableTensorView y, std::vector<std::size_t>& src) {
+  const std::size_t n = X.cols();
+  std::vector<double> row(n);
+  const auto at = [&](std::size_t r) { return X.data() + r * n; };
+  for (std::size_t k = 0; k < src.size(); ++k) {
+    if (src[k] == k) continue;  // in place already, or done as part of an earlier cycle
+    std::copy_n(at(k), n, row.begin());
+    const double label = y[k];
+    for (std::size_t j = k;;) {  // follow the cycle through k
+      const std::size_t from = src[j];
+      src[j] = j;
+      if (from == k) {
+        std::copy_n(row.begin(), n, at(j));
+        y[j] = label;
+        break;
+      }
+      std::copy_n(at(from), n, at(j));
+      y[j] = y[from];
+      j = from;
+    }
+  }
+}
+
+}  // namespace
+
+std::vector<EpochStats> fit(Model& model, TensorView X_all, TensorView y_all,
+                            const FitOptions& options, const EpochCallback& on_epoch) {
+  return fit_rows(model, X_all, y_all, /*standardised=*/false, options, on_epoch);
+}
+
 TrainResult train(const Dataset& data, const TrainConfig& config, const EpochCallback& on_epoch) {
+  Dataset copy;
+  copy.X = Tensor(data.X.view());
+  copy.y = Tensor(data.y.view());
+  copy.feature_names = data.feature_names;
+  copy.target_name = data.target_name;
+  return train(std::move(copy), config, on_epoch);
+}
+
+TrainResult train(Dataset&& data, const TrainConfig& config, const EpochCallback& on_epoch) {
   if (data.y.shape() != Shape{data.size(), 1} || data.size() == 0) {
     detail::fail("train", "data", "expected labelled examples, found {} rows and labels {}",
                  data.size(), data.y.shape());
@@ -353,15 +440,22 @@ TrainResult train(const Dataset& data, const TrainConfig& config, const EpochCal
     detail::fail("train", "data", "expected {} feature names, found {}", data.features(),
                  data.feature_names.size());
   }
-  auto [train_part, test_part] = train_test_split(data, config.test_fraction, config.seed);
-  if (train_part.size() == 0) detail::fail("train", "test_fraction", "leaves no training data");
-  if (config.batch_size > train_part.size()) {
-    detail::fail("train", "batch_size", "{} is larger than the training set ({})",
-                 config.batch_size, detail::plural(train_part.size(), "example"));
+  if (!(config.test_fraction >= 0.0 && config.test_fraction < 1.0)) {
+    detail::fail("train_test_split", "test_fraction", "expected a value in [0, 1), found {}",
+                 config.test_fraction);
   }
-
-  TrainResult result;
-  const std::size_t n = data.features();
+  // train_test_split's split, in place: the rows of its training part first, then those of its
+  // test part, each in its order.
+  const std::size_t m_all = data.size();
+  std::vector<std::size_t> order = Rng(config.seed).permutation(m_all);
+  const auto n_test =
+      static_cast<std::size_t>(std::floor(static_cast<double>(m_all) * config.test_fraction + 0.5));
+  const std::size_t m_train = m_all - n_test;
+  if (m_train == 0) detail::fail("train", "test_fraction", "leaves no training data");
+  if (config.batch_size > m_train) {
+    detail::fail("train", "batch_size", "{} is larger than the training set ({})",
+                 config.batch_size, detail::plural(m_train, "example"));
+  }
   const Task task = task_of(config.kind, config.task);
   std::size_t outputs = 1;
   if (task == Task::multiclass) {  // k = largest label + 1, over the whole data set
@@ -374,6 +468,16 @@ TrainResult train(const Dataset& data, const TrainConfig& config, const EpochCal
     }
     outputs = static_cast<std::size_t>(top) + 1;
   }
+  std::rotate(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(n_test), order.end());
+  permute_rows(data.X.mutable_view(), data.y.mutable_view(), order);
+  order = {};
+  const std::size_t n = data.features();
+  const MutableTensorView X_train(data.X.data(), Shape{m_train, n});
+  const TensorView y_train(data.y.data(), Shape{m_train, 1});
+  const TensorView X_test(data.X.data() + m_train * n, Shape{n_test, n});
+  const TensorView y_test(data.y.data() + m_train, Shape{n_test, 1});
+
+  TrainResult result;
   if (config.kind == ModelKind::logreg) {
     result.model = make_logreg(n);
   } else if (config.kind == ModelKind::softmax) {
@@ -389,10 +493,10 @@ TrainResult train(const Dataset& data, const TrainConfig& config, const EpochCal
   result.model.feature_names = data.feature_names;
   result.model.target_name = data.target_name;
   if (config.standardize) {
-    result.model.standardizer = Standardizer::fit(train_part.X, data.feature_names);
+    result.model.standardizer = Standardizer::fit(X_train, data.feature_names);
     if (task == Task::regression) {
       const std::string target[] = {data.target_name};
-      result.model.target_standardizer = Standardizer::fit(train_part.y, target);
+      result.model.target_standardizer = Standardizer::fit(y_train, target);
     }
   }
 
@@ -400,14 +504,17 @@ TrainResult train(const Dataset& data, const TrainConfig& config, const EpochCal
                      config.detect_anomalies};
   const bool penalised = config.kind == ModelKind::logreg || config.kind == ModelKind::softmax;
   options.weight_decay =
-      config.weight_decay.value_or(penalised ? 1.0 / static_cast<double>(train_part.size()) : 0.0);
+      config.weight_decay.value_or(penalised ? 1.0 / static_cast<double>(m_train) : 0.0);
   options.early_stopping = config.early_stopping;
   options.validation_fraction = config.validation_fraction;
   options.patience = config.patience;
-  result.history = fit(result.model, train_part.X, train_part.y, options, on_epoch);
-  result.optimizer =
-      resolve_optimizer(config.optimizer, result.model,
-                        config.batch_size == 0 || config.batch_size >= train_part.size());
+  // The training part is standardised where it lies (the numbers fit() would compute), and
+  // evaluated so after training by the model without its feature standardizer.
+  if (config.standardize) result.model.standardizer.apply_in_place(X_train);
+  result.history = fit_rows(result.model, X_train, y_train, /*standardised=*/config.standardize,
+                            options, on_epoch);
+  result.optimizer = resolve_optimizer(config.optimizer, result.model,
+                                       config.batch_size == 0 || config.batch_size >= m_train);
   result.weight_decay = options.weight_decay;
   if (config.early_stopping) {
     for (const EpochStats& e : result.history) {
@@ -417,8 +524,12 @@ TrainResult train(const Dataset& data, const TrainConfig& config, const EpochCal
       }
     }
   }
-  result.train = result.model.evaluate(train_part.X, train_part.y);
-  if (test_part.size() > 0) result.test = result.model.evaluate(test_part.X, test_part.y);
+  {
+    Model on_standardised = result.model;
+    on_standardised.standardizer = {};
+    result.train = evaluate_in_blocks(on_standardised, X_train, y_train);
+  }
+  if (n_test > 0) result.test = evaluate_in_blocks(result.model, X_test, y_test);
   return result;
 }
 

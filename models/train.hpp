@@ -5,7 +5,9 @@
 // with L the log-loss of the logits (binary), the cross-entropy (multiclass) or the squared error
 // (regression, against the standardised target when the model has a target standardizer), and
 // the weight penalty only when weight_decay λ > 0 (weights, not biases: its gradient is λ W).
-// It replays the graph for every batch: write the batch into the X and Y leaves, forward(),
+// It replays the graph for every batch: write the batch into the X and Y leaves (full-batch
+// training of a model with examples as rows writes nothing: its X and Y leaves borrow the rows
+// and targets where they lie, Tape::input_view), forward(),
 // zero_grad(), backward(J) (for models with examples as rows, zero_grad() and
 // Tape::forward_backward(J), which runs over blocks of rows where the graph allows), then one
 // optimizer step on the parameters. Replay allocates nothing.
@@ -36,12 +38,14 @@
 // the accuracy at the start of that step.
 //
 // train() is the one-call entry point: seeded split, standardisation fitted on the training part,
-// initialisation, fit(), evaluation on both parts. Unless TrainConfig::weight_decay is set, it is
-// λ = 1 / m_train for logistic and softmax regression (scikit-learn's default C = 1: its cost
-// Σ L + (1 / 2C) ||W||² divided by m is ours) and 0 for linear regression and MLPs.
-// Multiclass data has k = (largest label + 1)
-// classes, at least 2, counted over the whole data set before the split. Seeds: the split uses
-// `seed`, the MLP initialisation `seed + 1`, the mini-batch shuffles `seed + 2`.
+// initialisation, fit(), evaluation on both parts. Given its data set by rvalue, it works in the
+// data set's own storage (rows reordered, training part standardised in place, both parts
+// evaluated in blocks of rows), with the results of the copying overload bit for bit. Unless
+// TrainConfig::weight_decay is set, it is λ = 1 / m_train for logistic and softmax regression
+// (scikit-learn's default C = 1: its cost Σ L + (1 / 2C) ||W||² divided by m is ours) and 0 for
+// linear regression and MLPs. Multiclass data has k = (largest label + 1) classes, at least 2,
+// counted over the whole data set before the split. Seeds: the split uses `seed`, the MLP
+// initialisation `seed + 1`, the mini-batch shuffles `seed + 2`.
 #pragma once
 
 #include <cstddef>
@@ -137,7 +141,13 @@ struct TrainResult {
 };
 
 /// Splits `data` (labelled), builds the model `config` describes, trains and evaluates it.
+/// Works on a copy of data.X and data.y (the overload below without it).
 TrainResult train(const Dataset& data, const TrainConfig& config,
                   const EpochCallback& on_epoch = {});
+/// The same result, bit for bit, using `data`'s own storage: its rows are reordered in place
+/// (the training part first, then the test part, as train_test_split orders them) and the
+/// training part's features standardised in place, so that no copy of the data set is made.
+/// Afterwards `data` is valid but unspecified (rows reordered, features partly standardised).
+TrainResult train(Dataset&& data, const TrainConfig& config, const EpochCallback& on_epoch = {});
 
 }  // namespace tapegrad

@@ -24,7 +24,7 @@ void for_each_block(const Ctx& t, const Node& n, F&& f) {
 void ConcatRule::forward(const Ctx& t, const Node& n) {
   double* y = t.values + n.value;
   for_each_block(t, n, [&](const Node& x, std::size_t offset, std::size_t stride) {
-    const double* xv = t.values + x.value;
+    const double* xv = values_of(t, x);
     for (std::size_t r = 0; r < x.rows; ++r) {
       std::copy_n(xv + r * x.cols, x.cols, y + offset + r * stride);
     }

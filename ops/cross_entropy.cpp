@@ -21,8 +21,8 @@ double scale(const Node& n, const Node& zn) {
 
 void CrossEntropyRule::forward(const Ctx& t, const Node& n) {
   const Node& zn = t.nodes[n.in0];
-  const double* z = t.values + zn.value;
-  const double* labels = t.values + t.nodes[n.in1].value;
+  const double* z = values_of(t, zn);
+  const double* labels = values_of(t, t.nodes[n.in1]);
   const std::size_t k = zn.cols;
   double total = 0.0;
   for (std::size_t r = 0; r < zn.rows; ++r) {
@@ -36,8 +36,8 @@ void CrossEntropyRule::forward(const Ctx& t, const Node& n) {
 void CrossEntropyRule::backward(const Ctx& t, const Node& n) {
   const Node& zn = t.nodes[n.in0];
   if (zn.grad == kNoGrad) return;
-  const double* z = t.values + zn.value;
-  const double* labels = t.values + t.nodes[n.in1].value;
+  const double* z = values_of(t, zn);
+  const double* labels = values_of(t, t.nodes[n.in1]);
   double* gz = t.grads + zn.grad;
   const std::size_t k = zn.cols;
   const double g = t.grads[n.grad] * scale(n, zn);

@@ -36,7 +36,7 @@ void CustomRule::forward(const Ctx& t, const Node& n) {
   Small<TensorView> inputs(n.in1);
   for (std::uint32_t s = 0; s < n.in1; ++s) {
     const Node& x = t.nodes[t.links[n.in0 + s]];
-    inputs.data()[s] = TensorView(t.values + x.value, x.shape());
+    inputs.data()[s] = TensorView(values_of(t, x), x.shape());
   }
   definition(t, n).forward(inputs.span(), MutableTensorView(t.values + n.value, n.shape()));
 }
@@ -48,7 +48,7 @@ void CustomRule::backward(const Ctx& t, const Node& n) {
   Small<MutableTensorView> grads(n.in1);
   for (std::uint32_t s = 0; s < n.in1; ++s) {
     const Node& x = t.nodes[t.links[n.in0 + s]];
-    inputs.data()[s] = TensorView(t.values + x.value, x.shape());
+    inputs.data()[s] = TensorView(values_of(t, x), x.shape());
     grads.data()[s] = x.grad == kNoGrad ? MutableTensorView(nullptr, Shape{0, 0})
                                         : MutableTensorView(t.grads + x.grad, x.shape());
   }

@@ -15,7 +15,7 @@ struct DetachRule {
   static constexpr RowRule rows = RowRule::Elementwise;
   // y = x, recomputed on replay
   static void forward(const Ctx& t, const Node& n) {
-    const double* x = t.values + t.nodes[n.in0].value;
+    const double* x = values_of(t, t.nodes[n.in0]);
     std::copy(x, x + n.size(), t.values + n.value);
   }
   // dy/dx is taken as 0: nothing flows back (the node has no gradient storage, so no backward)

@@ -15,8 +15,8 @@ std::size_t row_of(const Node& xn, const double* indices, std::size_t r) {
 
 void GatherRowsRule::forward(const Ctx& t, const Node& n) {
   const Node& xn = t.nodes[n.in0];
-  const double* x = t.values + xn.value;
-  const double* indices = t.values + t.nodes[n.in1].value;
+  const double* x = values_of(t, xn);
+  const double* indices = values_of(t, t.nodes[n.in1]);
   double* y = t.values + n.value;
   for (std::size_t r = 0; r < n.rows; ++r) {
     std::copy_n(x + row_of(xn, indices, r) * n.cols, n.cols, y + r * n.cols);
@@ -26,7 +26,7 @@ void GatherRowsRule::forward(const Ctx& t, const Node& n) {
 void GatherRowsRule::backward(const Ctx& t, const Node& n) {
   const Node& xn = t.nodes[n.in0];
   if (xn.grad == kNoGrad) return;
-  const double* indices = t.values + t.nodes[n.in1].value;
+  const double* indices = values_of(t, t.nodes[n.in1]);
   const double* g = t.grads + n.grad;
   for (std::size_t r = 0; r < n.rows; ++r) {
     // dy_rc/dx_(i_r)c = 1: row r of the gradient adds into row i_r of x's

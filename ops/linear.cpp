@@ -12,10 +12,10 @@ void LinearRule::forward(const Ctx& t, const Node& n) {
   double* z = t.values + n.value;
   const std::size_t size = n.size();
   const std::uint32_t pairs = n.in1 / 2;
-  std::copy_n(t.values + t.nodes[t.links[n.in0 + 2 * pairs]].value, size, z);  // b
+  std::copy_n(values_of(t, t.nodes[t.links[n.in0 + 2 * pairs]]), size, z);  // b
   for (std::uint32_t i = 0; i < pairs; ++i) {
-    const double* w = t.values + t.nodes[t.links[n.in0 + 2 * i]].value;
-    const double* x = t.values + t.nodes[t.links[n.in0 + 2 * i + 1]].value;
+    const double* w = values_of(t, t.nodes[t.links[n.in0 + 2 * i]]);
+    const double* x = values_of(t, t.nodes[t.links[n.in0 + 2 * i + 1]]);
     for (std::size_t e = 0; e < size; ++e) z[e] += w[e] * x[e];
   }
 }
@@ -29,12 +29,12 @@ void LinearRule::backward(const Ctx& t, const Node& n) {
     const Node& x = t.nodes[t.links[n.in0 + 2 * i + 1]];
     if (w.grad != kNoGrad) {  // dz/dw_i = x_i
       double* gw = t.grads + w.grad;
-      const double* xv = t.values + x.value;
+      const double* xv = values_of(t, x);
       for (std::size_t e = 0; e < size; ++e) gw[e] += g[e] * xv[e];
     }
     if (x.grad != kNoGrad) {  // dz/dx_i = w_i
       double* gx = t.grads + x.grad;
-      const double* wv = t.values + w.value;
+      const double* wv = values_of(t, w);
       for (std::size_t e = 0; e < size; ++e) gx[e] += g[e] * wv[e];
     }
   }

@@ -14,7 +14,7 @@ using Matrix = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowM
 using Map = Eigen::Map<Matrix>;
 using ConstMap = Eigen::Map<const Matrix>;
 ConstMap value_of(const Ctx& t, const Node& n) {
-  return {t.values + n.value, static_cast<Eigen::Index>(n.rows), static_cast<Eigen::Index>(n.cols)};
+  return {values_of(t, n), static_cast<Eigen::Index>(n.rows), static_cast<Eigen::Index>(n.cols)};
 }
 Map grad_of(const Ctx& t, const Node& n) {
   return {t.grads + n.grad, static_cast<Eigen::Index>(n.rows), static_cast<Eigen::Index>(n.cols)};
@@ -78,8 +78,8 @@ void MatmulRule::forward(const Ctx& t, const Node& n) {
   Map y(t.values + n.value, n.rows, n.cols);
   if (use_gemm(t, n.rows, n.cols, an.cols)) {
     y.setZero();
-    gemm_add<Eigen::RowMajor, Eigen::RowMajor>(t, n.rows, n.cols, an.cols, t.values + an.value,
-                                               t.values + bn.value, y.data());
+    gemm_add<Eigen::RowMajor, Eigen::RowMajor>(t, n.rows, n.cols, an.cols, values_of(t, an),
+                                               values_of(t, bn), y.data());
   } else {
     y.noalias() = value_of(t, an) * value_of(t, bn);
   }
@@ -93,7 +93,7 @@ void MatmulRule::backward(const Ctx& t, const Node& n) {
   if (an.grad != kNoGrad) {
     if (use_gemm(t, an.rows, an.cols, n.cols)) {
       gemm_add<Eigen::RowMajor, Eigen::ColMajor>(t, an.rows, an.cols, n.cols, g.data(),
-                                                 t.values + bn.value, t.grads + an.grad);
+                                                 values_of(t, bn), t.grads + an.grad);
     } else {
       grad_of(t, an).noalias() += g * value_of(t, bn).transpose();
     }
@@ -101,7 +101,7 @@ void MatmulRule::backward(const Ctx& t, const Node& n) {
   // dJ/dB += A^T G (A^T is row-major A read column-major)
   if (bn.grad != kNoGrad) {
     if (use_gemm(t, bn.rows, bn.cols, n.rows)) {
-      gemm_add<Eigen::ColMajor, Eigen::RowMajor>(t, bn.rows, bn.cols, n.rows, t.values + an.value,
+      gemm_add<Eigen::ColMajor, Eigen::RowMajor>(t, bn.rows, bn.cols, n.rows, values_of(t, an),
                                                  g.data(), t.grads + bn.grad);
     } else {
       grad_of(t, bn).noalias() += value_of(t, an).transpose() * g;

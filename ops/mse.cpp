@@ -7,8 +7,8 @@ namespace detail {
 
 void MseRule::forward(const Ctx& t, const Node& n) {
   const Node& an = t.nodes[n.in0];
-  const double* a = t.values + an.value;
-  const double* y = t.values + t.nodes[n.in1].value;
+  const double* a = values_of(t, an);
+  const double* y = values_of(t, t.nodes[n.in1]);
   double s = 0.0;
   for (std::size_t i = 0; i < an.size(); ++i) s += (a[i] - y[i]) * (a[i] - y[i]);
   t.values[n.value] = s / static_cast<double>(an.size());
@@ -17,8 +17,8 @@ void MseRule::forward(const Ctx& t, const Node& n) {
 void MseRule::backward(const Ctx& t, const Node& n) {
   const Node& an = t.nodes[n.in0];
   const Node& yn = t.nodes[n.in1];
-  const double* a = t.values + an.value;
-  const double* y = t.values + yn.value;
+  const double* a = values_of(t, an);
+  const double* y = values_of(t, yn);
   const double scale = 2.0 * t.grads[n.grad] / static_cast<double>(an.size());
   if (an.grad != kNoGrad) {
     double* ga = t.grads + an.grad;

@@ -8,7 +8,7 @@ namespace tapegrad {
 namespace detail {
 
 void ReshapeRule::forward(const Ctx& t, const Node& n) {
-  std::copy_n(t.values + t.nodes[n.in0].value, n.size(), t.values + n.value);
+  std::copy_n(values_of(t, t.nodes[n.in0]), n.size(), t.values + n.value);
 }
 
 void ReshapeRule::backward(const Ctx& t, const Node& n) {

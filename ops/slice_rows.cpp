@@ -14,7 +14,7 @@ std::size_t first_element(const Ctx& t, const Node& n) {
 }  // namespace
 
 void SliceRowsRule::forward(const Ctx& t, const Node& n) {
-  std::copy_n(t.values + t.nodes[n.in0].value + first_element(t, n), n.size(), t.values + n.value);
+  std::copy_n(values_of(t, t.nodes[n.in0]) + first_element(t, n), n.size(), t.values + n.value);
 }
 
 void SliceRowsRule::backward(const Ctx& t, const Node& n) {

@@ -5,7 +5,7 @@ namespace detail {
 
 void TransposeRule::forward(const Ctx& t, const Node& n) {
   const Node& xn = t.nodes[n.in0];
-  const double* x = t.values + xn.value;
+  const double* x = values_of(t, xn);
   double* y = t.values + n.value;
   for (std::size_t r = 0; r < xn.rows; ++r) {
     for (std::size_t c = 0; c < xn.cols; ++c) y[c * xn.rows + r] = x[r * xn.cols + c];

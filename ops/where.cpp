@@ -26,9 +26,9 @@ std::array<Operand, 3> operands(const Ctx& t, const Node& n) {
 
 void WhereRule::forward(const Ctx& t, const Node& n) {
   const auto [mask, a, b] = operands(t, n);
-  const double* m = t.values + mask.node->value;
-  const double* av = t.values + a.node->value;
-  const double* bv = t.values + b.node->value;
+  const double* m = values_of(t, *mask.node);
+  const double* av = values_of(t, *a.node);
+  const double* bv = values_of(t, *b.node);
   double* y = t.values + n.value;
   for (std::size_t r = 0; r < n.rows; ++r) {
     for (std::size_t c = 0; c < n.cols; ++c) {
@@ -39,7 +39,7 @@ void WhereRule::forward(const Ctx& t, const Node& n) {
 
 void WhereRule::backward(const Ctx& t, const Node& n) {
   const auto [mask, a, b] = operands(t, n);
-  const double* m = t.values + mask.node->value;
+  const double* m = values_of(t, *mask.node);
   const double* g = t.grads + n.grad;
   double* ga = a.node->grad == kNoGrad ? nullptr : t.grads + a.node->grad;
   double* gb = b.node->grad == kNoGrad ? nullptr : t.grads + b.node->grad;

@@ -186,9 +186,12 @@ int run_train(const TrainArgs& args) {
   report_reading(data, "train");
   const Progress progress(std::string(to_string(config.kind)), config.epochs,
                           target.task != Task::regression);
-  TrainResult r = train(data, config, [&](const EpochStats& s) { progress(s); });
+  const std::size_t features = data.features();
+  std::vector<CategoricalColumn> categorical = std::move(data.categorical);
+  // The data set is handed over: train() splits and standardises it in place, without copies.
+  TrainResult r = train(std::move(data), config, [&](const EpochStats& s) { progress(s); });
   r.model.classes = target.classes;
-  r.model.categorical = data.categorical;
+  r.model.categorical = std::move(categorical);
   const std::vector<std::string> classes = class_names(r.model);
   if (!args.save.empty()) write_model(r.model, args.save);
   if (!args.history.empty()) write_output(args.history, history_csv(r.history));
@@ -230,8 +233,7 @@ int run_train(const TrainArgs& args) {
     fmt::print("{}\n", j.dump(2, ' ', false, Json::error_handler_t::replace));
   } else {
     fmt::print("Trained {} on {} ({}, target {})\n", describe(config, r), shown_path(args.data),
-               detail::plural(data.features(), "feature"),
-               detail::shown(args.target, args.target.size()));
+               detail::plural(features, "feature"), detail::shown(args.target, args.target.size()));
     if (target.task == Task::regression) {
       fmt::print("Task: regression\n");
     } else {

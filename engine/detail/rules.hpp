@@ -28,7 +28,19 @@ struct Ctx {
   const std::uint32_t* links = nullptr;
   /// Objects nodes refer to by index (a custom op's definition: Node::extra).
   const std::shared_ptr<const void>* objects = nullptr;
+  /// Caller-owned memory of borrowed leaves (Tape::input_view): leaf n reads
+  /// borrowed[n.extra - 1] + n.value (see values_of).
+  const double* const* borrowed = nullptr;
 };
+
+/// Where node n's value lies: in the tape's values, or for a borrowed leaf (a leaf whose `extra`
+/// is not 0, Tape::input_view) in the caller's memory. Rules read their inputs through it; a
+/// node's own value (never a borrowed leaf) is t.values + n.value. A borrowed leaf has at least
+/// two elements, so one-element operands (the replay plan's offsets) are always the tape's.
+inline const double* values_of(const Ctx& t, const Node& n) noexcept {
+  return ((n.flags & kLeaf) != 0 && n.extra != 0) ? t.borrowed[n.extra - 1] + n.value
+                                                  : t.values + n.value;
+}
 
 /// How a node's rows relate to its inputs' rows, for Tape::forward_backward().
 enum class RowRule : std::uint8_t {

@@ -29,7 +29,7 @@ inline Strides broadcast_strides(const Node& x) noexcept {
 template <class Rule>
 [[gnu::noinline]] void forward_unary_n(const Ctx& t, const Node& n) {
   const double* k = t.consts + n.in1;
-  const double* x = t.values + t.nodes[n.in0].value;
+  const double* x = values_of(t, t.nodes[n.in0]);
   double* y = t.values + n.value;
   const std::size_t size = n.size();
   for (std::size_t i = 0; i < size; ++i) y[i] = Rule::forward(x[i], k);
@@ -40,7 +40,7 @@ template <class Rule>
   const Node& xn = t.nodes[n.in0];
   if (xn.grad == kNoGrad) return;
   const double* k = t.consts + n.in1;
-  const double* x = t.values + xn.value;
+  const double* x = values_of(t, xn);
   const double* y = t.values + n.value;
   const double* g = t.grads + n.grad;
   double* gx = t.grads + xn.grad;
@@ -52,8 +52,8 @@ template <class Rule>
 [[gnu::noinline]] void forward_binary_n(const Ctx& t, const Node& n) {
   const Node& an = t.nodes[n.in0];
   const Node& bn = t.nodes[n.in1];
-  const double* a = t.values + an.value;
-  const double* b = t.values + bn.value;
+  const double* a = values_of(t, an);
+  const double* b = values_of(t, bn);
   double* y = t.values + n.value;
   const std::size_t size = n.size();
   const bool a_full = an.rows == n.rows && an.cols == n.cols;
@@ -88,8 +88,8 @@ inline void accumulate_operand(const Ctx& t, const Node& n, const Node& an, cons
       return Rule::partial_b(a, b, y);
     }
   };
-  const double* a = t.values + an.value;
-  const double* b = t.values + bn.value;
+  const double* a = values_of(t, an);
+  const double* b = values_of(t, bn);
   const double* y = t.values + n.value;
   const double* g = t.grads + n.grad;
   double* gt = t.grads + target.grad;

@@ -95,7 +95,7 @@ inline void log_softmax_slice(const double* x, double* y, std::size_t n,
 template <void (*Slice)(const double*, double*, std::size_t, std::size_t) noexcept>
 void normalise_forward(const Ctx& t, const Node& n) {
   const Node& xn = t.nodes[n.in0];
-  const double* x = t.values + xn.value;
+  const double* x = values_of(t, xn);
   double* y = t.values + n.value;
   for_each_slice(xn, n.in1, [&](std::size_t, std::size_t first, std::size_t k, std::size_t s) {
     Slice(x + first, y + first, k, s);

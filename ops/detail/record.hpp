@@ -168,9 +168,9 @@ struct Recorder {
     if constexpr (std::is_void_v<Rule>) {
       forward_node(tape.context(), n);
     } else {
-      const Ctx ctx{tape.nodes_.data(),  tape.consts_.data(), tape.values_.data(),
-                    tape.grads_.data(),  &tape.workspace_,    tape.links_.data(),
-                    tape.objects_.data()};
+      const Ctx ctx{tape.nodes_.data(),   tape.consts_.data(),  tape.values_.data(),
+                    tape.grads_.data(),   &tape.workspace_,     tape.links_.data(),
+                    tape.objects_.data(), tape.borrowed_.data()};
       forward_rule<Rule>(ctx, n, ViaNodes{ctx.nodes});
     }
     if (tape.detect_anomalies_) [[unlikely]]

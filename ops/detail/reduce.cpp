@@ -20,7 +20,7 @@ Shape reduced_shape(Shape x, std::uint32_t code) {
 
 void reduce_forward(const Ctx& t, const Node& n, double scale) {
   const Node& xn = t.nodes[n.in0];
-  const double* x = t.values + xn.value;
+  const double* x = values_of(t, xn);
   double* y = t.values + n.value;
   const std::size_t rows = xn.rows;
   const std::size_t cols = xn.cols;
@@ -65,7 +65,7 @@ void reduce_backward(const Ctx& t, const Node& n, double scale) {
 
 void extremum_forward(const Ctx& t, const Node& n, bool largest) {
   const Node& xn = t.nodes[n.in0];
-  const double* x = t.values + xn.value;
+  const double* x = values_of(t, xn);
   double* y = t.values + n.value;
   for_each_slice(xn, n.in1, [&](std::size_t out, std::size_t first, std::size_t k, std::size_t s) {
     y[out] = x[first + arg_extremum(x + first, k, s, largest) * s];
@@ -75,7 +75,7 @@ void extremum_forward(const Ctx& t, const Node& n, bool largest) {
 void extremum_backward(const Ctx& t, const Node& n, bool largest) {
   const Node& xn = t.nodes[n.in0];
   if (xn.grad == kNoGrad) return;
-  const double* x = t.values + xn.value;
+  const double* x = values_of(t, xn);
   const double* g = t.grads + n.grad;
   double* gx = t.grads + xn.grad;
   // dy_j/dx_ij = 1 at the element the forward pass chose, 0 elsewhere

@@ -1,5 +1,6 @@
 #include <doctest/doctest.h>
 
+#include <cstring>
 #include <functional>
 #include <sstream>
 #include <string>
@@ -263,6 +264,36 @@ TEST_CASE("standardizer: training mean and population std; constant columns only
   CHECK(Z(0, 1) == 0.0);
   CHECK_THROWS_WITH_AS((void)s.apply(tg::Tensor(2, 2)),
                        "Standardizer::apply: X: expected 3 columns, found 2", tg::Error);
+}
+
+TEST_CASE("standardizer: apply_in_place writes apply's numbers bit for bit into X itself") {
+  const tg::Dataset& d = tg::test::breast_cancer();
+  const tg::Standardizer s = tg::Standardizer::fit(d.X);
+  const tg::Tensor copied = s.apply(d.X);
+  tg::Tensor X(d.X.view());
+  const double* storage = X.data();
+  s.apply_in_place(X.mutable_view());
+  CHECK(X.data() == storage);
+  CHECK(std::memcmp(X.data(), copied.data(), X.size() * sizeof(double)) == 0);
+  // The z-score by hand, and the overflow-free form for x - mean beyond the largest double.
+  CHECK(X(7, 3) == (d.X(7, 3) - s.mean[3]) / s.scale[3]);
+  tg::Tensor skewed = tg::Tensor::column({1.5e308, -1.5e308, -1.5e308, -1.5e308});
+  const tg::Standardizer k = tg::Standardizer::fit(skewed);
+  const tg::Tensor kz = k.apply(skewed);
+  k.apply_in_place(skewed.mutable_view());
+  CHECK(std::memcmp(skewed.data(), kz.data(), kz.size() * sizeof(double)) == 0);
+  CHECK(skewed[0] == doctest::Approx(std::sqrt(3.0)).epsilon(1e-14));
+  // A view of some rows standardises those rows only.
+  tg::Tensor part(d.X.view());
+  s.apply_in_place(tg::MutableTensorView(part.data() + 2 * part.cols(), tg::Shape{3, part.cols()}));
+  CHECK(part(1, 0) == d.X(1, 0));
+  CHECK(part(2, 0) == copied(2, 0));
+  CHECK(part(4, 29) == copied(4, 29));
+  CHECK(part(5, 0) == d.X(5, 0));
+  tg::Tensor wrong(2, 2, 3.0);
+  CHECK_THROWS_WITH_AS(s.apply_in_place(wrong.mutable_view()),
+                       "Standardizer::apply_in_place: X: expected 30 columns, found 2", tg::Error);
+  CHECK(wrong[0] == 3.0);  // unchanged
 }
 
 TEST_CASE("standardizer: scaled two passes: ordinary data bit for bit, 1e-200 and 1e308 finite") {

@@ -1,7 +1,9 @@
 #include <doctest/doctest.h>
 
 #include <Eigen/Dense>
+#include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <vector>
 
 #include "models/helpers.hpp"
@@ -287,4 +289,178 @@ TEST_CASE("train: anomaly detection stops a diverging run at the first non-finit
   bool finite = true;
   for (double v : r.model.params[0]) finite = finite && std::isfinite(v);
   CHECK_FALSE(finite);
+}
+
+namespace {
+
+/// train() as the composition of its documented steps, on copies (train_test_split,
+/// Standardizer::fit, fit(), Model::evaluate): what train() computed before it worked in place.
+tg::TrainResult train_step_by_step(const tg::Dataset& data, const tg::TrainConfig& config) {
+  auto [part, test] = tg::train_test_split(data, config.test_fraction, config.seed);
+  const tg::Task task = tg::task_of(config.kind, config.task);
+  const std::size_t n = data.features();
+  std::size_t outputs = 1;
+  if (task == tg::Task::multiclass) {
+    outputs = static_cast<std::size_t>(*std::max_element(data.y.begin(), data.y.end())) + 1;
+  }
+  tg::TrainResult r;
+  if (config.kind == tg::ModelKind::logreg) r.model = tg::make_logreg(n);
+  if (config.kind == tg::ModelKind::softmax) r.model = tg::make_softmax(n, outputs);
+  if (config.kind == tg::ModelKind::linear) r.model = tg::make_linear(n);
+  if (config.kind == tg::ModelKind::mlp) {
+    std::vector<std::size_t> sizes{n};
+    sizes.insert(sizes.end(), config.hidden.begin(), config.hidden.end());
+    sizes.push_back(outputs);
+    r.model = tg::make_mlp(sizes, config.activation, config.seed + 1, task);
+  }
+  r.model.feature_names = data.feature_names;
+  r.model.target_name = data.target_name;
+  if (config.standardize) {
+    r.model.standardizer = tg::Standardizer::fit(part.X);
+    if (task == tg::Task::regression) r.model.target_standardizer = tg::Standardizer::fit(part.y);
+  }
+  tg::FitOptions options{config.optimizer, config.epochs, config.batch_size, config.seed + 2,
+                         config.detect_anomalies};
+  const bool penalised =
+      config.kind == tg::ModelKind::logreg || config.kind == tg::ModelKind::softmax;
+  options.weight_decay =
+      config.weight_decay.value_or(penalised ? 1.0 / static_cast<double>(part.size()) : 0.0);
+  options.early_stopping = config.early_stopping;
+  options.validation_fraction = config.validation_fraction;
+  options.patience = config.patience;
+  r.history = tg::fit(r.model, part.X, part.y, options);
+  r.train = r.model.evaluate(part.X, part.y);
+  if (test.size() > 0) r.test = r.model.evaluate(test.X, test.y);
+  return r;
+}
+
+bool same_bits(tg::TensorView a, tg::TensorView b) {
+  return a.shape() == b.shape() &&
+         (a.size() == 0 || std::memcmp(a.data(), b.data(), a.size() * sizeof(double)) == 0);
+}
+
+void check_same_metrics(const tg::Metrics& a, const tg::Metrics& b) {
+  CHECK(a.count == b.count);
+  CHECK(a.loss == b.loss);
+  CHECK(a.accuracy == b.accuracy);
+  CHECK(a.mse == b.mse);
+  CHECK(a.rmse == b.rmse);
+  CHECK(a.mae == b.mae);
+  CHECK(a.r2 == b.r2);
+  CHECK(a.class_confusion == b.class_confusion);
+  CHECK(a.precision == b.precision);
+  CHECK(a.recall == b.recall);
+  CHECK(a.confusion.true_positive == b.confusion.true_positive);
+  CHECK(a.confusion.false_negative == b.confusion.false_negative);
+}
+
+void check_same_result(const tg::TrainResult& a, const tg::TrainResult& b) {
+  REQUIRE(a.model.params.size() == b.model.params.size());
+  for (std::size_t i = 0; i < a.model.params.size(); ++i) {
+    CHECK(same_bits(a.model.params[i], b.model.params[i]));
+  }
+  CHECK(a.model.standardizer.mean == b.model.standardizer.mean);
+  CHECK(a.model.standardizer.scale == b.model.standardizer.scale);
+  CHECK(a.model.target_standardizer.mean == b.model.target_standardizer.mean);
+  CHECK(a.model.target_standardizer.scale == b.model.target_standardizer.scale);
+  REQUIRE(a.history.size() == b.history.size());
+  for (std::size_t e = 0; e < a.history.size(); ++e) {
+    CHECK(a.history[e].loss == b.history[e].loss);
+    CHECK(a.history[e].accuracy == b.history[e].accuracy);
+    CHECK(a.history[e].validation_loss == b.history[e].validation_loss);
+    CHECK(a.history[e].learning_rate == b.history[e].learning_rate);
+  }
+  check_same_metrics(a.train, b.train);
+  check_same_metrics(a.test, b.test);
+}
+
+}  // namespace
+
+TEST_CASE("train: in place (Dataset&&) gives the step-by-step results on copies bit for bit") {
+  const tg::Dataset& cancer = tg::test::breast_cancer();
+  tg::Dataset classes = cancer;  // three classes from two features
+  for (std::size_t i = 0; i < classes.size(); ++i) {
+    classes.y[i] = classes.X(i, 0) > 15.0 ? 2.0 : (classes.X(i, 1) > 19.0 ? 1.0 : 0.0);
+  }
+  tg::Dataset numbers = cancer;  // a numeric target
+  for (std::size_t i = 0; i < numbers.size(); ++i) {
+    numbers.y[i] = 0.3 * numbers.X(i, 0) - numbers.X(i, 1) + 0.01 * numbers.X(i, 3);
+  }
+  struct Case {
+    const char* name;
+    const tg::Dataset* data;
+    tg::TrainConfig config;
+  };
+  std::vector<Case> cases;
+  const auto add = [&](const char* name, const tg::Dataset& data, tg::ModelKind kind,
+                       auto&& adjust) {
+    tg::TrainConfig c;
+    c.kind = kind;
+    c.epochs = 12;
+    c.seed = 5;
+    adjust(c);
+    cases.push_back({name, &data, c});
+  };
+  const auto as_is = [](tg::TrainConfig&) {};
+  add("logreg, lbfgs", cancer, tg::ModelKind::logreg, as_is);
+  add("softmax, lbfgs", classes, tg::ModelKind::softmax, as_is);
+  add("linear, lbfgs", numbers, tg::ModelKind::linear, as_is);
+  add("linear, gd, no test part", numbers, tg::ModelKind::linear, [](tg::TrainConfig& c) {
+    c.optimizer.kind = tg::OptimizerKind::gd;
+    c.test_fraction = 0.0;
+  });
+  add("softmax, not standardised", classes, tg::ModelKind::softmax,
+      [](tg::TrainConfig& c) { c.standardize = false; });
+  add("mlp binary, adam mini-batches with a short last one", cancer, tg::ModelKind::mlp,
+      [](tg::TrainConfig& c) { c.batch_size = 50; });
+  add("mlp multiclass, full batch", classes, tg::ModelKind::mlp, [](tg::TrainConfig& c) {
+    c.task = tg::Task::multiclass;
+    c.hidden = {6};
+  });
+  add("mlp regression, early stopping", numbers, tg::ModelKind::mlp, [](tg::TrainConfig& c) {
+    c.task = tg::Task::regression;
+    c.early_stopping = true;
+    c.patience = 2;
+  });
+  for (const Case& c : cases) {
+    INFO(c.name);
+    const tg::TrainResult expected = train_step_by_step(*c.data, c.config);
+    tg::Dataset moved = *c.data;
+    const tg::TrainResult in_place = tg::train(std::move(moved), c.config);
+    check_same_result(expected, in_place);
+    check_same_result(expected, tg::train(*c.data, c.config));  // the copying overload
+    CHECK(!expected.history.empty());
+  }
+}
+
+TEST_CASE("train: in place, the test part's evaluation errors are evaluate()'s on all its rows") {
+  // Row 3 of the split's test part is far beyond the training data: its z-score overflows.
+  tg::Dataset data = tg::test::breast_cancer();
+  // The row of data that became the test part's third: the permutation's third entry.
+  const std::size_t row = tg::Rng(0).permutation(data.size())[2];
+  data.X(row, 4) = 1e308;
+  tg::TrainConfig config;
+  config.epochs = 2;
+  CHECK_THROWS_WITH_AS((void)tg::train(std::move(data), config),
+                       doctest::Contains("predict: row 3, feature 'mean_smoothness': 1e+308 is "
+                                         "too far from the training data to standardise"),
+                       tg::Error);
+}
+
+TEST_CASE("record_network: borrowed rows must fit a model with examples as rows") {
+  tg::Tape tape;
+  const tg::Tensor X(4, 3, 0.5);
+  const tg::NetworkGraph g = tg::record_network(tape, tg::make_linear(3), 4, true, X);
+  CHECK(g.X.value().data() == X.data());
+  tg::Tape other;
+  CHECK_THROWS_WITH_AS((void)tg::record_network(other, tg::make_linear(3), 5, true, X),
+                       "record_network: X_rows: expected 5 rows of 3 features (at least two "
+                       "numbers) for a model with examples as rows, found 4x3 for a rows-layout "
+                       "model",
+                       tg::Error);
+  CHECK_THROWS_WITH_AS((void)tg::record_network(other, tg::make_logreg(3), 4, true, X),
+                       "record_network: X_rows: expected 4 rows of 3 features (at least two "
+                       "numbers) for a model with examples as rows, found 4x3 for a "
+                       "columns-layout model",
+                       tg::Error);
 }
