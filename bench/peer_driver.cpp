@@ -124,8 +124,8 @@ int main(int argc, char** argv) {
       options.epochs = epochs.value_or(1000);
       options.weight_decay = 1.0 / static_cast<double>(m);
       // Run on until the target is passed: no gradient or decrease test stops it first.
-      options.optimizer = {.kind = tg::OptimizerKind::lbfgs, .tolerance = 1e-300,
-                           .min_decrease = 0.0};
+      options.optimizer = {
+          .kind = tg::OptimizerKind::lbfgs, .tolerance = 1e-300, .min_decrease = 0.0};
     } else {
       throw std::runtime_error(fmt::format("peer_driver: {}: unknown workload", workload));
     }
