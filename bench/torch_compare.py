@@ -210,7 +210,8 @@ def value(workload, result):
 
 def tapegrad_threads_supported(args):
     try:
-        tapegrad(args, "logreg_gd", 2)
+        run_json([args.driver, os.path.join(args.data, "X.f64"), os.path.join(args.data, "y.f64"),
+                  str(args.rows), str(args.cols), "logreg_gd", "--threads", "2", "--epochs", "1"])
     except RuntimeError as e:
         if "FitOptions::threads" in str(e):
             return False
