@@ -2,9 +2,14 @@
 
 #include <Eigen/Core>
 #include <cstdint>
+#include <limits>
 #include <vector>
 
 #include "tapegrad/engine/error.hpp"
+
+#if TAPEGRAD_BLAS
+#include <cblas.h>
+#endif
 
 namespace tapegrad {
 namespace detail {
@@ -55,14 +60,45 @@ bool use_gemm(const Ctx& t, Eigen::Index rows, Eigen::Index cols, Eigen::Index d
          rows + cols + depth >= EIGEN_GEMM_TO_COEFFBASED_THRESHOLD;
 }
 
+#if TAPEGRAD_BLAS
+// OpenBLAS' dgemm, as gemm_add below, when the sizes fit its int arguments. A multi-threaded
+// OpenBLAS build gives results that depend on its thread count, so it is set to one thread (the
+// engine's own threads split the rows): the same bits as the serial build. Once warm it allocates
+// nothing.
+template <int LhsOrder, int RhsOrder>
+bool blas_gemm_add(Eigen::Index rows, Eigen::Index cols, Eigen::Index depth,
+                   Eigen::Index lhs_stride, Eigen::Index rhs_stride, const double* lhs,
+                   const double* rhs, double* res) {
+  constexpr Eigen::Index kMax = std::numeric_limits<int>::max();
+  if (rows > kMax || cols > kMax || depth > kMax) return false;
+  static const bool one_thread = [] {
+    if (openblas_get_parallel() != 0) openblas_set_num_threads(1);
+    return true;
+  }();
+  (void)one_thread;
+  cblas_dgemm(CblasRowMajor, LhsOrder == Eigen::RowMajor ? CblasNoTrans : CblasTrans,
+              RhsOrder == Eigen::RowMajor ? CblasNoTrans : CblasTrans, static_cast<int>(rows),
+              static_cast<int>(cols), static_cast<int>(depth), 1.0, lhs,
+              static_cast<int>(lhs_stride), rhs, static_cast<int>(rhs_stride), 1.0, res,
+              static_cast<int>(cols));
+  return true;
+}
+#endif
+
 // res (rows x cols, row-major) += lhs (rows x depth) * rhs (depth x cols), lhs and rhs stored in
-// the given orders: Eigen's GEMM with the tape's buffers.
+// the given orders: OpenBLAS' dgemm when the library is built with TAPEGRAD_BLAS (CMake option;
+// measured in docs/performance.md, "BLAS"), else Eigen's GEMM with the tape's buffers.
 template <int LhsOrder, int RhsOrder>
 void gemm_add(const Ctx& t, Eigen::Index rows, Eigen::Index cols, Eigen::Index depth,
               const double* lhs, const double* rhs, double* res) {
-  Blocking blocking(rows, cols, depth, *t.workspace);
   const Eigen::Index lhs_stride = LhsOrder == Eigen::RowMajor ? depth : rows;
   const Eigen::Index rhs_stride = RhsOrder == Eigen::RowMajor ? cols : depth;
+#if TAPEGRAD_BLAS
+  if (blas_gemm_add<LhsOrder, RhsOrder>(rows, cols, depth, lhs_stride, rhs_stride, lhs, rhs, res)) {
+    return;
+  }
+#endif
+  Blocking blocking(rows, cols, depth, *t.workspace);
   Eigen::internal::general_matrix_matrix_product<Eigen::Index, double, LhsOrder, false, double,
                                                  RhsOrder, false, Eigen::RowMajor,
                                                  1>::run(rows, cols, depth, lhs, lhs_stride, rhs,
