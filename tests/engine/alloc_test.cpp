@@ -180,31 +180,41 @@ TEST_CASE(
   check_warm_replay_allocates_nothing<tg::test::WideValues>();
 }
 
-TEST_CASE("a warm forward_backward over row blocks (one thread) allocates nothing") {
+TEST_CASE(
+    "a warm forward_backward over row blocks (one thread, two threads on the tape's pool, "
+    "anomaly detection) allocates nothing") {
   tg::test::Rng rng;
   const std::size_t m = 300, n = 40;  // 40 x 300 blocks of matmul: Eigen's GEMM would allocate
   tg::Tensor X(m, n), y(m, 1), W(n, 8);
   for (double& v : X) v = rng.uniform(-1.0, 1.0);
   for (double& v : y) v = rng.bit();
   for (double& v : W) v = rng.uniform(-0.5, 0.5);
-  tg::Tape tape;
-  const tg::Var x = tape.input(X), labels = tape.input(y), w = tape.param(W);
-  const tg::Var v = tape.param(tg::Tensor(8, 1, 0.25)), b = tape.param(0.1);
-  const tg::Var J =
-      tg::mean(tg::log_loss_with_logits(tg::matmul(tg::tanh(tg::matmul(x, w)), v) + b, labels));
-  REQUIRE(tape.blockable(J));
-  tape.forward_backward(J, {64, 1});
-  const double first = J.item();
-  const Counts before = counts();
-  for (int step = 0; step < 5; ++step) {
-    tape.mutable_value(b)[0] += 0.5;
-    tape.zero_grad();
-    tape.forward_backward(J, {64, 1});
+  for (const std::size_t threads : {1, 2}) {
+    for (const bool anomalies : {false, true}) {
+      INFO("threads ", threads, ", anomaly detection ", anomalies);
+      tg::Tape tape;
+      tape.set_detect_anomalies(anomalies);
+      const tg::Var x = tape.input(X), labels = tape.input(y), w = tape.param(W);
+      const tg::Var v = tape.param(tg::Tensor(8, 1, 0.25)), b = tape.param(0.1);
+      // the models' cost: a mean over rows plus a weight penalty
+      const tg::Var J = tg::mean(tg::log_loss_with_logits(
+                            tg::matmul(tg::tanh(tg::matmul(x, w)), v) + b, labels)) +
+                        0.5 * tg::sum(w * w);
+      REQUIRE(tape.blockable(J));
+      tape.forward_backward(J, {64, threads});  // warm: scratch, the pool's threads
+      const double first = J.item();
+      const Counts before = counts();
+      for (int step = 0; step < 5; ++step) {
+        tape.mutable_value(b)[0] += 0.5;
+        tape.zero_grad();
+        tape.forward_backward(J, {64, threads});
+      }
+      const Counts after = counts();
+      CHECK(after.news - before.news == 0);
+      CHECK(after.mallocs - before.mallocs == 0);
+      CHECK(J.item() != first);  // the passes did run
+    }
   }
-  const Counts after = counts();
-  CHECK(after.news - before.news == 0);
-  CHECK(after.mallocs - before.mallocs == 0);
-  CHECK(J.item() != first);  // the passes did run
 }
 
 TEST_CASE(
