@@ -4,11 +4,13 @@
 #include <cmath>
 #include <memory>
 #include <numeric>
+#include <thread>
 #include <tuple>
 #include <utility>
 
 #include "tapegrad/engine/error.hpp"
 #include "tapegrad/engine/tape.hpp"
+#include "tapegrad/engine/thread_pool.hpp"
 #include "tapegrad/models/random.hpp"
 
 namespace tapegrad {
@@ -24,9 +26,12 @@ struct BatchGraph {
   std::vector<MutableTensorView> params;
   std::vector<TensorView> grads;
 
-  BatchGraph(const Model& model, std::size_t m, double weight_decay) : task(model.task) {
+  BlockOptions blocks;  // forward_backward's threads and their pool
+
+  BatchGraph(const Model& model, std::size_t m, double weight_decay, BlockOptions options)
+      : task(model.task), blocks(options) {
     net = record_network(*tape, model, m, /*trainable=*/true);
-    Y = tape->input(model.rows_layout() ? Tensor(m, 1) : Tensor(1, m), "Y");
+    Y = tape->input(Tensor(m, 1), "Y");
     J = record_cost(model, net, Y, weight_decay);
     for (const Var& p : net.params) {
       params.push_back(tape->mutable_value(p));
@@ -34,33 +39,21 @@ struct BatchGraph {
     }
   }
 
-  /// Loads examples order[first, first + m) of X (n x M in the lecture's layout, M x n with
-  /// examples as rows) and y into the leaves.
+  /// Loads examples order[first, first + m) of X (M x n, examples as rows) and y into the leaves.
   void load(const Tensor& X, TensorView y, std::span<const std::size_t> order) {
     const MutableTensorView Xv = tape->mutable_value(net.X);
     const MutableTensorView Yv = tape->mutable_value(Y);
-    const bool rows = task != Task::binary;
     for (std::size_t k = 0; k < order.size(); ++k) {
-      if (rows) {
-        std::copy_n(X.begin() + static_cast<std::ptrdiff_t>(order[k] * X.cols()), X.cols(),
-                    Xv.begin() + static_cast<std::ptrdiff_t>(k * X.cols()));
-      } else {
-        for (std::size_t j = 0; j < Xv.rows(); ++j) Xv(j, k) = X(j, order[k]);
-      }
+      std::copy_n(X.begin() + static_cast<std::ptrdiff_t>(order[k] * X.cols()), X.cols(),
+                  Xv.begin() + static_cast<std::ptrdiff_t>(k * X.cols()));
       Yv[k] = y[order[k]];
     }
   }
 
-  /// forward, zero_grad, backward; returns J and adds the number of correct predictions.
+  /// zero_grad, forward_backward; returns J and adds the number of correct predictions.
   double run(std::size_t& correct) {
-    if (task == Task::binary) {
-      tape->forward();
-      tape->zero_grad();
-      tape->backward(J);
-    } else {
-      tape->zero_grad();
-      tape->forward_backward(J);
-    }
+    tape->zero_grad();
+    tape->forward_backward(J, blocks);
     const TensorView Z = net.Z.value();
     const TensorView Yv = Y.value();
     if (task == Task::binary) {
@@ -75,6 +68,10 @@ struct BatchGraph {
 };
 
 }  // namespace
+
+std::size_t resolve_threads(std::size_t threads) noexcept {
+  return threads != 0 ? threads : std::max<std::size_t>(std::thread::hardware_concurrency(), 1);
+}
 
 OptimizerConfig resolve_optimizer(const OptimizerConfig& config, const Model& model,
                                   bool full_batch) noexcept {
@@ -204,14 +201,7 @@ std::vector<EpochStats> fit(Model& model, TensorView X_all, TensorView y_all,
   }
   const std::size_t m = X_rows.rows();
 
-  Tensor Xs = model.standardizer.empty() ? Tensor(X_rows) : model.standardizer.apply(X_rows);
-  if (!model.rows_layout()) {  // the lecture's layout: one example per column
-    Tensor Xt(Xs.cols(), m);
-    for (std::size_t i = 0; i < m; ++i) {
-      for (std::size_t j = 0; j < Xs.cols(); ++j) Xt(j, i) = Xs(i, j);
-    }
-    Xs = std::move(Xt);
-  }
+  const Tensor Xs = model.standardizer.empty() ? Tensor(X_rows) : model.standardizer.apply(X_rows);
   // Regression fits the standardised target (y - mean) / scale.
   const bool scaled = model.task == Task::regression && !model.target_standardizer.empty();
   const Tensor ys = scaled ? model.target_standardizer.apply(y) : Tensor(y);
@@ -219,9 +209,19 @@ std::vector<EpochStats> fit(Model& model, TensorView X_all, TensorView y_all,
   const std::size_t batch = options.batch_size == 0 ? m : std::min(options.batch_size, m);
   const OptimizerConfig config = resolve_optimizer(options.optimizer, model, batch == m);
   const std::size_t remainder = m % batch;
-  BatchGraph main(model, batch, options.weight_decay);
+  // The threads of forward_backward, one pool shared by both graphs.
+  BlockOptions blocks;
+  blocks.threads = resolve_threads(options.threads);
+  std::unique_ptr<ThreadPool> pool;
+  if (blocks.threads > 1) {
+    pool = std::make_unique<ThreadPool>(blocks.threads);
+    blocks.pool = pool.get();
+  }
+  BatchGraph main(model, batch, options.weight_decay, blocks);
   std::unique_ptr<BatchGraph> tail;
-  if (remainder > 0) tail = std::make_unique<BatchGraph>(model, remainder, options.weight_decay);
+  if (remainder > 0) {
+    tail = std::make_unique<BatchGraph>(model, remainder, options.weight_decay, blocks);
+  }
   main.tape->set_detect_anomalies(options.detect_anomalies);
   if (tail) tail->tape->set_detect_anomalies(options.detect_anomalies);
 
@@ -404,6 +404,7 @@ TrainResult train(const Dataset& data, const TrainConfig& config, const EpochCal
   options.early_stopping = config.early_stopping;
   options.validation_fraction = config.validation_fraction;
   options.patience = config.patience;
+  options.threads = config.threads;
   result.history = fit(result.model, train_part.X, train_part.y, options, on_epoch);
   result.optimizer =
       resolve_optimizer(config.optimizer, result.model,
