@@ -94,6 +94,21 @@ std::size_t find_reduction(const detail::Ctx& ctx, std::uint32_t node, std::uint
   }
   return 0;
 }
+// True when node n may take a batch node as input `slot` and stay row by row.
+bool takes_batch(const detail::Ctx& ctx, const Node& n, std::uint32_t slot) {
+  switch (detail::node_row_rule(ctx, n)) {
+    case detail::RowRule::Never:
+      return false;
+    case detail::RowRule::Elementwise:
+      return true;
+    case detail::RowRule::FirstInput:
+      return slot == 0;
+    case detail::RowRule::SecondInput:
+      return slot == 1;
+  }
+  return false;
+}
+
 // True when node n, which takes a batch node, computes row r from row r of its inputs (its rule's
 // RowRule, with the operands that rule needs).
 bool row_wise(const detail::Ctx& ctx, const Node& n, const std::vector<std::uint8_t>& batch) {
@@ -138,28 +153,49 @@ std::uint32_t Tape::classify_rows(std::uint32_t root, std::vector<std::uint8_t>&
   reduce = chain[length - 1];
   const Node& r = nodes_[reduce];
   const std::uint32_t m = nodes_[r.in0].rows;
-  batch.assign(std::size_t{root} + 1, 0);
-  for (std::uint32_t i = 0; i < reduce; ++i) {
-    const Node& n = nodes_[i];
-    const std::uint32_t arity = n.arity();
-    if (arity == 0) {  // leaves: inputs and params with m rows are the batch
-      batch[i] = n.rows == m ? 1 : 0;
-      continue;
+  // Leaves with m rows are batch leaves. If P then is not a batch node, a second attempt makes
+  // fixed those that a node takes where a batch operand is not allowed: a weight matrix that
+  // happens to have m rows (a mini-batch as large as a layer), taken as a matmul's right operand
+  // or transposed. (Any leaf may be fixed; a batch leaf only saves reading it whole.)
+  for (int attempt = 0;; ++attempt) {
+    batch.assign(std::size_t{root} + 1, 0);
+    if (attempt == 1) {
+      bool demoted = false;
+      for (std::uint32_t i = 0; i < reduce; ++i) {
+        const Node& n = nodes_[i];
+        for (std::uint32_t s = 0; s < n.arity(); ++s) {
+          const std::uint32_t in = n.input(s, links_.data());
+          if (nodes_[in].arity() == 0 && nodes_[in].rows == m && !takes_batch(ctx, n, s)) {
+            batch[in] = 4;
+            demoted = true;
+          }
+        }
+      }
+      if (!demoted) return 0;
     }
-    bool any = false;   // does a batch node feed it?
-    bool late = false;  // or a late one?
-    for (std::uint32_t s = 0; s < arity; ++s) {
-      const std::uint8_t kind = batch[n.input(s, links_.data())];
-      any = any || kind == 1;
-      late = late || kind == 3;
+    for (std::uint32_t i = 0; i < reduce; ++i) {
+      const Node& n = nodes_[i];
+      const std::uint32_t arity = n.arity();
+      if (arity == 0) {  // leaves: inputs and params with m rows are the batch
+        batch[i] = n.rows == m && batch[i] != 4 ? 1 : 0;
+        continue;
+      }
+      bool any = false;   // does a batch node feed it?
+      bool late = false;  // or a late one?
+      for (std::uint32_t s = 0; s < arity; ++s) {
+        const std::uint8_t kind = batch[n.input(s, links_.data())];
+        any = any || kind == 1;
+        late = late || kind == 3;
+      }
+      if (late || (any && !row_wise(ctx, n, batch))) {
+        batch[i] = 3;  // needs every row: computed after the blocks, must not lead to the root
+      } else if (any) {
+        batch[i] = 1;
+      }  // else a fixed node
     }
-    if (late || (any && !row_wise(ctx, n, batch))) {
-      batch[i] = 3;  // needs every row: computed after the blocks, must not lead to the root
-    } else if (any) {
-      batch[i] = 1;
-    }  // else a fixed node
+    if (batch[r.in0] == 1) break;
+    if (attempt == 1) return 0;
   }
-  if (batch[r.in0] != 1) return 0;
   for (std::size_t k = 0; k < length; ++k) batch[chain[k]] = 2;
   // Between the reduction and the root: the chain, whose nodes take the next one once and
   // otherwise fixed nodes, and fixed nodes (a penalty), which take no batch or chain node.

@@ -262,13 +262,14 @@ class Tape {
   /// possibly plus fixed terms (the root may be a chain of one-element nodes whose partial
   /// derivative along the chain does not depend on the values, such as `mean(P) + penalty` or
   /// `0.5 * sum(P)`, whose other operands depend on no batch node), and every node between the
-  /// batch leaves (inputs and params with m rows) and P works row by row (element-wise ops whose
-  /// other operand has one row, matmul with a batch left operand and a batch-free right one,
-  /// sums and means along columns, per-row losses). Each block is then run forward and at once
-  /// backward while it is in cache, so a large input is read once per gradient instead of twice;
-  /// with threads > 1 the blocks are shared out over a persistent pool of workers and each
-  /// thread sums param gradients privately. Values and gradients are those of forward() and
-  /// backward(root) up to the order in which sums over rows are added (deterministic for given
+  /// batch leaves (inputs and params with m rows, but for a leaf with m rows used as a matmul's
+  /// right operand or transposed, when the graph needs it fixed) and P works row by row
+  /// (element-wise ops whose other operand has one row, matmul with a batch left operand and a
+  /// batch-free right one, sums and means along columns, per-row losses). Each block is then run
+  /// forward and at once backward while it is in cache, so a large input is read once per gradient
+  /// instead of twice; with threads > 1 the blocks are shared out over a persistent pool of workers
+  /// and each thread sums param gradients privately. Values and gradients are those of forward()
+  /// and backward(root) up to the order in which sums over rows are added (deterministic for given
   /// options). Under anomaly detection every value and gradient is checked as it is computed; at
   /// a non-finite one the pass restores the params' gradients and reruns as forward() and
   /// backward(root), which throw the same AnomalyError as without blocks. Any other graph runs

@@ -168,6 +168,21 @@ TEST_CASE("forward_backward over row blocks: nodes that need every row run after
   for (const std::size_t threads : {1, 2}) check_blocked(logistic_late, d, {8, threads});
 }
 
+TEST_CASE("forward_backward over row blocks: a weight matrix with as many rows as the batch") {
+  // m = n = 6: W1 (6 x 4) has m rows but is a matmul's right operand, W2 (6 x 4) too but is
+  // transposed (the binary MLP's layout). Such leaves are fixed, X's rows are the batch.
+  const Data d(6, 6, 4);
+  const auto square = [](tg::Tape& t, const Data& data) {
+    const tg::Var X = t.input(data.X), y = t.input(data.y);
+    const tg::Var W1 = t.param(data.W1), W2t = t.param(tg::Tensor(data.m, data.h, 0.3));
+    const tg::Var H = tg::tanh(tg::matmul(X, W1));
+    const tg::Var z = tg::matmul(H, tg::transpose(W2t));
+    const tg::Var J = tg::mean(tg::log_loss_with_logits(z, y)) + 0.5 * tg::sum(W1 * W1);
+    return Graph{J, {W1, W2t, H, z}, {}};
+  };
+  for (const std::size_t threads : {1, 2}) check_blocked(square, d, {2, threads});
+}
+
 TEST_CASE("forward_backward over row blocks matches forward + backward (MLP, batch param)") {
   const Data d(61, 6, 5);
   for (const std::size_t rows : {0, 1, 5, 60, 61}) {
@@ -246,8 +261,9 @@ TEST_CASE("graphs that are not a batch of rows run forward + backward, bitwise")
       [](tg::Var X, tg::Var w, tg::Var, tg::Var) {
         return tg::sum(tg::transpose(tg::matmul(X, w)));
       },
-      // a batch node as a matmul's right operand
-      [](tg::Var X, tg::Var, tg::Var S, tg::Var) { return tg::mean(tg::matmul(S, X)); },
+      // a batch node as a matmul's right operand (a computed one: a leaf there would be taken
+      // as fixed, S's rows as the batch)
+      [](tg::Var X, tg::Var, tg::Var S, tg::Var) { return tg::mean(tg::matmul(S, X * 2.0)); },
       // a batch node combined with a fixed operand of more than one row
       [](tg::Var X, tg::Var w, tg::Var, tg::Var F) {
         return tg::mean(tg::matmul(X, w) * tg::transpose(F));

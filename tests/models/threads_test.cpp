@@ -87,27 +87,31 @@ double scaled_error(tg::TensorView a, tg::TensorView b) {
 }  // namespace
 
 TEST_CASE("every model's training cost runs over row blocks and matches forward + backward") {
-  const std::size_t m = 53;
-  for (const Case& c : models(4)) {
-    const auto [X, y] = data_for(c.model, m, 9);
-    for (const double lambda : {0.0, 0.1}) {
-      for (const bool anomalies : {false, true}) {
-        for (const std::size_t threads : {1, 2, 3}) {
-          INFO(c.name, ", weight decay ", lambda, ", anomaly detection ", anomalies, ", threads ",
-               threads);
-          Cost plain(c.model, X, y, lambda), blocked(c.model, X, y, lambda);
-          plain.tape.set_detect_anomalies(anomalies);
-          blocked.tape.set_detect_anomalies(anomalies);
-          REQUIRE(blocked.tape.blockable(blocked.J));
-          plain.tape.forward();
-          plain.tape.backward(plain.J);
-          blocked.tape.forward_backward(blocked.J, {.block_rows = 7, .threads = threads});
-          CHECK(std::abs(blocked.J.item() - plain.J.item()) <= 1e-14 * std::abs(plain.J.item()));
-          for (std::size_t i = 0; i < plain.net.params.size(); ++i) {
-            INFO("param ", i);
-            CHECK(scaled_error(blocked.net.params[i].grad(), plain.net.params[i].grad()) <= 1e-14);
+  // m = 4 and 6: a weight matrix with as many rows as the batch (w, W, or the binary MLP's W1).
+  for (const std::size_t m : {53, 4, 6}) {
+    for (const Case& c : models(4)) {
+      const auto [X, y] = data_for(c.model, m, 9);
+      for (const double lambda : {0.0, 0.1}) {
+        for (const bool anomalies : {false, true}) {
+          for (const std::size_t threads : {1, 2, 3}) {
+            INFO(c.name, ", m ", m, ", weight decay ", lambda, ", anomaly detection ", anomalies,
+                 ", threads ", threads);
+            Cost plain(c.model, X, y, lambda), blocked(c.model, X, y, lambda);
+            plain.tape.set_detect_anomalies(anomalies);
+            blocked.tape.set_detect_anomalies(anomalies);
+            REQUIRE(blocked.tape.blockable(blocked.J));
+            plain.tape.forward();
+            plain.tape.backward(plain.J);
+            blocked.tape.forward_backward(blocked.J,
+                                          {.block_rows = m > 10 ? 7u : 2u, .threads = threads});
+            CHECK(std::abs(blocked.J.item() - plain.J.item()) <= 1e-14 * std::abs(plain.J.item()));
+            for (std::size_t i = 0; i < plain.net.params.size(); ++i) {
+              INFO("param ", i);
+              CHECK(scaled_error(blocked.net.params[i].grad(), plain.net.params[i].grad()) <=
+                    1e-14);
+            }
+            CHECK(scaled_error(blocked.net.Z.value(), plain.net.Z.value()) <= 1e-14);
           }
-          CHECK(scaled_error(blocked.net.Z.value(), plain.net.Z.value()) <= 1e-14);
         }
       }
     }
