@@ -13,23 +13,40 @@
 //                 contiguous slice); or
 //   fixed nodes   they depend on no batch node (the other leaves, what is computed from params):
 //                 they run forward before the blocks and backward after them, once.
-// A graph with any other use of a batch node (a transpose, a sum over rows, a matmul with a batch
-// right operand, ...) runs forward() and backward(root) instead.
+//   late nodes    they take a batch node but not row by row (a transpose, a sum over rows, a
+//                 matmul with a batch right operand, ...), or a late node: they run forward
+//                 after the blocks, and the root must not depend on them.
+// A graph whose root depends on a late node runs forward() and backward(root) instead.
+//
+// The root is the reduction S = sum(P) or mean(P) itself, or ends a chain of one-element nodes
+// down to it whose partial derivative along the chain reads no value (rules with the `linear`
+// trait: J = mean(P) + penalty, 0.5 * sum(P), ...), their other operands fixed. d root / d P is
+// then the product of the chain's partials and S's, known before any value. The chain runs
+// forward after the blocks and backward before the fixed nodes, through the usual rules.
 //
 // The op rules are the usual ones: each thread owns a copy of the nodes whose batch nodes it
 // rewrites per block (rows, value and gradient offsets), and the rules read their operands
-// through it. Threads own contiguous ranges of blocks; the calling thread works in the tape's
+// through it. Threads (a ThreadPool kept across calls: the options' or the tape's own) own
+// contiguous ranges of blocks; the calling thread works in the tape's
 // gradient array, the others in private arrays (block-sized slots for batch gradients, copied out
 // per block; accumulators for fixed gradients, added into the tape's in thread order). Batch
 // intermediate gradients are zeroed and P's seeded block by block, while the block is in cache.
+//
+// Anomaly detection checks each block's values after its forward pass and its gradients after
+// its backward pass, and the fixed and chain nodes' after theirs. At the first non-finite one the
+// pass gives up: it restores the leaves' gradients saved at its start and runs forward() and
+// backward(root), which throw the AnomalyError they always throw (the first bad node in their
+// order, not the block's).
 #include <algorithm>
+#include <cmath>
 #include <exception>
-#include <thread>
+#include <memory>
 #include <vector>
 
 #include "tapegrad/engine/detail/rules.hpp"
 #include "tapegrad/engine/error.hpp"
 #include "tapegrad/engine/tape.hpp"
+#include "tapegrad/engine/thread_pool.hpp"
 
 namespace tapegrad {
 
@@ -40,53 +57,209 @@ using detail::Node;
 namespace {
 // Target bytes of batch values and gradients per block: well inside a 1-2 MiB L2 cache.
 constexpr std::size_t kBlockBytes = std::size_t{256} * 1024;
+// Longest chain of one-element nodes from the root down to the reduction.
+constexpr std::size_t kMaxChain = 16;
+
+bool finite(const double* p, std::size_t n) noexcept {
+  double acc = 0.0;  // inf - inf and nan * 0 are nan: one test at the end
+  for (std::size_t k = 0; k < n; ++k) acc += p[k] * 0.0;
+  return acc == 0.0;
+}
+
+// Follows the root's chain from `node` down to a reduction of all elements of a node with two
+// rows or more: one-element nodes with a gradient whose partial along the chain is a constant
+// (the first such input in slot order that leads to a reduction). Writes the chain into `chain`
+// from chain[depth] on and the product of the partials into `scale`; returns the chain's end
+// (0 when there is none).
+std::size_t find_reduction(const detail::Ctx& ctx, std::uint32_t node, std::uint32_t* chain,
+                           std::size_t depth, double& scale) noexcept {
+  const Node& n = ctx.nodes[node];
+  if (depth == kMaxChain || n.size() != 1 || n.grad == kNoGrad) return 0;
+  chain[depth] = node;
+  const double all = detail::node_partial_of_all(ctx, n);
+  if (all != 0.0 && n.arity() == 1) {
+    if (ctx.nodes[n.in0].rows < 2) return 0;
+    scale = all;
+    return depth + 1;
+  }
+  for (std::uint32_t s = 0; s < n.arity(); ++s) {
+    double partial = 0.0;
+    if (!detail::node_constant_partial(ctx, n, s, partial)) continue;
+    double below = 0.0;
+    const std::size_t end = find_reduction(ctx, n.input(s, ctx.links), chain, depth + 1, below);
+    if (end != 0) {
+      scale = partial * below;
+      return end;
+    }
+  }
+  return 0;
+}
+// True when node n may take a batch node as input `slot` and stay row by row.
+bool takes_batch(const detail::Ctx& ctx, const Node& n, std::uint32_t slot) {
+  switch (detail::node_row_rule(ctx, n)) {
+    case detail::RowRule::Never:
+      return false;
+    case detail::RowRule::Elementwise:
+      return true;
+    case detail::RowRule::FirstInput:
+      return slot == 0;
+    case detail::RowRule::SecondInput:
+      return slot == 1;
+  }
+  return false;
+}
+
+// True when node n, which takes a batch node, computes row r from row r of its inputs (its rule's
+// RowRule, with the operands that rule needs).
+bool row_wise(const detail::Ctx& ctx, const Node& n, const std::vector<std::uint8_t>& batch) {
+  const std::uint32_t arity = n.arity();
+  switch (detail::node_row_rule(ctx, n)) {
+    case detail::RowRule::Never:
+      return false;
+    case detail::RowRule::Elementwise:
+      // An operand that is not a batch node must broadcast along the rows.
+      for (std::uint32_t s = 0; s < arity; ++s) {
+        const std::uint32_t in = n.input(s, ctx.links);
+        if (batch[in] != 1 && ctx.nodes[in].rows != 1) return false;
+      }
+      return true;
+    case detail::RowRule::FirstInput:
+    case detail::RowRule::SecondInput: {
+      // Row r from row r of input `from`; the other inputs are fixed.
+      const std::uint32_t from =
+          detail::node_row_rule(ctx, n) == detail::RowRule::FirstInput ? 0 : 1;
+      if (arity <= from || batch[n.input(from, ctx.links)] != 1) return false;
+      for (std::uint32_t s = 0; s < arity; ++s) {
+        if (s != from && batch[n.input(s, ctx.links)] != 0) return false;
+      }
+      return true;
+    }
+  }
+  return false;
+}
 }  // namespace
 
-// Marks batch[i] = 1 for the batch nodes before root; returns m, or 0 when the graph does not
+// Marks batch[i] = 1 for the batch nodes, 2 for the root's chain down to the reduction, 3 for
+// late nodes (they take a batch node but not row by row: a transpose, a sum over rows, ...; or a
+// late node), 0 for the fixed nodes (they depend on no batch node); sets `reduce` to the reduction
+// and `scale` to d root / d P for each element of P. Returns m, or 0 when the graph does not
 // qualify.
-std::uint32_t Tape::classify_rows(std::uint32_t root, std::vector<std::uint8_t>& batch) const {
+std::uint32_t Tape::classify_rows(std::uint32_t root, std::vector<std::uint8_t>& batch,
+                                  std::uint32_t& reduce, double& scale) const {
   const detail::Ctx ctx = context();
-  const Node& r = nodes_[root];
-  if (r.arity() != 1 || detail::node_partial_of_all(ctx, r) == 0.0) return 0;
+  std::uint32_t chain[kMaxChain];
+  const std::size_t length = find_reduction(ctx, root, chain, 0, scale);
+  if (length == 0) return 0;
+  reduce = chain[length - 1];
+  const Node& r = nodes_[reduce];
   const std::uint32_t m = nodes_[r.in0].rows;
-  if (m < 2) return 0;
-  batch.assign(root, 0);
-  for (std::uint32_t i = 0; i < root; ++i) {
-    const Node& n = nodes_[i];
-    const std::uint32_t arity = n.arity();
-    if (arity == 0) {  // leaves: inputs and params with m rows are the batch
-      batch[i] = n.rows == m ? 1 : 0;
-      continue;
-    }
-    bool any = false;  // does a batch node feed it?
-    for (std::uint32_t s = 0; s < arity; ++s) any = any || batch[n.input(s, links_.data())];
-    if (!any) continue;  // a fixed node
-    switch (detail::node_row_rule(ctx, n)) {
-      case detail::RowRule::Never:
-        return 0;
-      case detail::RowRule::Elementwise:
-        // An operand that is not a batch node must broadcast along the rows.
-        for (std::uint32_t s = 0; s < arity; ++s) {
+  // Leaves with m rows are batch leaves. If P then is not a batch node, a second attempt makes
+  // fixed those that a node takes where a batch operand is not allowed: a weight matrix that
+  // happens to have m rows (a mini-batch as large as a layer), taken as a matmul's right operand
+  // or transposed. (Any leaf may be fixed; a batch leaf only saves reading it whole.)
+  for (int attempt = 0;; ++attempt) {
+    batch.assign(std::size_t{root} + 1, 0);
+    if (attempt == 1) {
+      bool demoted = false;
+      for (std::uint32_t i = 0; i < reduce; ++i) {
+        const Node& n = nodes_[i];
+        for (std::uint32_t s = 0; s < n.arity(); ++s) {
           const std::uint32_t in = n.input(s, links_.data());
-          if (!batch[in] && nodes_[in].rows != 1) return 0;
+          if (nodes_[in].arity() == 0 && nodes_[in].rows == m && !takes_batch(ctx, n, s)) {
+            batch[in] = 4;
+            demoted = true;
+          }
         }
-        break;
-      case detail::RowRule::FirstInput:
-        if (!batch[n.input(0, links_.data())]) return 0;
-        for (std::uint32_t s = 1; s < arity; ++s) {
-          if (batch[n.input(s, links_.data())]) return 0;
-        }
-        break;
+      }
+      if (!demoted) return 0;
     }
-    batch[i] = 1;
+    for (std::uint32_t i = 0; i < reduce; ++i) {
+      const Node& n = nodes_[i];
+      const std::uint32_t arity = n.arity();
+      if (arity == 0) {  // leaves: inputs and params with m rows are the batch
+        batch[i] = n.rows == m && batch[i] != 4 ? 1 : 0;
+        continue;
+      }
+      bool any = false;   // does a batch node feed it?
+      bool late = false;  // or a late one?
+      for (std::uint32_t s = 0; s < arity; ++s) {
+        const std::uint8_t kind = batch[n.input(s, links_.data())];
+        any = any || kind == 1;
+        late = late || kind == 3;
+      }
+      if (late || (any && !row_wise(ctx, n, batch))) {
+        batch[i] = 3;  // needs every row: computed after the blocks, must not lead to the root
+      } else if (any) {
+        batch[i] = 1;
+      }  // else a fixed node
+    }
+    if (batch[r.in0] == 1) break;
+    if (attempt == 1) return 0;
   }
-  return batch[r.in0] ? m : 0;
+  for (std::size_t k = 0; k < length; ++k) batch[chain[k]] = 2;
+  // Between the reduction and the root: the chain, whose nodes take the next one once and
+  // otherwise fixed nodes, and fixed nodes (a penalty), which take no batch or chain node.
+  for (std::size_t k = 0; k + 1 < length; ++k) {
+    const Node& n = nodes_[chain[k]];
+    std::uint32_t next = 0;
+    for (std::uint32_t s = 0; s < n.arity(); ++s) {
+      const std::uint32_t in = n.input(s, links_.data());
+      if (in == chain[k + 1]) {
+        ++next;
+      } else if (batch[in] != 0) {
+        return 0;
+      }
+    }
+    if (next != 1) return 0;
+  }
+  for (std::uint32_t i = reduce + 1; i < root; ++i) {
+    const Node& n = nodes_[i];
+    if (batch[i] != 0) continue;
+    for (std::uint32_t s = 0; s < n.arity(); ++s) {
+      if (batch[n.input(s, links_.data())] != 0) return 0;
+    }
+  }
+  return m;
 }
 
 bool Tape::blockable(Var root) const {
   check_root(root, "blockable");
   std::vector<std::uint8_t> batch;
-  return !detect_anomalies_ && classify_rows(root.index_, batch) != 0;
+  std::uint32_t reduce = 0;
+  double scale = 0.0;
+  return classify_rows(root.index_, batch, reduce, scale) != 0;
+}
+
+// Anomaly detection: saves (restore = false) or restores the gradients of the leaves before
+// `root`, which a pass that gives up has partly accumulated.
+void Tape::save_leaf_grads(std::uint32_t root, bool restore) {
+  if (!restore) block_saved_.clear();
+  std::size_t at = 0;
+  for (std::uint32_t i = 0; i < root; ++i) {
+    const Node& n = nodes_[i];
+    if ((n.flags & kLeaf) == 0 || n.grad == kNoGrad) continue;
+    double* g = grads_.data() + n.grad;
+    if (restore) {
+      std::copy_n(block_saved_.data() + at, n.size(), g);
+      at += n.size();
+    } else {
+      block_saved_.insert(block_saved_.end(), g, g + n.size());
+    }
+  }
+}
+
+// Anomaly detection after the blocks: the values of the fixed and chain nodes and of those after
+// the root, and the gradients that the fixed nodes' backward pass produced.
+bool Tape::blocks_finite(std::uint32_t root) const {
+  for (std::size_t i = 0; i < nodes_.size(); ++i) {
+    const Node& n = nodes_[i];
+    if (i <= root && block_batch_[i] == 1) continue;
+    if (!finite(values_.data() + n.value, n.size())) return false;
+    if (i <= root && n.grad != kNoGrad && live_[i] && !finite(grads_.data() + n.grad, n.size())) {
+      return false;
+    }
+  }
+  return true;
 }
 
 void Tape::forward_backward(Var root, const BlockOptions& options) {
@@ -94,7 +267,9 @@ void Tape::forward_backward(Var root, const BlockOptions& options) {
   if (options.threads == 0) {
     detail::fail("forward_backward", "threads", "0; at least one thread (the caller) is needed");
   }
-  const std::uint32_t m = detect_anomalies_ ? 0 : classify_rows(root.index_, block_batch_);
+  std::uint32_t reduce = 0;
+  double scale = 0.0;
+  const std::uint32_t m = classify_rows(root.index_, block_batch_, reduce, scale);
   if (m == 0) {
     forward();
     backward(root);
@@ -102,8 +277,8 @@ void Tape::forward_backward(Var root, const BlockOptions& options) {
   }
   std::size_t row_bytes = 0;
   block_order_.clear();
-  for (std::uint32_t i = 0; i < root.index_; ++i) {
-    if (!block_batch_[i]) continue;
+  for (std::uint32_t i = 0; i < reduce; ++i) {
+    if (block_batch_[i] != 1) continue;
     const Node& n = nodes_[i];
     row_bytes += n.cols * sizeof(double) * (n.grad == kNoGrad ? 1 : 2);
     if ((n.flags & kLeaf) == 0) block_order_.push_back(i);
@@ -116,94 +291,134 @@ void Tape::forward_backward(Var root, const BlockOptions& options) {
   const detail::Ctx ctx = context();
   mark_live(root.index_);     // only what the root depends on passes gradients back
   partials_current_ = false;  // values are recomputed by the rules, without stored partials
+  const bool check = detect_anomalies_;
+  if (check) save_leaf_grads(root.index_, false);
+  // Gives up under anomaly detection: the plain passes throw their usual error.
+  auto plain = [&] {
+    save_leaf_grads(root.index_, true);
+    forward();
+    backward(root);
+  };
 
-  // Fixed nodes forward. Intermediate gradients start from zero: the fixed ones (and those after
-  // the root) here, the batch ones block by block while the block is in cache.
+  // Fixed nodes forward. Intermediate gradients start from zero: the fixed ones (and the chain's
+  // and those after the root) here, the batch ones block by block while the block is in cache.
   for (std::uint32_t i = 0; i < root.index_; ++i) {
-    if (!block_batch_[i] && (nodes_[i].flags & kLeaf) == 0) detail::forward_node(ctx, nodes_[i]);
+    if (block_batch_[i] == 0 && (nodes_[i].flags & kLeaf) == 0) {
+      detail::forward_node(ctx, nodes_[i]);
+    }
   }
   if (!inner_zero_) {
     for (std::size_t i = 0; i < nodes_.size(); ++i) {
       const Node& n = nodes_[i];
-      if ((i >= root.index_ || !block_batch_[i]) && n.grad != kNoGrad && (n.flags & kLeaf) == 0) {
+      if ((i > root.index_ || block_batch_[i] != 1) && n.grad != kNoGrad &&
+          (n.flags & kLeaf) == 0) {
         std::fill_n(grads_.begin() + n.grad, n.size(), 0.0);
       }
     }
   }
   inner_zero_ = false;
   grads_[r.grad] += 1.0;  // d root / d root
-  // What the root's backward rule adds to each element of P's gradient: it reads no value.
-  const double seed = grads_[r.grad] * detail::node_partial_of_all(ctx, r);
+  // What the chain and the reduction's backward rules add to each element of P's gradient: they
+  // read no value.
+  const double seed = grads_[r.grad] * scale;
 
   if (block_scratch_.size() < threads) block_scratch_.resize(threads);
-  if (threads == 1) {
-    run_blocks(0, 0, blocks, rows, m, root.index_, seed);
-  } else {
-    std::vector<std::exception_ptr> errors(threads);
-    {
-      std::vector<std::jthread> workers;
-      workers.reserve(threads - 1);
-      for (std::size_t t = 1; t < threads; ++t) {
-        workers.emplace_back([&, t] {
-          try {
-            run_blocks(t, blocks * t / threads, blocks * (t + 1) / threads, rows, m, root.index_,
-                       seed);
-          } catch (...) {
-            errors[t] = std::current_exception();
-          }
-        });
+  if (block_errors_.size() < threads) block_errors_.resize(threads);
+  // Part t of the pool's run: thread t's contiguous range of blocks.
+  struct Job {
+    Tape* tape;
+    std::size_t threads, blocks, rows, m;
+    std::uint32_t reduce;
+    double seed;
+  } job{this, threads, blocks, rows, m, reduce, seed};
+  auto part = [](void* context, std::size_t t) {
+    const Job& j = *static_cast<const Job*>(context);
+    try {
+      j.tape->run_blocks(t, j.blocks * t / j.threads, j.blocks * (t + 1) / j.threads, j.rows, j.m,
+                         j.reduce, j.seed);
+    } catch (...) {
+      j.tape->block_errors_[t] = std::current_exception();
+    }
+  };
+  try {
+    if (threads == 1) {
+      run_blocks(0, 0, blocks, rows, m, reduce, seed);
+    } else {
+      ThreadPool* pool = options.pool;
+      if (pool == nullptr) {
+        if (!pool_) pool_ = std::make_shared<ThreadPool>(threads);
+        pool = pool_.get();
       }
-      try {
-        run_blocks(0, 0, blocks / threads, rows, m, root.index_, seed);
-      } catch (...) {
-        errors[0] = std::current_exception();
+      pool->run(threads, part, &job);
+      for (std::size_t t = 0; t < threads; ++t) {
+        if (block_errors_[t]) {
+          const std::exception_ptr e = block_errors_[t];
+          std::fill_n(block_errors_.begin(), threads, nullptr);
+          std::rethrow_exception(e);
+        }
       }
     }
-    for (const std::exception_ptr& e : errors) {
-      if (e) std::rethrow_exception(e);
-    }
-    // Fixed gradients: each thread's sums, added in thread order.
-    for (std::size_t t = 1; t < threads; ++t) {
-      const detail::BlockScratch& s = block_scratch_[t];
-      for (std::uint32_t i = 0; i < root.index_; ++i) {
-        const Node& n = nodes_[i];
-        if (block_batch_[i] || n.grad == kNoGrad) continue;
-        const double* from = s.grads.data() + s.nodes[i].grad;
-        double* to = grads_.data() + n.grad;
-        for (std::size_t k = 0; k < n.size(); ++k) to[k] += from[k];
-      }
+  } catch (const Error&) {
+    // A rule refused a value (a label out of range, ...) and named its row within the block:
+    // forward() throws the same error naming the row of the whole batch. (The values and
+    // gradients are incomplete either way, as after a failed forward().)
+    forward();
+    throw;
+  }
+  for (std::size_t t = 0; t < threads; ++t) {
+    if (block_scratch_[t].non_finite) return plain();
+  }
+  // Fixed gradients: each other thread's sums, added in thread order.
+  for (std::size_t t = 1; t < threads; ++t) {
+    const detail::BlockScratch& s = block_scratch_[t];
+    for (std::uint32_t i = 0; i < reduce; ++i) {
+      const Node& n = nodes_[i];
+      if (block_batch_[i] == 1 || n.grad == kNoGrad) continue;
+      const double* from = s.grads.data() + s.nodes[i].grad;
+      double* to = grads_.data() + n.grad;
+      for (std::size_t k = 0; k < n.size(); ++k) to[k] += from[k];
     }
   }
 
-  // The root's value, the nodes after it, then the fixed nodes backward.
-  detail::forward_node(ctx, r);
+  // The late nodes' values (they read whole batch values), the chain's (reduction to root), the
+  // nodes after the root; then backward: the chain
+  // (not the reduction, whose share went into P's gradient per block) and the fixed nodes.
+  for (std::uint32_t i = 0; i < reduce; ++i) {
+    if (block_batch_[i] == 3) detail::forward_node(ctx, nodes_[i]);
+  }
+  for (std::uint32_t i = reduce; i <= root.index_; ++i) {
+    if (block_batch_[i] == 2) detail::forward_node(ctx, nodes_[i]);
+  }
   for (std::size_t i = root.index_ + 1; i < nodes_.size(); ++i) {
     if ((nodes_[i].flags & kLeaf) == 0) detail::forward_node(ctx, nodes_[i]);
   }
-  for (std::uint32_t i = root.index_; i-- > 0;) {
+  for (std::uint32_t i = root.index_ + 1; i-- > 0;) {
     const Node& n = nodes_[i];
-    if (!block_batch_[i] && n.grad != kNoGrad && (n.flags & kLeaf) == 0 && live_[i]) {
+    if (block_batch_[i] != 1 && i != reduce && n.grad != kNoGrad && (n.flags & kLeaf) == 0 &&
+        live_[i]) {
       detail::backward_node(ctx, n);
     }
   }
+  if (check && !blocks_finite(root.index_)) plain();
 }
 
-// Runs blocks [first, last) of `rows` rows on thread `thread`; `seed` is what the root's backward
-// rule adds to each element of P's gradient.
+// Runs blocks [first, last) of `rows` rows on thread `thread`; `seed` is what the root's chain
+// adds to each element of the gradient of P, the input of `reduce`.
 void Tape::run_blocks(std::size_t thread, std::size_t first, std::size_t last, std::size_t rows,
-                      std::size_t m, std::uint32_t root, double seed) {
+                      std::size_t m, std::uint32_t reduce, double seed) {
   detail::BlockScratch& s = block_scratch_[thread];
-  s.nodes.assign(nodes_.begin(), nodes_.begin() + root);
+  s.non_finite = false;
+  s.nodes.assign(nodes_.begin(), nodes_.begin() + reduce);
   const bool own_grads = thread == 0;  // the calling thread works in grads_ itself
   if (!own_grads) {
     // Private layout: fixed gradients (zeroed accumulators), then one block-sized slot per batch
     // gradient.
     std::size_t size = 0;
-    for (std::uint32_t i = 0; i < root; ++i) {
+    for (std::uint32_t i = 0; i < reduce; ++i) {
       Node& n = s.nodes[i];
       if (n.grad == kNoGrad) continue;
       n.grad = static_cast<std::uint32_t>(size);
-      size += block_batch_[i] ? rows * n.cols : n.size();
+      size += block_batch_[i] == 1 ? rows * n.cols : n.size();
     }
     s.grads.assign(size, 0.0);
   }
@@ -211,14 +426,15 @@ void Tape::run_blocks(std::size_t thread, std::size_t first, std::size_t last, s
   ctx.nodes = s.nodes.data();
   ctx.grads = own_grads ? grads_.data() : s.grads.data();
   ctx.workspace = own_grads ? &workspace_ : &s.workspace;
-  const std::uint32_t p = nodes_[root].in0;
+  const bool check = detect_anomalies_;
+  const std::uint32_t p = nodes_[reduce].in0;
   for (std::size_t b = first; b < last; ++b) {
     const std::size_t r0 = b * rows;
     const std::size_t count = std::min(rows, m - r0);
     // Narrow the batch nodes to the block. Their gradients: intermediate ones start from zero,
     // a batch param's accumulates (in place, or copied into the private slot and back).
-    for (std::uint32_t i = 0; i < root; ++i) {
-      if (!block_batch_[i]) continue;
+    for (std::uint32_t i = 0; i < reduce; ++i) {
+      if (block_batch_[i] != 1) continue;
       const Node& n = nodes_[i];
       Node& v = s.nodes[i];
       const std::size_t offset = r0 * n.cols;
@@ -236,18 +452,39 @@ void Tape::run_blocks(std::size_t thread, std::size_t first, std::size_t last, s
     double* gp = ctx.grads + s.nodes[p].grad;
     for (std::size_t k = 0; k < count * nodes_[p].cols; ++k) gp[k] += seed;
     for (const std::uint32_t i : block_order_) detail::forward_node(ctx, s.nodes[i]);
+    if (check) {  // the block's values, leaves included
+      for (std::uint32_t i = 0; i < reduce; ++i) {
+        const Node& v = s.nodes[i];
+        if (block_batch_[i] == 1 && !finite(values_.data() + v.value, v.size())) {
+          s.non_finite = true;
+          return;
+        }
+      }
+    }
     for (std::size_t k = block_order_.size(); k-- > 0;) {
       const Node& v = s.nodes[block_order_[k]];
       if (v.grad != kNoGrad && live_[block_order_[k]]) detail::backward_node(ctx, v);
     }
+    if (check) {  // the block's gradients
+      for (std::uint32_t i = 0; i < reduce; ++i) {
+        const Node& v = s.nodes[i];
+        if (block_batch_[i] == 1 && v.grad != kNoGrad && live_[i] &&
+            !finite(ctx.grads + v.grad, v.size())) {
+          s.non_finite = true;
+          return;
+        }
+      }
+    }
     if (own_grads) continue;
-    for (std::uint32_t i = 0; i < root; ++i) {
+    for (std::uint32_t i = 0; i < reduce; ++i) {
       const Node& n = nodes_[i];
-      if (!block_batch_[i] || n.grad == kNoGrad) continue;
+      if (block_batch_[i] != 1 || n.grad == kNoGrad) continue;
       std::copy_n(s.grads.data() + s.nodes[i].grad, count * n.cols,
                   grads_.data() + n.grad + r0 * n.cols);
     }
   }
+  // Fixed gradients summed by this thread (the caller's are in grads_, checked after the pass).
+  if (check && !own_grads && !finite(s.grads.data(), s.grads.size())) s.non_finite = true;
 }
 
 }  // namespace tapegrad

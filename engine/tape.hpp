@@ -44,6 +44,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <exception>
 #include <span>
 #include <string>
 #include <string_view>
@@ -63,6 +64,7 @@ enum class OpKind : std::uint8_t;
 
 class Tape;
 class Var;
+class ThreadPool;  // engine/thread_pool.hpp
 
 namespace detail {
 
@@ -140,6 +142,7 @@ struct BlockScratch {
   std::vector<Node> nodes;
   std::vector<double> grads;
   std::vector<double> workspace;
+  bool non_finite = false;  // anomaly mode: a value or gradient of its blocks was not finite
 };
 /// Throws Error("<op>: <argument>: ...") for an empty Var or one kept across tape.clear().
 [[noreturn, gnu::cold]] void bad_var(const Var& v, std::string_view op, std::string_view argument);
@@ -216,6 +219,9 @@ struct BlockOptions {
   std::size_t block_rows = 0;
   /// Threads that share the blocks, the calling thread included (at least 1).
   std::size_t threads = 1;
+  /// The workers for threads > 1, which may be shared by several tapes (one pass at a time);
+  /// null: the tape's own pool, started by its first pass with threads > 1 and kept.
+  ThreadPool* pool = nullptr;
 };
 
 /// A recorded computation graph with its values and gradients.
@@ -271,16 +277,22 @@ class Tape {
   void zero_grad() noexcept;
 
   /// forward() then backward(root), over blocks of rows when the graph is a batch of examples:
-  /// root is sum(P) or mean(P) over all elements of a node P whose m >= 2 rows are examples, and
-  /// every node between the batch leaves (inputs and params with m rows) and P works row by row
+  /// root is sum(P) or mean(P) over all elements of a node P whose m >= 2 rows are examples,
+  /// possibly plus fixed terms (the root may be a chain of one-element nodes whose partial
+  /// derivative along the chain does not depend on the values, such as `mean(P) + penalty` or
+  /// `0.5 * sum(P)`, whose other operands depend on no batch node), and every node between the
+  /// batch leaves (inputs and params with m rows, but for a leaf with m rows used as a matmul's
+  /// right operand or transposed, when the graph needs it fixed) and P works row by row
   /// (element-wise ops whose other operand has one row, matmul with a batch left operand and a
-  /// batch-free right one, sums and means along columns). Each block is then run forward and at
-  /// once backward while it is in cache, so a large input is read once per gradient instead of
-  /// twice; with threads > 1 the blocks are shared out and each thread sums param gradients
-  /// privately. Values and gradients are those of forward() and backward(root) up to the order
-  /// in which sums over rows are added (deterministic for given options). Any other graph, and
-  /// any graph while anomaly detection is on, runs forward() and backward(root). Threads are
-  /// started per call; with one thread a warm call allocates nothing.
+  /// batch-free right one, sums and means along columns, per-row losses). Each block is then run
+  /// forward and at once backward while it is in cache, so a large input is read once per gradient
+  /// instead of twice; with threads > 1 the blocks are shared out over a persistent pool of workers
+  /// and each thread sums param gradients privately. Values and gradients are those of forward()
+  /// and backward(root) up to the order in which sums over rows are added (deterministic for given
+  /// options). Under anomaly detection every value and gradient is checked as it is computed; at
+  /// a non-finite one the pass restores the params' gradients and reruns as forward() and
+  /// backward(root), which throw the same AnomalyError as without blocks. Any other graph runs
+  /// forward() and backward(root). A warm call allocates nothing.
   void forward_backward(Var root, const BlockOptions& options = {});
   /// True when forward_backward(root) runs over blocks of rows (see there).
   [[nodiscard]] bool blockable(Var root) const;
@@ -359,9 +371,12 @@ class Tape {
   }
   // The arrays as the rules see them (const: the rules called from const members only read).
   detail::Ctx context() const noexcept;
-  std::uint32_t classify_rows(std::uint32_t root, std::vector<std::uint8_t>& batch) const;
+  std::uint32_t classify_rows(std::uint32_t root, std::vector<std::uint8_t>& batch,
+                              std::uint32_t& reduce, double& scale) const;
   void run_blocks(std::size_t thread, std::size_t first, std::size_t last, std::size_t rows,
-                  std::size_t m, std::uint32_t root, double seed);
+                  std::size_t m, std::uint32_t reduce, double seed);
+  bool blocks_finite(std::uint32_t root) const;
+  void save_leaf_grads(std::uint32_t root, bool restore);
   const detail::Operands* replay_plan();
   void build_replay_plan();
   // The errors of mutable_value(), grad() and backward(), out of line (see the inline
@@ -406,10 +421,17 @@ class Tape {
   // (the root itself) and the root is the last node, every node with a gradient is on a path to
   // the root, and backward() needs no search.
   std::size_t unconsumed_ = 0;
-  // forward_backward(): which nodes are batch nodes, the batch nodes in order, per-thread scratch.
+  // forward_backward(): what each node is (0 fixed, 1 batch, 2 on the root's chain down to the
+  // reduction), the batch nodes in order, per-thread scratch and errors, the leaves' gradients
+  // saved under anomaly detection, and the tape's own worker pool (created by the first pass
+  // with threads > 1 that is given none; shared_ptr so that only blocked_pass.cpp needs its
+  // definition).
   std::vector<std::uint8_t> block_batch_;
   std::vector<std::uint32_t> block_order_;
   std::vector<detail::BlockScratch> block_scratch_;
+  std::vector<std::exception_ptr> block_errors_;
+  std::vector<double> block_saved_;
+  std::shared_ptr<ThreadPool> pool_;
   // The replay plan: plan_[i] holds node i's Operands. Built by forward() when its size differs
   // from nodes_'s (nodes were recorded since), emptied by clear(); backward() uses it when valid.
   std::vector<detail::Operands> plan_;

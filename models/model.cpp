@@ -127,7 +127,7 @@ std::vector<Shape> param_shapes(ModelKind kind, std::span<const std::size_t> siz
   }
   std::vector<Shape> shapes;
   for (std::size_t l = 1; l < sizes.size(); ++l) {
-    if (task == Task::binary) {  // the lecture's layout: Z_l = W_l A_{l-1} + b_l
+    if (task == Task::binary) {  // the lecture's W_l n_l x n_{l-1}, b_l n_l x 1 (model.hpp)
       shapes.push_back({sizes[l], sizes[l - 1]});
       shapes.push_back({sizes[l], 1});
     } else {  // examples as rows: Z_l = A_{l-1} W_l + b_l
@@ -153,7 +153,7 @@ Model zero_model(ModelKind kind, std::vector<std::size_t> sizes, Task task) {
 }
 
 /// One layer with examples as rows: Z = A W + b, b (1 x out) broadcast over the rows. Shared by
-/// softmax regression, linear regression and the row-layout MLPs.
+/// every model.
 Var row_layer(const Var& A, const Var& W, const Var& b) { return matmul(A, W) + b; }
 
 }  // namespace
@@ -208,18 +208,15 @@ NetworkGraph record_network(Tape& tape, const Model& model, std::size_t m, bool 
   }
   const std::vector<std::string> names = param_names(model.kind, model.sizes);
   NetworkGraph g;
-  const bool rows = model.rows_layout();
   if (X_rows.data() != nullptr &&
-      (!rows || X_rows.shape() != Shape{m, model.inputs()} || X_rows.size() < 2)) {
+      (X_rows.shape() != Shape{m, model.inputs()} || X_rows.size() < 2)) {
     detail::fail("record_network", "X_rows",
-                 "expected {} rows of {} features (at least two numbers) for a model with "
-                 "examples as rows, found {} for a {} model",
-                 m, model.inputs(), X_rows.shape(), rows ? "rows-layout" : "columns-layout");
+                 "expected {} rows of {} features (at least two numbers), found {}", m,
+                 model.inputs(), X_rows.shape());
   }
   // Zero-filled in the tape itself (no temporary of the batch's size), or the caller's rows.
-  g.X = X_rows.data() != nullptr
-            ? tape.input_view(X_rows, "X")
-            : tape.input(rows ? Shape{m, model.inputs()} : Shape{model.inputs(), m}, "X");
+  g.X = X_rows.data() != nullptr ? tape.input_view(X_rows, "X")
+                                 : tape.input(Shape{m, model.inputs()}, "X");
   for (std::size_t i = 0; i < shapes.size(); ++i) {
     if (model.params[i].shape() != shapes[i]) {
       detail::fail("model", names[i], "expected shape {}, found {}", shapes[i],
@@ -228,18 +225,16 @@ NetworkGraph record_network(Tape& tape, const Model& model, std::size_t m, bool 
     g.params.push_back(trainable ? tape.param(model.params[i], names[i])
                                  : tape.input(model.params[i], names[i]));
   }
-  if (model.kind == ModelKind::logreg) {
-    g.Z = (matmul(transpose(g.params[0]), g.X) + g.params[1]).set_label("Z");  // Z = wᵀ X + b
-    return g;
-  }
   Var A = g.X;  // A0 = X
   const std::size_t layers = model.sizes.size() - 1;
+  // A binary MLP keeps the lecture's W_l (n_l x n_{l-1}) and b_l (n_l x 1): its layers use their
+  // transposes, fixed nodes computed once per pass.
+  const bool lecture = model.kind == ModelKind::mlp && model.task == Task::binary;
   for (std::size_t l = 1; l <= layers; ++l) {
     const Var& W = g.params[2 * l - 2];
     const Var& b = g.params[2 * l - 1];
-    // Z_l = W_l A_{l-1} + b_l (lecture layout), or A_{l-1} W_l + b_l (examples as rows; softmax
-    // and linear regression are this one layer)
-    const Var Z = rows ? row_layer(A, W, b) : matmul(W, A) + b;
+    // Z_l = A_{l-1} W_l + b_l (softmax, linear and logistic regression are this one layer)
+    const Var Z = lecture ? row_layer(A, transpose(W), transpose(b)) : row_layer(A, W, b);
     if (l == layers) {
       g.Z = Z;
       break;
@@ -318,13 +313,7 @@ Tensor Model::predict_logits(TensorView X_rows) const {
   Tape tape;
   const NetworkGraph g = record_network(tape, *this, m, /*trainable=*/false);
   MutableTensorView Xg = tape.mutable_value(g.X);
-  if (rows_layout()) {
-    std::copy(X.begin(), X.end(), Xg.begin());
-  } else {  // the lecture's layout: features x examples
-    for (std::size_t i = 0; i < m; ++i) {
-      for (std::size_t j = 0; j < X.cols(); ++j) Xg(j, i) = X(i, j);
-    }
-  }
+  std::copy(X.begin(), X.end(), Xg.begin());
   tape.forward();
   Tensor Z(Shape{m, outputs()}, {g.Z.value().begin(), g.Z.value().end()});
   // (Parameters that are not finite, from training run on past a divergence, give nan anyway.)
@@ -545,8 +534,8 @@ Var record_cost(const Model& model, const NetworkGraph& g, const Var& Y, double 
     case Task::binary:  // J = (1/m) Σ L(z_i, y_i)
       J = mean(log_loss_with_logits(g.Z, Y));
       break;
-    case Task::multiclass:  // J = (1/m) Σ -log softmax(z_i)_{y_i}
-      J = cross_entropy(g.Z, Y, Reduction::Mean);
+    case Task::multiclass:  // J = (1/m) Σ -log softmax(z_i)_{y_i}, per row so it runs in blocks
+      J = mean(cross_entropy(g.Z, Y, Reduction::None));
       break;
     case Task::regression:  // J = (1/m) Σ (z_i - y_i)², element-wise so it runs in row blocks
       J = mean(pow(g.Z - Y, 2.0));

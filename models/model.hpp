@@ -9,16 +9,18 @@
 //   regression:  one real output, mean squared error              (kinds linear, mlp)
 // logreg, softmax and linear imply their task; an MLP carries it in Model::task.
 //
-// Binary models keep the lecture's layout, features x examples (X n x m):
-//   logreg:  Z = wᵀ X + b                          (w n x 1, b 1 x 1)
-//   mlp:     A0 = X;  Z_l = W_l A_{l-1} + b_l;  A_l = g(Z_l) for hidden layers (g = tanh or relu);
-//            the last layer's Z_L is the logit      (W_l n_l x n_{l-1}, b_l n_l x 1)
-// The other tasks store examples as rows (X m x n), so Tape::forward_backward can run them over
-// blocks of rows, with the same layer in every model (b broadcast as a row):
+// Every model stores examples as rows (X m x n), so Tape::forward_backward runs its training
+// over blocks of rows, with the same layer in every model (b broadcast as a row):
+//   logreg:  z = X w + b                           (w n x 1, b 1 x 1)
 //   softmax: Z = X W + b                           (W n x k, b 1 x k)
 //   linear:  z = X w + b                           (w n x 1, b 1 x 1)
-//   mlp:     A0 = X;  Z_l = A_{l-1} W_l + b_l;  A_l = g(Z_l)   (W_l n_{l-1} x n_l, b_l 1 x n_l)
-// The public functions always take examples in rows (m x n) and transpose where needed.
+//   mlp:     A0 = X;  Z_l = A_{l-1} W_l + b_l;  A_l = g(Z_l) for hidden layers (g = tanh or relu);
+//            the last layer's Z_L is the output     (W_l n_{l-1} x n_l, b_l 1 x n_l)
+// except that a binary MLP keeps the lecture's parameters, W_l n_l x n_{l-1} and b_l n_l x 1
+// (Z_lᵀ = W_l A_{l-1}ᵀ + b_l, features x examples), in Model::params and in its model files, as
+// every file version has stored them: its graph multiplies by W_lᵀ and adds b_lᵀ, transposes
+// of the parameters computed once per pass (fixed nodes of forward_backward, a few hundred
+// elements), so no file changes and no conversion happens at load or save.
 // Regression targets are standardised like features when trained with standardisation: the
 // network predicts (y - mean) / scale and prediction maps back, ŷ = z · scale + mean.
 //
@@ -128,8 +130,6 @@ struct Model {
   [[nodiscard]] std::size_t outputs() const noexcept { return sizes.empty() ? 0 : sizes.back(); }
   /// Number of classes: 2 for binary, k for multiclass, 0 for regression.
   [[nodiscard]] std::size_t class_count() const noexcept;
-  /// True when the forward graph stores examples as rows (every task but binary).
-  [[nodiscard]] bool rows_layout() const noexcept { return task != Task::binary; }
 
   /// Binary: P(label = 1) for each row of X (m x n, raw features), m x 1. Multiclass: the
   /// softmax probabilities, m x k. Throws Error for regression.
@@ -195,15 +195,15 @@ Model make_mlp(std::vector<std::size_t> sizes, Activation activation, std::uint6
 
 /// The forward graph of `model` on a tape.
 struct NetworkGraph {
-  Var X;                    ///< input: n x m for binary models, m x n otherwise (rows_layout)
+  Var X;                    ///< input: m x n, one example per row
   std::vector<Var> params;  ///< leaves holding Model::params, same order
-  Var Z;                    ///< outputs: 1 x m for binary models, m x outputs() otherwise
+  Var Z;                    ///< outputs: m x outputs()
 };
 
 /// Records the forward graph for m examples, the leaves initialised from model.params. With
 /// `trainable` the parameters are tape params (gradients flow), otherwise inputs. The X leaf is
-/// zero-filled, to be written through Tape::mutable_value; or, when `X_rows` is given (a model
-/// with examples as rows, m x n, at least two elements), a borrowed leaf (Tape::input_view) that
+/// zero-filled, to be written through Tape::mutable_value; or, when `X_rows` is given (m x n,
+/// at least two elements), a borrowed leaf (Tape::input_view) that
 /// reads the caller's rows where they lie, for as long as the tape lives.
 NetworkGraph record_network(Tape& tape, const Model& model, std::size_t m, bool trainable,
                             TensorView X_rows = {});
@@ -214,9 +214,11 @@ NetworkGraph record_network(Tape& tape, const Model& model, std::size_t m, bool 
 Var weight_penalty(std::span<const Var> params, double weight_decay);
 
 /// The training cost of a batch of the network `g` of `model` against labels or targets
-/// `Y` (binary: 1 x m; otherwise m x 1), plus the weight penalty when weight_decay > 0:
-///   binary: mean(log_loss_with_logits(Z, Y));  multiclass: cross_entropy(Z, Y) (mean);
+/// `Y` (m x 1), plus the weight penalty when weight_decay > 0:
+///   binary: mean(log_loss_with_logits(Z, Y));  multiclass: mean(cross_entropy(Z, Y, None));
 ///   regression: mean((Z - Y)²).
+/// Each is the mean of a per-row loss, plus a penalty of the params only, so that
+/// Tape::forward_backward runs it over blocks of rows.
 Var record_cost(const Model& model, const NetworkGraph& g, const Var& Y, double weight_decay);
 
 /// Checks labels or targets y for `model`'s task (binary 0 or 1, multiclass integers 0..k-1,

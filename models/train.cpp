@@ -4,11 +4,13 @@
 #include <cmath>
 #include <memory>
 #include <numeric>
+#include <thread>
 #include <tuple>
 #include <utility>
 
 #include "tapegrad/engine/error.hpp"
 #include "tapegrad/engine/tape.hpp"
+#include "tapegrad/engine/thread_pool.hpp"
 #include "tapegrad/models/random.hpp"
 
 namespace tapegrad {
@@ -25,14 +27,15 @@ struct BatchGraph {
   std::vector<TensorView> grads;
   bool borrowed = false;  // X and Y read the caller's rows
 
+  BlockOptions blocks;  // forward_backward's threads and their pool
+
   /// Borrows X_rows and y (all m of them, in order) as the X and Y leaves when given
   /// (Tape::input_view: load() then copies nothing).
-  BatchGraph(const Model& model, std::size_t m, double weight_decay, TensorView X_rows = {},
-             TensorView y = {})
-      : task(model.task), borrowed(X_rows.data() != nullptr) {
+  BatchGraph(const Model& model, std::size_t m, double weight_decay, BlockOptions options,
+             TensorView X_rows = {}, TensorView y = {})
+      : task(model.task), borrowed(X_rows.data() != nullptr), blocks(options) {
     net = record_network(*tape, model, m, /*trainable=*/true, X_rows);
-    Y = borrowed ? tape->input_view(y, "Y")
-                 : tape->input(model.rows_layout() ? Shape{m, 1} : Shape{1, m}, "Y");
+    Y = borrowed ? tape->input_view(y, "Y") : tape->input(Shape{m, 1}, "Y");
     J = record_cost(model, net, Y, weight_decay);
     for (const Var& p : net.params) {
       params.push_back(tape->mutable_value(p));
@@ -40,34 +43,22 @@ struct BatchGraph {
     }
   }
 
-  /// Loads examples order[first, first + m) of X (n x M in the lecture's layout, M x n with
-  /// examples as rows) and y into the leaves.
+  /// Loads examples order[first, first + m) of X (M x n, examples as rows) and y into the leaves.
   void load(TensorView X, TensorView y, std::span<const std::size_t> order) {
     if (borrowed) return;  // the leaves are X and y themselves (all rows, in order)
     const MutableTensorView Xv = tape->mutable_value(net.X);
     const MutableTensorView Yv = tape->mutable_value(Y);
-    const bool rows = task != Task::binary;
     for (std::size_t k = 0; k < order.size(); ++k) {
-      if (rows) {
-        std::copy_n(X.begin() + static_cast<std::ptrdiff_t>(order[k] * X.cols()), X.cols(),
-                    Xv.begin() + static_cast<std::ptrdiff_t>(k * X.cols()));
-      } else {
-        for (std::size_t j = 0; j < Xv.rows(); ++j) Xv(j, k) = X(j, order[k]);
-      }
+      std::copy_n(X.begin() + static_cast<std::ptrdiff_t>(order[k] * X.cols()), X.cols(),
+                  Xv.begin() + static_cast<std::ptrdiff_t>(k * X.cols()));
       Yv[k] = y[order[k]];
     }
   }
 
-  /// forward, zero_grad, backward; returns J and adds the number of correct predictions.
+  /// zero_grad, forward_backward; returns J and adds the number of correct predictions.
   double run(std::size_t& correct) {
-    if (task == Task::binary) {
-      tape->forward();
-      tape->zero_grad();
-      tape->backward(J);
-    } else {
-      tape->zero_grad();
-      tape->forward_backward(J);
-    }
+    tape->zero_grad();
+    tape->forward_backward(J, blocks);
     const TensorView Z = net.Z.value();
     const TensorView Yv = Y.value();
     if (task == Task::binary) {
@@ -82,6 +73,10 @@ struct BatchGraph {
 };
 
 }  // namespace
+
+std::size_t resolve_threads(std::size_t threads) noexcept {
+  return threads != 0 ? threads : std::max<std::size_t>(std::thread::hardware_concurrency(), 1);
+}
 
 OptimizerConfig resolve_optimizer(const OptimizerConfig& config, const Model& model,
                                   bool full_batch) noexcept {
@@ -223,15 +218,7 @@ std::vector<EpochStats> fit_rows(Model& model, TensorView X_all, TensorView y_al
   // The features as trained on: X_rows itself when already standardised (or not standardised).
   Tensor Xs_own;
   if (!standardised && !model.standardizer.empty()) Xs_own = model.standardizer.apply(X_rows);
-  TensorView Xs = Xs_own.size() != 0 ? TensorView(Xs_own) : X_rows;
-  if (!model.rows_layout()) {  // the lecture's layout: one example per column
-    Tensor Xt(Xs.cols(), m);
-    for (std::size_t i = 0; i < m; ++i) {
-      for (std::size_t j = 0; j < Xs.cols(); ++j) Xt(j, i) = Xs(i, j);
-    }
-    Xs_own = std::move(Xt);
-    Xs = Xs_own;
-  }
+  const TensorView Xs = Xs_own.size() != 0 ? TensorView(Xs_own) : X_rows;
   // Regression fits the standardised target (y - mean) / scale.
   const bool scaled = model.task == Task::regression && !model.target_standardizer.empty();
   const Tensor ys_own = scaled ? model.target_standardizer.apply(y) : Tensor();
@@ -240,12 +227,22 @@ std::vector<EpochStats> fit_rows(Model& model, TensorView X_all, TensorView y_al
   const std::size_t batch = options.batch_size == 0 ? m : std::min(options.batch_size, m);
   const OptimizerConfig config = resolve_optimizer(options.optimizer, model, batch == m);
   const std::size_t remainder = m % batch;
-  // Full batch with examples as rows: the tape reads Xs and ys where they lie (no copy).
-  const bool borrow = batch == m && model.rows_layout() && m >= 2;
-  BatchGraph main(model, batch, options.weight_decay, borrow ? Xs : TensorView{},
+  // The threads of forward_backward, one pool shared by both graphs.
+  BlockOptions blocks;
+  blocks.threads = resolve_threads(options.threads);
+  std::unique_ptr<ThreadPool> pool;
+  if (blocks.threads > 1) {
+    pool = std::make_unique<ThreadPool>(blocks.threads);
+    blocks.pool = pool.get();
+  }
+  // Full batch: the tape reads Xs and ys where they lie (no copy).
+  const bool borrow = batch == m && m >= 2;
+  BatchGraph main(model, batch, options.weight_decay, blocks, borrow ? Xs : TensorView{},
                   borrow ? ys : TensorView{});
   std::unique_ptr<BatchGraph> tail;
-  if (remainder > 0) tail = std::make_unique<BatchGraph>(model, remainder, options.weight_decay);
+  if (remainder > 0) {
+    tail = std::make_unique<BatchGraph>(model, remainder, options.weight_decay, blocks);
+  }
   main.tape->set_detect_anomalies(options.detect_anomalies);
   if (tail) tail->tape->set_detect_anomalies(options.detect_anomalies);
 
@@ -508,6 +505,7 @@ TrainResult train(Dataset&& data, const TrainConfig& config, const EpochCallback
   options.early_stopping = config.early_stopping;
   options.validation_fraction = config.validation_fraction;
   options.patience = config.patience;
+  options.threads = config.threads;
   // The training part is standardised where it lies (the numbers fit() would compute), and
   // evaluated so after training by the model without its feature standardizer.
   if (config.standardize) result.model.standardizer.apply_in_place(X_train);

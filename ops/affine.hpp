@@ -17,6 +17,7 @@ struct AffineRule {
   static constexpr std::string_view name = "affine";
   static constexpr std::string_view symbol = "ax+b";
   static constexpr std::size_t constants = 2;  // k = {alpha, beta}
+  static constexpr bool linear = true;         // its partial reads no value
   static double forward(double x, const double* k) noexcept { return x * k[0] + k[1]; }
   static double partial(double, double, const double* k) noexcept { return k[0]; }  // dy/dx = alpha
 

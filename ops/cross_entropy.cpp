@@ -24,13 +24,19 @@ void CrossEntropyRule::forward(const Ctx& t, const Node& n) {
   const double* z = values_of(t, zn);
   const double* labels = values_of(t, t.nodes[n.in1]);
   const std::size_t k = zn.cols;
+  const bool rows = static_cast<Reduction>(n.extra) == Reduction::None;
   double total = 0.0;
   for (std::size_t r = 0; r < zn.rows; ++r) {
     const double* row = z + r * k;
     const std::size_t label = checked_index(kOp, "labels", "class", labels[r], k, r);
-    total -= log_sum_exp(row, k, 1).log_prob(row[label]);  // L_r = -log softmax(z_r)_label
+    const double loss = -log_sum_exp(row, k, 1).log_prob(row[label]);  // -log softmax(z_r)_label
+    if (rows) {
+      t.values[n.value + r] = loss;
+    } else {
+      total += loss;
+    }
   }
-  t.values[n.value] = total * scale(n, zn);
+  if (!rows) t.values[n.value] = total * scale(n, zn);
 }
 
 void CrossEntropyRule::backward(const Ctx& t, const Node& n) {
@@ -40,8 +46,11 @@ void CrossEntropyRule::backward(const Ctx& t, const Node& n) {
   const double* labels = values_of(t, t.nodes[n.in1]);
   double* gz = t.grads + zn.grad;
   const std::size_t k = zn.cols;
-  const double g = t.grads[n.grad] * scale(n, zn);
+  const bool rows = static_cast<Reduction>(n.extra) == Reduction::None;
+  const double* gn = t.grads + n.grad;
+  const double s = rows ? 1.0 : scale(n, zn);
   for (std::size_t r = 0; r < zn.rows; ++r) {
+    const double g = gn[rows ? r : 0] * s;
     const double* row = z + r * k;
     const std::size_t label = checked_index(kOp, "labels", "class", labels[r], k, r);
     const LogSumExp lse = log_sum_exp(row, k, 1);
@@ -61,12 +70,13 @@ Var cross_entropy(const Var& logits, const Var& labels, Reduction reduction) {
     detail::fail(detail::kOp, "labels", "has {} rows, the logits {}; one label per row of logits",
                  sl.rows, sz.rows);
   }
-  if (reduction != Reduction::Mean && reduction != Reduction::Sum) {
-    detail::fail(detail::kOp, "reduction", "{} is neither Mean nor Sum",
+  if (reduction != Reduction::Mean && reduction != Reduction::Sum && reduction != Reduction::None) {
+    detail::fail(detail::kOp, "reduction", "{} is not Mean, Sum or None",
                  static_cast<int>(reduction));
   }
   detail::check_indices(detail::kOp, "labels", "class", labels, sz.cols);
-  return detail::Recorder::binary(detail::kOp, OpKind::CrossEntropy, logits, labels, Shape{1, 1},
+  const Shape out = reduction == Reduction::None ? Shape{sz.rows, 1} : Shape{1, 1};
+  return detail::Recorder::binary(detail::kOp, OpKind::CrossEntropy, logits, labels, out,
                                   static_cast<std::uint16_t>(reduction));
 }
 

@@ -20,6 +20,9 @@ struct GatherRowsRule {
   // dy_rc/dx_jc = [i_r = j]: row r of the gradient is added into row i_r of x's, so a row taken
   // twice receives both; no gradient flows to the indices
   static void backward(const Ctx& t, const Node& n);
+  // row r from row r of the indices (a mini-batch's), x whole: forward_backward() runs it over
+  // blocks of the indices' rows when x is not a batch node
+  static constexpr RowRule rows = RowRule::SecondInput;
 };
 }  // namespace detail
 

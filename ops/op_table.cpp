@@ -11,8 +11,9 @@
 // and may add: value_and_partials(a, b, p) (a binary element-wise rule's value and both partial
 // derivatives at once, for one-element nodes that store them; ops/detail/kernels.hpp),
 // `constants` (how many it keeps at consts[in1]), axis(node), rows (a RowRule, or
-// rows(ctx, node)), partial_of_all(ctx, node), node_name(ctx, node), `infix` (drawn as "a + b"),
-// expression(info, inputs) and bubble(info, precision).
+// rows(ctx, node)), partial_of_all(ctx, node), `linear` (an element-wise rule whose partials
+// read no value, for the root chains of forward_backward()), node_name(ctx, node), `infix` (drawn
+// as "a + b"), expression(info, inputs) and bubble(info, precision).
 #include <algorithm>
 #include <array>
 #include <cmath>
@@ -275,6 +276,25 @@ double node_partial_of_all(const Ctx& t, const Node& n) noexcept {
       return R::partial_of_all(t, n);
     else
       return 0.0;
+  });
+}
+
+bool node_constant_partial(const Ctx& t, const Node& n, std::uint32_t slot,
+                           double& partial) noexcept {
+  return with_rule(n.op, [&]<class R>() -> bool {
+    if constexpr (requires { R::linear; }) {
+      // The partials of a linear rule read no value: they are evaluated at zero.
+      if constexpr (BinaryElementwise<R>) {
+        if (slot > 1) return false;
+        partial = slot == 0 ? R::partial_a(0.0, 0.0, 0.0) : R::partial_b(0.0, 0.0, 0.0);
+        return true;
+      } else if constexpr (UnaryElementwise<R>) {
+        if (slot != 0) return false;
+        partial = R::partial(0.0, 0.0, t.consts + n.in1);
+        return true;
+      }
+    }
+    return false;
   });
 }
 

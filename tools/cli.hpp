@@ -33,6 +33,7 @@ struct Subcommand {
 inline constexpr std::uint64_t kMaxEpochs = 1'000'000;
 inline constexpr std::uint64_t kMaxHidden = 10'000;
 inline constexpr std::uint64_t kMaxExamples = 1'000'000'000;
+inline constexpr std::uint64_t kMaxThreads = 1'024;  // train --threads
 
 /// Number checks: "expected a number greater than 0, found '0'" and the like.
 [[nodiscard]] const CLI::Validator& positive_check();

@@ -361,18 +361,9 @@ ModelLoss record_model_loss(const Model& model, const Dataset& data, std::size_t
   check_targets(who, model, first.y);
   Tensor X = select_features(first, model.feature_names);
   if (!model.standardizer.empty()) X = model.standardizer.apply(X);
-  Tensor Y = model.task == Task::regression && !model.target_standardizer.empty()
-                 ? model.target_standardizer.apply(first.y)
-                 : Tensor(first.y);
-  if (!model.rows_layout()) {  // the lecture's layout: one example per column
-    Tensor Xt(model.inputs(), m), Yt(1, m);
-    for (std::size_t i = 0; i < m; ++i) {
-      for (std::size_t j = 0; j < model.inputs(); ++j) Xt(j, i) = X(i, j);
-      Yt(0, i) = Y(i, 0);
-    }
-    X = std::move(Xt);
-    Y = std::move(Yt);
-  }
+  const Tensor Y = model.task == Task::regression && !model.target_standardizer.empty()
+                       ? model.target_standardizer.apply(first.y)
+                       : Tensor(first.y);
   ModelLoss out;
   out.examples = m;
   Tape& t = *out.tape;

@@ -42,6 +42,7 @@ struct TrainArgs {
   std::size_t patience = 10;
   bool patience_given = false;
   std::size_t batch = 0;
+  std::size_t threads = 0;  // 0: all cores
   std::uint64_t seed = 0;
   double test_fraction = 0.2;
   bool no_standardize = false;
@@ -127,6 +128,7 @@ TrainConfig train_config(const TrainArgs& a, Task task) {
   c.validation_fraction = a.validation_fraction;
   c.patience = a.patience;
   c.batch_size = a.batch;
+  c.threads = a.threads;
   c.seed = a.seed;
   c.test_fraction = a.test_fraction;
   c.standardize = !a.no_standardize;
@@ -323,6 +325,10 @@ Subcommand add_train(CLI::App& app) {
           ->transform(whole_check(1, kMaxEpochs));
   cmd->add_option("--batch", args->batch, "Examples per step; 0 for full batch (default)")
       ->transform(whole_check(0, kMaxExamples));
+  cmd->add_option("--threads", args->threads,
+                  "Threads of each training pass, 0 for all cores (default: all cores); results "
+                  "are the same for a given count")
+      ->transform(whole_check(0, kMaxThreads));
   cmd->add_option("--seed", args->seed, "Seed of the split, initialisation and shuffles")
       ->transform(whole_check(0, std::numeric_limits<std::uint64_t>::max(), ""));
   cmd->add_option("--test-fraction", args->test_fraction,

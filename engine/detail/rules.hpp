@@ -47,6 +47,7 @@ enum class RowRule : std::uint8_t {
   Never,        ///< a batch input makes the graph unsuitable for blocks (transpose, mse, ...)
   Elementwise,  ///< row r from row r of each input; inputs that are not batch nodes have one row
   FirstInput,   ///< row r from row r of input 0; the other inputs must not be batch nodes
+  SecondInput,  ///< row r from row r of input 1; the other inputs must not be batch nodes
 };
 
 /// Recomputes node n from its inputs (leaves: nothing).
@@ -80,6 +81,11 @@ RowRule node_row_rule(const Ctx& t, const Node& n) noexcept;
 /// When n is a reduction of all its input's elements whose partial derivative is the same for
 /// every element whatever the values (sum: 1, mean: 1/k), that partial; otherwise 0.
 double node_partial_of_all(const Ctx& t, const Node& n) noexcept;
+/// When n's partial derivative d n / d input `slot` does not depend on any value (a rule with
+/// the `linear` trait: add and subtract 1 or -1, x * alpha + beta alpha), writes it to `partial`
+/// and returns true; otherwise returns false.
+bool node_constant_partial(const Ctx& t, const Node& n, std::uint32_t slot,
+                           double& partial) noexcept;
 /// Number of constants the node keeps at consts[in1], and its axis (-1 none) for NodeInfo.
 std::size_t node_constant_count(const Node& n) noexcept;
 int node_axis(const Node& n) noexcept;

@@ -206,23 +206,34 @@ struct RowBatch {
 };
 }  // namespace
 
-TEST_CASE("a warm forward_backward over row blocks (one thread) allocates nothing") {
+TEST_CASE(
+    "a warm forward_backward over row blocks (one thread, two threads on the tape's pool, "
+    "anomaly detection) allocates nothing") {
   const RowBatch data;
-  tg::Tape tape;
-  const auto [J, b] = data.record(tape, /*borrow=*/false);
-  REQUIRE(tape.blockable(J));
-  tape.forward_backward(J, {64, 1});
-  const double first = J.item();
-  const Counts before = counts();
-  for (int step = 0; step < 5; ++step) {
-    tape.mutable_value(b)[0] += 0.5;
-    tape.zero_grad();
-    tape.forward_backward(J, {64, 1});
+  for (const std::size_t threads : {1, 2}) {
+    for (const bool anomalies : {false, true}) {
+      INFO("threads ", threads, ", anomaly detection ", anomalies);
+      tg::Tape tape;
+      tape.set_detect_anomalies(anomalies);
+      const auto [cost, b] = data.record(tape, /*borrow=*/false);
+      // the models' cost: a mean over rows plus a weight penalty (of the first param, w)
+      const tg::Var w = tape.params().front();
+      const tg::Var J = cost + 0.5 * tg::sum(w * w);
+      REQUIRE(tape.blockable(J));
+      tape.forward_backward(J, {64, threads});  // warm: scratch, the pool's threads
+      const double first = J.item();
+      const Counts before = counts();
+      for (int step = 0; step < 5; ++step) {
+        tape.mutable_value(b)[0] += 0.5;
+        tape.zero_grad();
+        tape.forward_backward(J, {64, threads});
+      }
+      const Counts after = counts();
+      CHECK(after.news - before.news == 0);
+      CHECK(after.mallocs - before.mallocs == 0);
+      CHECK(J.item() != first);  // the passes did run
+    }
   }
-  const Counts after = counts();
-  CHECK(after.news - before.news == 0);
-  CHECK(after.mallocs - before.mallocs == 0);
-  CHECK(J.item() != first);  // the passes did run
 }
 
 TEST_CASE("warm passes over a borrowed leaf (Tape::input_view) allocate nothing") {

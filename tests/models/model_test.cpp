@@ -108,9 +108,12 @@ TEST_CASE("mlp: the recorded network's gradients pass a finite-difference check"
     tg::Tape tape;
     const tg::NetworkGraph g = tg::record_network(tape, model, 5, /*trainable=*/true);
     tg::Rng rng(8);
-    tg::Tensor X(3, 5), Y(1, 5);
-    for (double& v : X) v = rng.uniform(-2, 2);
+    tg::Tensor Xt(3, 5), X(5, 3), Y(5, 1);  // the points drawn features x examples, as before
+    for (double& v : Xt) v = rng.uniform(-2, 2);
     for (double& v : Y) v = static_cast<double>(rng.below(2));
+    for (std::size_t i = 0; i < 5; ++i) {
+      for (std::size_t j = 0; j < 3; ++j) X(i, j) = Xt(j, i);
+    }
     tape.set(g.X, X);
     const tg::Var yv = tape.input(Y, "Y");
     const tg::Var J = tg::mean(tg::log_loss_with_logits(g.Z, yv));

@@ -447,20 +447,20 @@ TEST_CASE("train: in place, the test part's evaluation errors are evaluate()'s o
                        tg::Error);
 }
 
-TEST_CASE("record_network: borrowed rows must fit a model with examples as rows") {
+TEST_CASE("record_network: borrowed rows must have the batch's shape") {
   tg::Tape tape;
   const tg::Tensor X(4, 3, 0.5);
   const tg::NetworkGraph g = tg::record_network(tape, tg::make_linear(3), 4, true, X);
   CHECK(g.X.value().data() == X.data());
+  const tg::NetworkGraph binary = tg::record_network(tape, tg::make_logreg(3), 4, true, X);
+  CHECK(binary.X.value().data() == X.data());
   tg::Tape other;
   CHECK_THROWS_WITH_AS((void)tg::record_network(other, tg::make_linear(3), 5, true, X),
                        "record_network: X_rows: expected 5 rows of 3 features (at least two "
-                       "numbers) for a model with examples as rows, found 4x3 for a rows-layout "
-                       "model",
+                       "numbers), found 4x3",
                        tg::Error);
-  CHECK_THROWS_WITH_AS((void)tg::record_network(other, tg::make_logreg(3), 4, true, X),
-                       "record_network: X_rows: expected 4 rows of 3 features (at least two "
-                       "numbers) for a model with examples as rows, found 4x3 for a "
-                       "columns-layout model",
+  CHECK_THROWS_WITH_AS((void)tg::record_network(other, tg::make_logreg(2), 4, true, X),
+                       "record_network: X_rows: expected 4 rows of 2 features (at least two "
+                       "numbers), found 4x3",
                        tg::Error);
 }

@@ -93,8 +93,42 @@ TEST_CASE("cross_entropy: stable at large |z| and at +-inf; NaN only without a l
   CHECK(std::isnan(loss_of(tg::Tensor::row({NAN, 0}), tg::Tensor(1.0)).value));
 }
 
+TEST_CASE("cross_entropy: Reduction::None keeps one loss per row, hand-derived") {
+  const double ln3 = std::log(3.0), ln2 = std::numbers::ln2;
+  tg::Tape tape;
+  const tg::Var z = tape.param(tg::Tensor::from_rows({{0, ln3}, {ln2, ln2}, {0, ln3}}));
+  const tg::Var labels = tape.input(tg::Tensor::column({1, 0, 0}));
+  const tg::Var L = tg::cross_entropy(z, labels, tg::Reduction::None);
+  // softmax rows [1/4, 3/4], [1/2, 1/2], [1/4, 3/4]: L = [-log(3/4), -log(1/2), -log(1/4)]
+  CHECK(L.shape() == tg::Shape{3, 1});
+  CHECK(L.value() == near(tg::Tensor::column({std::log(4.0 / 3.0), ln2, std::log(4.0)}), 1e-15));
+  // weights 1, 2, 3 per row: row r's gradient is w_r (softmax - one-hot)
+  const tg::Var J = tg::sum(L * tape.input(tg::Tensor::column({1, 2, 3})));
+  tape.backward(J);
+  CHECK(z.grad() == near(tg::Tensor::from_rows({{0.25, -0.25}, {-1, 1}, {-2.25, 2.25}}), 1e-15));
+  // its mean is the Mean reduction, value and gradient, and runs over blocks of rows
+  const tg::Var M = tg::mean(L);
+  CHECK(tape.blockable(M));
+  tape.zero_grad();
+  tape.forward_backward(M, {.block_rows = 2});
+  const tg::Tensor blocked = z.grad().to_tensor();
+  tape.zero_grad();
+  const tg::Var C = tg::cross_entropy(z, labels);
+  tape.backward(C);
+  CHECK(M.item() == near(C.item(), 1e-15));
+  CHECK(blocked == near(z.grad(), 1e-15));
+  CHECK_FALSE(tape.blockable(C));
+}
+
 TEST_CASE("cross_entropy: gradients match finite differences at random points, mean and sum") {
   const tg::Tensor labels = tg::Tensor::column({2, 0, 1, 2, 1});
+  const tg::Tensor weights = tg::Tensor::column({0.5, -1, 2, 1.5, 3});
+  tg::test::check_gradients_at_random_points(
+      {{{5, 3}, {-3.0, 3.0}}}, [&](std::span<const tg::Var> p) {  // None, weighted rows
+        tg::Tape& tape = p[0].tape();
+        return tg::sum(tg::cross_entropy(p[0], tape.input(labels), tg::Reduction::None) *
+                       tape.input(weights));
+      });
   for (const tg::Reduction reduction : {tg::Reduction::Mean, tg::Reduction::Sum}) {
     tg::test::check_gradients_at_random_points(
         {{{5, 3}, {-3.0, 3.0}}}, [&](std::span<const tg::Var> p) {
@@ -145,7 +179,7 @@ TEST_CASE("cross_entropy: bad labels are refused when recorded and when replayed
       tg::Error);
   CHECK_THROWS_WITH_AS(tg::cross_entropy(z, tape.input(tg::Tensor::column({0, 1, 0})),
                                          static_cast<tg::Reduction>(7)),
-                       "cross_entropy: reduction: 7 is neither Mean nor Sum", tg::Error);
+                       "cross_entropy: reduction: 7 is not Mean, Sum or None", tg::Error);
   // a replay with a bad label throws the same Error from forward() and backward()
   const tg::Var labels = tape.input(tg::Tensor::column({0, 1, 0}));
   const tg::Var J = tg::cross_entropy(z, labels);

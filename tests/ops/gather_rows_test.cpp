@@ -99,3 +99,48 @@ TEST_CASE("gather_rows: bad indices are refused when recorded and when replayed"
                        "gather_rows: indices: row 1 holds 7, which is not a row number in 0..2",
                        tg::Error);
 }
+
+TEST_CASE("gather_rows: a mini-batch of a whole data set runs over blocks of its indices' rows") {
+  // x: 40 x 3 data (input) or table (param), not a batch node; indices: the batch of 23 rows.
+  tg::test::Rng rng;
+  const tg::Tensor data = tg::test::Range{-1.0, 1.0}.draw(rng, {40, 3});
+  tg::Tensor picked(23, 1);
+  for (std::size_t r = 0; r < 23; ++r) picked[r] = static_cast<double>((r * 7 + 3) % 40);
+  for (const bool table : {false, true}) {
+    INFO("x a param: ", table);
+    tg::Tape plain, blocked;
+    std::vector<tg::Var> params[2];
+    tg::Var roots[2], indices[2];
+    tg::Tape* tapes[2] = {&plain, &blocked};
+    for (int k = 0; k < 2; ++k) {
+      tg::Tape& t = *tapes[k];
+      const tg::Var x = table ? t.param(data) : t.input(data);
+      const tg::Var w = t.param(tg::Tensor::column({0.5, -1.0, 2.0}));
+      indices[k] = t.input(picked);
+      roots[k] =
+          tg::mean(tg::tanh(tg::matmul(tg::gather_rows(x, indices[k]), w))) + 0.5 * tg::sum(w * w);
+      params[k] = {w};
+      if (table) params[k].push_back(x);
+    }
+    REQUIRE(blocked.blockable(roots[1]));
+    plain.forward();
+    plain.backward(roots[0]);
+    for (const std::size_t threads : {1, 2}) {
+      blocked.zero_grad();
+      blocked.forward_backward(roots[1], {.block_rows = 5, .threads = threads});
+      CHECK(roots[1].item() == near(roots[0].item(), 1e-15));
+      for (std::size_t i = 0; i < params[0].size(); ++i) {
+        CHECK(params[1][i].grad() == near(params[0][i].grad(), 1e-15, 1e-16));
+      }
+    }
+    // A bad index in a later block: the message names its row in the whole batch, as forward().
+    picked[17] = 40;
+    tg::Tape& t = blocked;
+    t.set(indices[1], picked);
+    CHECK_THROWS_WITH_AS(t.forward_backward(roots[1], {.block_rows = 5, .threads = 2}),
+                         "gather_rows: indices: row 17 holds 40, which is not a row number in "
+                         "0..39",
+                         tg::Error);
+    picked[17] = 2;
+  }
+}

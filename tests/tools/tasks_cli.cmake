@@ -189,7 +189,7 @@ set_tests_properties(cli.tasks_mlp_multiclass_gradcheck cli.tasks_mlp_regressor_
 # same losses to the last digit.
 foreach(file colors.csv colors_onehot.csv)
   tapegrad_cli_test(tasks_onehot_same_${file} ARGS train|${tasks}/${file}|--target|label|--json
-                    STDOUT "\"sizes\": \\[\n    4,\n    1\n  \\],.*\"loss\": 0\\.16064990774786025,\n  \"accuracy\": [0-9.]+,\n  \"test_loss\": 0\\.12007901286398713,")
+                    STDOUT "\"sizes\": \\[\n    4,\n    1\n  \\],.*\"loss\": 0\\.16064990774786025,\n  \"accuracy\": [0-9.]+,\n  \"test_loss\": 0\\.12007901286398712,")
 endforeach()
 
 # eval and predict read the CSV in blocks of rows (issue 13): in blocks of 1, 2 or 5 rows they
