@@ -254,7 +254,7 @@ bool Tape::blocks_finite(std::uint32_t root) const {
   for (std::size_t i = 0; i < nodes_.size(); ++i) {
     const Node& n = nodes_[i];
     if (i <= root && block_batch_[i] == 1) continue;
-    if (!finite(values_.data() + n.value, n.size())) return false;
+    if (!finite(value_data(n), n.size())) return false;
     if (i <= root && n.grad != kNoGrad && live_[i] && !finite(grads_.data() + n.grad, n.size())) {
       return false;
     }
@@ -455,7 +455,7 @@ void Tape::run_blocks(std::size_t thread, std::size_t first, std::size_t last, s
     if (check) {  // the block's values, leaves included
       for (std::uint32_t i = 0; i < reduce; ++i) {
         const Node& v = s.nodes[i];
-        if (block_batch_[i] == 1 && !finite(values_.data() + v.value, v.size())) {
+        if (block_batch_[i] == 1 && !finite(detail::values_of(ctx, v), v.size())) {
           s.non_finite = true;
           return;
         }

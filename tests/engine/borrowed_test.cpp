@@ -217,6 +217,36 @@ TEST_CASE("input_view: anomaly detection checks the caller's values") {
                        tg::AnomalyError);
 }
 
+TEST_CASE(
+    "input_view: forward_backward under anomaly detection reads the caller's rows, block by "
+    "block") {
+  // X is far larger than the tape's own values (z = X w + b keeps m + a few per node), so a check
+  // reading the blocks at the tape's offsets instead of the caller's would leave the tape's array.
+  const std::size_t m = 4000, n = 50;
+  tg::test::Rng rng(3);
+  const tg::Tensor X = tg::test::Range{-1.0, 1.0}.draw(rng, {m, n});
+  tg::Tensor Y(m, 1);
+  for (double& v : Y) v = rng.bit();
+  const tg::Tensor w = tg::test::Range{-0.3, 0.3}.draw(rng, {n, 1});
+  for (const std::size_t threads : {1, 2}) {
+    INFO("threads " << threads);
+    tg::Tape copied, borrowed;
+    tg::Var roots[2];
+    for (const bool borrow : {false, true}) {
+      tg::Tape& t = borrow ? borrowed : copied;
+      t.set_detect_anomalies(true);
+      const tg::Var x = borrow ? t.input_view(X, "X") : t.input(X, "X");
+      const tg::Var y = borrow ? t.input_view(Y, "Y") : t.input(Y, "Y");
+      roots[borrow ? 1 : 0] =
+          tg::mean(tg::log_loss_with_logits(tg::matmul(x, t.param(w)) + t.param(0.1), y));
+    }
+    REQUIRE(borrowed.blockable(roots[1]));
+    copied.forward_backward(roots[0], {64, threads});
+    borrowed.forward_backward(roots[1], {64, threads});
+    check_same(copied, borrowed);
+  }
+}
+
 TEST_CASE("input_view: the diagram shows the borrowed values as it shows copied ones") {
   Data d;
   tg::Tape copied, borrowed;
