@@ -1,6 +1,7 @@
 #include "tapegrad/models/train.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <memory>
 #include <numeric>
@@ -102,6 +103,87 @@ std::pair<Tensor, Tensor> take_rows(TensorView X, TensorView y, std::span<const 
   return {std::move(Xs), std::move(ys)};
 }
 
+/// FitOptions::reduce's arithmetic (see the top of train.hpp): a process's m_r examples
+/// contribute m_r g, m_r J, m_r and their correct predictions; the sums over the processes
+/// divided by M = Σ m_r are the mean over all examples. Without a reducer it changes nothing.
+class Reduction {
+ public:
+  Reduction(const Reducer& reduce, std::span<const MutableTensorView> params) : reduce_(reduce) {
+    std::size_t size = 0;
+    for (const MutableTensorView& p : params) size += p.size();
+    buffer_.resize(size + 3);
+    gradient_.resize(size);
+    std::size_t offset = 0;
+    for (const MutableTensorView& p : params) {
+      views_.emplace_back(gradient_.data() + offset, p.shape());
+      offset += p.size();
+    }
+  }
+
+  [[nodiscard]] explicit operator bool() const noexcept { return static_cast<bool>(reduce_); }
+
+  /// The processes' count of examples M after checking that each takes `steps` steps per epoch
+  /// (1, steps, steps² summed: all equal exactly when R Σ s² = (Σ s)²); `m` without a reducer.
+  std::size_t start(std::size_t m, std::size_t steps) const {
+    if (!reduce_) return m;
+    const auto s = static_cast<double>(steps);
+    std::array<double, 4> sums{1.0, s, s * s, static_cast<double>(m)};
+    reduce_(sums);
+    if (sums[0] * sums[2] != sums[1] * sums[1]) {
+      detail::fail("fit", "reduce",
+                   "the {} processes take different numbers of steps per epoch ({} here, {} on "
+                   "average); give each the same number of batches",
+                   sums[0], steps, sums[1] / sums[0]);
+    }
+    return static_cast<std::size_t>(sums[3]);
+  }
+
+  /// Sums one evaluation over the processes: `gradient` (of the mean cost f of `count`
+  /// examples, `correct` of them predicted right) becomes the gradient of the mean over all
+  /// examples, `count` and `correct` the totals; returns that mean cost.
+  double sum(std::span<double> gradient, double f, std::size_t& count, std::size_t& correct) const {
+    if (!reduce_) return f;
+    const std::size_t n = gradient.size();
+    const auto m = static_cast<double>(count);
+    for (std::size_t k = 0; k < n; ++k) buffer_[k] = m * gradient[k];
+    buffer_[n] = m * f;
+    buffer_[n + 1] = m;
+    buffer_[n + 2] = static_cast<double>(correct);
+    reduce_(buffer_);
+    const double total = buffer_[n + 1];
+    for (std::size_t k = 0; k < n; ++k) gradient[k] = buffer_[k] / total;
+    count = static_cast<std::size_t>(total);
+    correct = static_cast<std::size_t>(buffer_[n + 2]);
+    return buffer_[n] / total;
+  }
+
+  /// sum() for the gradients as the tape holds them; afterwards grads() views the result.
+  double sum(std::span<const TensorView> grads, double f, std::size_t& count,
+             std::size_t& correct) {
+    std::size_t k = 0;
+    for (const TensorView& d : grads) {
+      for (double v : d) gradient_[k++] = v;
+    }
+    return sum(gradient_, f, count, correct);
+  }
+  /// The summed gradients, shaped as the parameters.
+  [[nodiscard]] std::span<const TensorView> grads() const noexcept { return views_; }
+
+  /// The mean of a per-process mean `value` over `count` examples, weighted by the counts.
+  double mean(double value, std::size_t count) const {
+    if (!reduce_) return value;
+    std::array<double, 2> sums{value * static_cast<double>(count), static_cast<double>(count)};
+    reduce_(sums);
+    return sums[0] / sums[1];
+  }
+
+ private:
+  const Reducer& reduce_;
+  mutable std::vector<double> buffer_;
+  std::vector<double> gradient_;
+  std::vector<TensorView> views_;
+};
+
 /// Early stopping's bookkeeping: the validation part, the best loss and parameters.
 class EarlyStopping {
  public:
@@ -109,11 +191,13 @@ class EarlyStopping {
       : model_(model), X_(std::move(X)), y_(std::move(y)), patience_(patience) {}
 
   /// The validation loss of `params`; records them when best. True when training should stop.
-  bool after_epoch(std::size_t epoch, std::span<const MutableTensorView> params, double& loss) {
+  /// With a reducer, the loss is the mean over every process's validation part.
+  bool after_epoch(std::size_t epoch, std::span<const MutableTensorView> params,
+                   const Reduction& reduction, double& loss) {
     for (std::size_t i = 0; i < params.size(); ++i) {
       std::copy(params[i].begin(), params[i].end(), model_.params[i].begin());
     }
-    loss = model_.evaluate(X_, y_).loss;
+    loss = reduction.mean(model_.evaluate(X_, y_).loss, X_.rows());
     if (best_epoch_ == 0 || loss < best_loss_) {
       best_loss_ = loss;
       best_epoch_ = epoch;
@@ -246,6 +330,10 @@ std::vector<EpochStats> fit_rows(Model& model, TensorView X_all, TensorView y_al
   main.tape->set_detect_anomalies(options.detect_anomalies);
   if (tail) tail->tape->set_detect_anomalies(options.detect_anomalies);
 
+  // Data-parallel training: every process's count of steps checked, the examples counted.
+  Reduction reduction(options.reduce, main.params);
+  const std::size_t m_total = reduction.start(m, (m + batch - 1) / batch);
+
   std::vector<std::size_t> order(m);
   std::iota(order.begin(), order.end(), std::size_t{0});
   std::vector<EpochStats> history;
@@ -253,7 +341,9 @@ std::vector<EpochStats> fit_rows(Model& model, TensorView X_all, TensorView y_al
   // After an epoch: validation, callback; true when early stopping says stop.
   auto finish_epoch = [&](EpochStats stats) {
     bool stop = false;
-    if (early) stop = early->after_epoch(stats.epoch, main.params, stats.validation_loss);
+    if (early) {
+      stop = early->after_epoch(stats.epoch, main.params, reduction, stats.validation_loss);
+    }
     history.push_back(stats);
     if (on_epoch) on_epoch(stats);
     return stop;
@@ -275,12 +365,14 @@ std::vector<EpochStats> fit_rows(Model& model, TensorView X_all, TensorView y_al
         for (double& v : p) v = at[k++];
       }
       std::size_t correct = 0;
-      const double f = main.run(correct);
-      corrects.push_back(correct);
+      double f = main.run(correct);
       k = 0;
       for (const TensorView& d : main.grads) {
         for (double v : d) grad[k++] = v;
       }
+      std::size_t count = m;
+      f = reduction.sum(grad, f, count, correct);
+      corrects.push_back(correct);
       return f;
     };
     auto write_params = [&] {
@@ -304,7 +396,7 @@ std::vector<EpochStats> fit_rows(Model& model, TensorView X_all, TensorView y_al
     }
     std::size_t correct = corrects.back();
     for (std::size_t epoch = 1; epoch <= options.epochs; ++epoch) {
-      const EpochStats stats{epoch, f, static_cast<double>(correct) / static_cast<double>(m)};
+      const EpochStats stats{epoch, f, static_cast<double>(correct) / static_cast<double>(m_total)};
       corrects.clear();
       LbfgsStep step;
       try {
@@ -321,7 +413,7 @@ std::vector<EpochStats> fit_rows(Model& model, TensorView X_all, TensorView y_al
     }
     // Converged (or stuck) before the first step: the history still shows where training ended.
     if (history.empty()) {
-      (void)finish_epoch({1, f, static_cast<double>(correct) / static_cast<double>(m)});
+      (void)finish_epoch({1, f, static_cast<double>(correct) / static_cast<double>(m_total)});
     }
   } else {
     Optimizer optimizer(config, [&] {
@@ -345,15 +437,26 @@ std::vector<EpochStats> fit_rows(Model& model, TensorView X_all, TensorView y_al
           }
         }
         g.load(Xs, ys, std::span<const std::size_t>(order).subspan(first, count));
+        double f = 0.0;
+        std::size_t step_correct = 0;
         try {
-          loss_sum += g.run(correct) * static_cast<double>(count);
+          f = g.run(step_correct);
         } catch (const AnomalyError& e) {
           rethrow(epoch, e);
         }
-        optimizer.step(main.params, g.grads);  // p := p - α dp (or momentum / Adam)
+        if (reduction) {  // the gradient and cost of all processes' batches
+          std::size_t step_count = count;
+          f = reduction.sum(g.grads, f, step_count, step_correct);
+          loss_sum += f * static_cast<double>(step_count);
+          optimizer.step(main.params, reduction.grads());
+        } else {
+          loss_sum += f * static_cast<double>(count);
+          optimizer.step(main.params, g.grads);  // p := p - α dp (or momentum / Adam)
+        }
+        correct += step_correct;
       }
-      EpochStats stats{epoch, loss_sum / static_cast<double>(m),
-                       static_cast<double>(correct) / static_cast<double>(m)};
+      EpochStats stats{epoch, loss_sum / static_cast<double>(m_total),
+                       static_cast<double>(correct) / static_cast<double>(m_total)};
       stats.learning_rate = rate;
       if (finish_epoch(stats)) break;
     }
@@ -497,8 +600,12 @@ TrainResult train(Dataset&& data, const TrainConfig& config, const EpochCallback
     }
   }
 
-  FitOptions options{config.optimizer, config.epochs, config.batch_size, config.seed + 2,
-                     config.detect_anomalies};
+  FitOptions options;
+  options.optimizer = config.optimizer;
+  options.epochs = config.epochs;
+  options.batch_size = config.batch_size;
+  options.seed = config.seed + 2;
+  options.detect_anomalies = config.detect_anomalies;
   const bool penalised = config.kind == ModelKind::logreg || config.kind == ModelKind::softmax;
   options.weight_decay =
       config.weight_decay.value_or(penalised ? 1.0 / static_cast<double>(m_train) : 0.0);

@@ -45,6 +45,20 @@
 // batch saw before its update, averaged over the examples: for full-batch training exactly J and
 // the accuracy at the start of that step.
 //
+// Data-parallel training (FitOptions::reduce): P processes (an MPI job's ranks, say) each call
+// fit() with the same initial model and options on their own m_r examples. After every gradient
+// evaluation (each gd, momentum or Adam step, each L-BFGS function evaluation, line searches
+// included) fit() hands `reduce` one vector: m_r times the gradient, m_r J_r, m_r and the count
+// of correct predictions; the sums divided by M = Σ m_r give the gradient and cost of the mean
+// over all M examples (the weight penalty, the same on every process, comes out once), so every
+// process applies the same update, and the result is single-process training on all M examples
+// up to the order of the sums. The first call sums (1, steps per epoch, steps²) to check that all
+// processes take the same number of steps per epoch (mini-batches: ceil(m_r / batch_size) must
+// agree), failing on every process alike otherwise. Early stopping holds out the validation part
+// of each process's own examples and sums (loss · count, count) of the validation losses. Every
+// process must make the same calls: a process that throws (an anomaly, a bad option) leaves the
+// others waiting in `reduce`, so a caller such as the tool's MPI mode stops them all.
+//
 // train() is the one-call entry point: seeded split, standardisation fitted on the training part,
 // initialisation, fit(), evaluation on both parts. Given its data set by rvalue, it works in the
 // data set's own storage (rows reordered, training part standardised in place, both parts
@@ -60,6 +74,7 @@
 #include <cstdint>
 #include <functional>
 #include <optional>
+#include <span>
 #include <vector>
 
 #include "tapegrad/models/dataset.hpp"
@@ -85,6 +100,10 @@ struct EpochStats {
 /// Called after every epoch, e.g. for a progress bar or a loss plot.
 using EpochCallback = std::function<void(const EpochStats&)>;
 
+/// Sums `values` element-wise over the processes of one data-parallel training, in place: on
+/// return every process holds the same sums, bit for bit (FitOptions::reduce).
+using Reducer = std::function<void(std::span<double> values)>;
+
 /// How fit() trains.
 struct FitOptions {
   OptimizerConfig optimizer;   ///< update rule and learning rate
@@ -104,6 +123,10 @@ struct FitOptions {
   /// Threads of Tape::forward_backward, the calling thread included; 0: all cores
   /// (resolve_threads).
   std::size_t threads = 0;
+  /// Data-parallel training (see the top of this file): when set, every process calls fit() on
+  /// its own share of the examples with the same model and options, and fit() sums each
+  /// gradient evaluation's numbers across them with `reduce`. Unset: one process.
+  Reducer reduce;
 };
 
 /// The thread count fit() uses for FitOptions::threads: `threads`, or for 0 the number of cores

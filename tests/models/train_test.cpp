@@ -319,8 +319,12 @@ tg::TrainResult train_step_by_step(const tg::Dataset& data, const tg::TrainConfi
     r.model.standardizer = tg::Standardizer::fit(part.X);
     if (task == tg::Task::regression) r.model.target_standardizer = tg::Standardizer::fit(part.y);
   }
-  tg::FitOptions options{config.optimizer, config.epochs, config.batch_size, config.seed + 2,
-                         config.detect_anomalies};
+  tg::FitOptions options;
+  options.optimizer = config.optimizer;
+  options.epochs = config.epochs;
+  options.batch_size = config.batch_size;
+  options.seed = config.seed + 2;
+  options.detect_anomalies = config.detect_anomalies;
   const bool penalised =
       config.kind == tg::ModelKind::logreg || config.kind == tg::ModelKind::softmax;
   options.weight_decay =
