@@ -1,6 +1,7 @@
 // `tapegrad train DATA.csv --target COL`: read, find the task from the target (columns.hpp),
 // split, standardise, train, report; optionally save the model, the loss history and a loss plot.
 #include <cstdint>
+#include <cstdlib>
 #include <filesystem>
 #include <limits>
 #include <optional>
@@ -175,7 +176,26 @@ void add_headline(Json& j, const TrainResult& r, const std::vector<std::string>&
   j["test_accuracy"] = test(r.test.accuracy);
 }
 
+// Started by mpirun (Open MPI's OMPI_COMM_WORLD_SIZE, MPICH's PMI_SIZE) as one of several
+// processes: refused before reading anything, since this build trains in one process and the
+// copies would each train on all the rows and write the same files.
+void refuse_mpirun() {
+  for (const char* name : {"OMPI_COMM_WORLD_SIZE", "PMI_SIZE"}) {
+    const char* value = std::getenv(name);
+    if (value == nullptr) continue;
+    char* end = nullptr;
+    const unsigned long long size = std::strtoull(value, &end, 10);
+    if (end != value && *end == '\0' && size > 1) {
+      detail::fail("train", "mpirun",
+                   "started as one of {} processes, but this tapegrad trains in one process only "
+                   "(built without MPI); run it without mpirun",
+                   size);
+    }
+  }
+}
+
 int run_train(const TrainArgs& args) {
+  refuse_mpirun();
   if (args.target.empty()) detail::fail("train", "--target", "name the label column");
   const CsvOptions options = args.csv.options(args.target);
   const TaskChoice choice = parse_task_choice(args.task);
