@@ -120,19 +120,32 @@ void check_like_single(const std::vector<RankResult>& ranks, const tg::Model& si
   }
 }
 
+/// Logistic regression for the breast cancer data, its standardizer fitted on all the rows.
+tg::Model logreg_start() {
+  const tg::Dataset& d = tg::test::breast_cancer();
+  tg::Model start = tg::make_logreg(d.features());
+  start.standardizer = tg::Standardizer::fit(d.X);
+  return start;
+}
+
+/// Options for `kind` and `epochs`, on one thread (the ranks are threads already).
+tg::FitOptions one_thread(tg::OptimizerKind kind, std::size_t epochs) {
+  tg::FitOptions options;
+  options.optimizer.kind = kind;
+  options.epochs = epochs;
+  options.threads = 1;
+  return options;
+}
+
 }  // namespace
 
 TEST_CASE("fit: reduce over 2 and 3 ranks equals one process, full-batch gd and lbfgs") {
   const tg::Dataset& d = tg::test::breast_cancer();  // 569 rows, 30 features
-  tg::Model start = tg::make_logreg(d.features());
-  start.standardizer = tg::Standardizer::fit(d.X);
+  const tg::Model start = logreg_start();
   for (const tg::OptimizerKind kind : {tg::OptimizerKind::gd, tg::OptimizerKind::lbfgs}) {
     CAPTURE(tg::to_string(kind));
-    tg::FitOptions options;
-    options.optimizer.kind = kind;
-    options.epochs = kind == tg::OptimizerKind::gd ? 60 : 100;
+    tg::FitOptions options = one_thread(kind, kind == tg::OptimizerKind::gd ? 60 : 100);
     options.weight_decay = 1.0 / 569.0;
-    options.threads = 1;
     tg::Model single = start;
     const std::vector<tg::EpochStats> history = tg::fit(single, d.X, d.y, options);
     REQUIRE(history.size() > 5);
@@ -150,10 +163,7 @@ TEST_CASE("fit: reduce equals one process for softmax with momentum and linear r
   for (std::size_t i = 0; i < d.size(); ++i) y3[i] = d.y[i] + (d.X(i, 1) > 20.0 ? 1.0 : 0.0);
   tg::Model softmax = tg::make_softmax(d.features(), 3);
   softmax.standardizer = tg::Standardizer::fit(d.X);
-  tg::FitOptions options;
-  options.optimizer.kind = tg::OptimizerKind::momentum;
-  options.epochs = 40;
-  options.threads = 1;
+  tg::FitOptions options = one_thread(tg::OptimizerKind::momentum, 40);
   tg::Model single = softmax;
   const auto history = tg::fit(single, d.X, y3, options);
   check_like_single(fit_ranks(softmax, d.X, y3, {250}, options), single, history, 1e-12);
@@ -173,9 +183,7 @@ TEST_CASE("fit: reduce equals one process for softmax with momentum and linear r
   linear.standardizer = tg::Standardizer::fit(X);
   const std::string name[] = {"y"};
   linear.target_standardizer = tg::Standardizer::fit(y, name);
-  tg::FitOptions lin;
-  lin.optimizer.kind = tg::OptimizerKind::lbfgs;
-  lin.threads = 1;
+  const tg::FitOptions lin = one_thread(tg::OptimizerKind::lbfgs, 100);
   tg::Model single_linear = linear;
   const auto linear_history = tg::fit(single_linear, X, y, lin);
   check_like_single(fit_ranks(linear, X, y, {150, 290}, lin), single_linear, linear_history, 1e-12);
@@ -183,14 +191,10 @@ TEST_CASE("fit: reduce equals one process for softmax with momentum and linear r
 
 TEST_CASE("fit: reduce is called once per step, and a rank alone equals plain fit") {
   const tg::Dataset& d = tg::test::breast_cancer();
-  tg::Model start = tg::make_logreg(d.features());
-  start.standardizer = tg::Standardizer::fit(d.X);
-  tg::FitOptions options;
-  options.optimizer.kind = tg::OptimizerKind::adam;
+  const tg::Model start = logreg_start();
+  tg::FitOptions options = one_thread(tg::OptimizerKind::adam, 5);
   options.batch_size = 100;  // 569 rows: 6 steps per epoch, the last of 69 rows
-  options.epochs = 5;
   options.seed = 7;
-  options.threads = 1;
   tg::Model single = start;
   const auto history = tg::fit(single, d.X, d.y, options);
   ThreadSum one(1);
@@ -205,13 +209,9 @@ TEST_CASE("fit: reduce is called once per step, and a rank alone equals plain fi
 TEST_CASE(
     "fit: reduce with mini-batches is deterministic; unequal step counts fail on every rank") {
   const tg::Dataset& d = tg::test::breast_cancer();
-  tg::Model start = tg::make_logreg(d.features());
-  start.standardizer = tg::Standardizer::fit(d.X);
-  tg::FitOptions options;
-  options.optimizer.kind = tg::OptimizerKind::adam;
+  const tg::Model start = logreg_start();
+  tg::FitOptions options = one_thread(tg::OptimizerKind::adam, 3);
   options.batch_size = 50;
-  options.epochs = 3;
-  options.threads = 1;
   // 284 and 285 rows: 6 batches each.
   const auto a = fit_ranks(start, d.X, d.y, {284}, options);
   const auto b = fit_ranks(start, d.X, d.y, {284}, options);
@@ -231,14 +231,10 @@ TEST_CASE(
 
 TEST_CASE("fit: reduce with early stopping averages the ranks' validation losses") {
   const tg::Dataset& d = tg::test::breast_cancer();
-  tg::Model start = tg::make_logreg(d.features());
-  start.standardizer = tg::Standardizer::fit(d.X);
-  tg::FitOptions options;
-  options.optimizer.kind = tg::OptimizerKind::gd;
-  options.epochs = 30;
+  const tg::Model start = logreg_start();
+  tg::FitOptions options = one_thread(tg::OptimizerKind::gd, 30);
   options.early_stopping = true;
   options.validation_fraction = 0.2;
-  options.threads = 1;
   const auto ranks = fit_ranks(start, d.X, d.y, {300}, options);
   REQUIRE(ranks[0].error.empty());
   REQUIRE(ranks[1].error.empty());
