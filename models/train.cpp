@@ -109,6 +109,7 @@ std::pair<Tensor, Tensor> take_rows(TensorView X, TensorView y, std::span<const 
 class Reduction {
  public:
   Reduction(const Reducer& reduce, std::span<const MutableTensorView> params) : reduce_(reduce) {
+    if (!reduce_) return;  // one process: nothing to sum, nothing to hold
     std::size_t size = 0;
     for (const MutableTensorView& p : params) size += p.size();
     buffer_.resize(size + 3);
