@@ -258,7 +258,7 @@ TEST_CASE("input_view: the diagram shows the borrowed values as it shows copied 
   CHECK(dot == tg::to_dot(copied, options));
 }
 
-TEST_CASE("input_view: clear() forgets borrowed leaves; a new graph records as usual") {
+TEST_CASE("input_view: clear() forgets borrowed leaves, a new graph records as usual") {
   Data d;
   tg::Tape tape;
   const tg::Var x = tape.input_view(d.X, "X");

@@ -43,7 +43,7 @@ std::filesystem::path tasks_file(std::string_view name) {
 
 }  // namespace
 
-TEST_CASE("targets: 0/1 is binary with its labels; other pairs are binary with names") {
+TEST_CASE("targets: 0/1 is binary with its labels, other pairs are binary with names") {
   tg::Dataset d = labelled("x,y\n1,0\n2,1\n3,1\n");
   tg::TargetEncoding e = tg::encode_target(d, tg::TaskChoice::automatic, "data.csv");
   CHECK(e.task == tg::Task::binary);
@@ -63,7 +63,7 @@ TEST_CASE("targets: 0/1 is binary with its labels; other pairs are binary with n
   CHECK(values(d.y) == std::vector<double>{1, 0, 1});
 }
 
-TEST_CASE("targets: text or 3 to 20 whole numbers are multiclass; decimals are regression") {
+TEST_CASE("targets: text or 3 to 20 whole numbers are multiclass, decimals are regression") {
   tg::Dataset d = labelled("x,y\n1,b\n2,c\n3,a\n");
   tg::TargetEncoding e = tg::encode_target(d, tg::TaskChoice::automatic, "data.csv");
   CHECK(e.task == tg::Task::multiclass);

@@ -119,7 +119,7 @@ TEST_CASE("csv columns: a text column of all different values is refused as an i
   CHECK(read(text, ignore).ids.empty());
 }
 
-TEST_CASE("csv columns: --ignore and --id name columns that exist; --id is never a feature") {
+TEST_CASE("csv columns: --ignore and --id name columns that exist, --id is never a feature") {
   tg::CsvOptions o = with("y");
   o.id = "id";
   o.ignore = {"note"};
@@ -146,7 +146,7 @@ TEST_CASE("csv columns: --ignore and --id name columns that exist; --id is never
         "read_csv: data.csv:1: expected a feature column named 'c', found none");
 }
 
-TEST_CASE("csv columns: missing values: error names row, column and count; drop; mean") {
+TEST_CASE("csv columns: missing values: error names row, column and count, drop, mean") {
   const std::string text = "a,b,y\n1,2,0\n,4,1\n3,NA,0\n5,6,1\n7,n/a,NaN\n";
   CHECK(error(text, with("y")) ==
         "read_csv: data.csv:3:1: expected a value in column 'a', found '' (missing; 4 missing "

@@ -81,7 +81,7 @@ TEST_CASE("csv: BOM, CRLF, quoted fields, doubled quotes and no final newline ar
   CHECK(d.y == tg::Tensor::column({1, 0}));
 }
 
-TEST_CASE("csv: quoted fields may hold line breaks; blank lines are skipped") {
+TEST_CASE("csv: quoted fields may hold line breaks, blank lines are skipped") {
   const tg::Dataset d = tg::parse_csv("\"multi\nline\",y\n\n1,1\n\n\n2,0\n\n", "data.csv", "y");
   CHECK(d.feature_names == std::vector<std::string>{"multi\nline"});
   CHECK(d.X == tg::Tensor::column({1, 2}));
@@ -244,7 +244,7 @@ TEST_CASE("csv: the embedded breast cancer data") {
   CHECK(d.y[568] == 0.0);
 }
 
-TEST_CASE("standardizer: training mean and population std; constant columns only centred") {
+TEST_CASE("standardizer: training mean and population std, constant columns only centred") {
   const tg::Tensor X = tg::Tensor::from_rows({{1, 0.1, 5}, {2, 0.1, 7}, {3, 0.1, 9}, {6, 0.1, 3}});
   const tg::Standardizer s = tg::Standardizer::fit(X);
   CHECK(s.mean[0] == 3.0);

@@ -207,7 +207,7 @@ TEST_CASE("fit: reduce is called once per step, and a rank alone equals plain fi
 }
 
 TEST_CASE(
-    "fit: reduce with mini-batches is deterministic; unequal step counts fail on every rank") {
+    "fit: reduce with mini-batches is deterministic, unequal step counts fail on every rank") {
   const tg::Dataset& d = tg::test::breast_cancer();
   const tg::Model start = logreg_start();
   tg::FitOptions options = one_thread(tg::OptimizerKind::adam, 3);

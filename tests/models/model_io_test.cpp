@@ -231,7 +231,7 @@ TEST_CASE("model files: loading rejects each kind of bad document with file and 
   }
 }
 
-TEST_CASE("model files: load_model names the file; unreadable files are reported") {
+TEST_CASE("model files: load_model names the file, unreadable files are reported") {
   const tg::test::TempDir dir("io-load");
   tg::test::write_file(dir / "bad.json", "{\"format\": \"tapegrad-model\", \"version\": 4}");
   const std::string bad = (dir / "bad.json").string();
@@ -244,7 +244,7 @@ TEST_CASE("model files: load_model names the file; unreadable files are reported
                        tg::Error);
 }
 
-TEST_CASE("model files: writes are atomic; failures leave nothing and keep the old file") {
+TEST_CASE("model files: writes are atomic, failures leave nothing and keep the old file") {
   const tg::test::TempDir dir("io-atomic");
   const tg::Model model = tg::model_from_json(valid_logreg().dump(), "model.json");
   const auto entries = [&](const std::filesystem::path& p) {

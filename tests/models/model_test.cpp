@@ -25,7 +25,7 @@ TEST_CASE("rng: raw words are std::mt19937_64's, numbers follow the documented f
   CHECK(a.uniform(-3.0, 5.0) == -3.0 + 8.0 * (static_cast<double>(raw() >> 11) / 0x1.0p53));
 }
 
-TEST_CASE("rng: below is unbiased and in range; shuffle is Fisher-Yates on those draws") {
+TEST_CASE("rng: below is unbiased and in range, shuffle is Fisher-Yates on those draws") {
   tg::Rng rng(11);
   std::vector<int> counts(3);
   for (int i = 0; i < 30000; ++i) ++counts[rng.below(3)];
@@ -151,7 +151,7 @@ TEST_CASE("model: the network computes Z = W2 g(W1 X + b1) + b2 (and wᵀX + b f
                        "predict: X: expected 2 feature columns, found 3", tg::Error);
 }
 
-TEST_CASE("model: evaluate counts the confusion matrix; datasets are matched by column name") {
+TEST_CASE("model: evaluate counts the confusion matrix, datasets are matched by column name") {
   tg::Model model = tg::make_logreg(1);
   model.params = {tg::Tensor::column({1.0}), tg::Tensor(0.0)};  // predicts 1 iff x >= 0
   model.feature_names = {"x"};
@@ -180,7 +180,7 @@ TEST_CASE("model: evaluate counts the confusion matrix; datasets are matched by 
                        tg::Error);
 }
 
-TEST_CASE("predict: a row whose output would be nan is refused, naming it; infinite loss is inf") {
+TEST_CASE("predict: a row whose output would be nan is refused, naming it, infinite loss is inf") {
   tg::Model model = tg::make_logreg(2);
   model.feature_names = {"a", "b"};
   model.target_name = std::string("y");  // (GCC 12 -Wrestrict misfires on = "y")

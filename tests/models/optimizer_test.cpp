@@ -328,7 +328,7 @@ TEST_CASE("early stopping: stops after `patience` worse epochs and restores the 
   CHECK(tg::fit(again, X, y, options).size() == 30);
 }
 
-TEST_CASE("train(): early stopping reports the best epoch; defaults match scikit-learn's") {
+TEST_CASE("train(): early stopping reports the best epoch, defaults match scikit-learn's") {
   tg::TrainConfig config;  // logreg, automatic optimizer (lbfgs), λ = 1/m
   config.seed = 5;
   const tg::TrainResult r = tg::train(tg::test::breast_cancer(), config);

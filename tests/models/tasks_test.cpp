@@ -271,7 +271,7 @@ TEST_CASE(
   CHECK(r.history.back().accuracy == 0.0);
 }
 
-TEST_CASE("softmax regression separates three seeded blobs; its loss decreases") {
+TEST_CASE("softmax regression separates three seeded blobs, its loss decreases") {
   tg::TrainConfig config;
   config.optimizer.kind = tg::OptimizerKind::gd;  // the lecture's rule
   config.kind = tg::ModelKind::softmax;
@@ -439,7 +439,7 @@ TEST_CASE("metrics: k-class confusion matrix, precision and recall by hand") {
   CHECK(b.recall[0] == 2.0 / 3.0);
 }
 
-TEST_CASE("metrics: regression mse, rmse, mae and r2 by hand; predictions unstandardised") {
+TEST_CASE("metrics: regression mse, rmse, mae and r2 by hand, predictions unstandardised") {
   tg::Model model = tg::make_linear(1);
   model.params = {tg::Tensor::column({2.0}), tg::Tensor(1.0)};  // z = 2x + 1
   model.target_standardizer = {{10.0}, {4.0}};                  // ŷ = 4 z + 10

@@ -118,7 +118,7 @@ TEST_CASE("every model's training cost runs over row blocks and matches forward 
   }
 }
 
-TEST_CASE("fit: bit for bit the same for a given thread count; counts agree to rounding") {
+TEST_CASE("fit: bit for bit the same for a given thread count, counts agree to rounding") {
   // Enough rows and features for several blocks of about 256 KiB (a full batch of 5 to 10, a
   // mini-batch of 2 to 4), so that 2 and 3 threads share the work.
   const std::size_t m = 3000;
@@ -158,7 +158,7 @@ TEST_CASE("fit: bit for bit the same for a given thread count; counts agree to r
   }
 }
 
-TEST_CASE("train: TrainConfig::threads reaches fit; 0 means all cores") {
+TEST_CASE("train: TrainConfig::threads reaches fit, 0 means all cores") {
   CHECK(tg::resolve_threads(3) == 3);
   CHECK(tg::resolve_threads(0) >= 1);
   CHECK(tg::resolve_threads(0) ==

@@ -22,7 +22,7 @@ TEST_CASE("abs: |x| with gradient sign(x)") {
   CHECK(r.grad == tg::Tensor::row({-1, 1, -1, 1, -1}));
 }
 
-TEST_CASE("abs: the derivative at 0 (and -0) is documented as 0; NaN stays NaN") {
+TEST_CASE("abs: the derivative at 0 (and -0) is documented as 0, NaN stays NaN") {
   const auto r = tg::test::value_and_grad(abs_of, tg::Tensor::row({0.0, -0.0, NAN}));
   CHECK(r.value(0, 0) == 0.0);
   CHECK_FALSE(std::signbit(r.value(0, 1)));

@@ -31,7 +31,7 @@ TEST_CASE("clamp: values and gradients inside, outside and at the bounds") {
   CHECK(r.grad == tg::Tensor::row({0, 1, 1, 1, 1, 0, 0}));
 }
 
-TEST_CASE("clamp: infinite bounds clamp on one side; lo == hi gives a constant") {
+TEST_CASE("clamp: infinite bounds clamp on one side, lo == hi gives a constant") {
   const auto below = tg::test::value_and_grad(
       [](const tg::Var& x) { return tg::clamp(x, 0.0, kInf); }, tg::Tensor::row({-1, 1e300, kInf}));
   CHECK(below.value == tg::Tensor::row({0, 1e300, kInf}));

@@ -11,7 +11,7 @@
 
 namespace tg = tapegrad;
 
-TEST_CASE("concat: axis 0 stacks, axis 1 joins side by side; gradients split back by block") {
+TEST_CASE("concat: axis 0 stacks, axis 1 joins side by side, gradients split back by block") {
   tg::Tape tape;
   const tg::Var a = tape.param(tg::Tensor::from_rows({{1, 2}, {3, 4}}));
   const tg::Var b = tape.param(tg::Tensor::row({5, 6}));

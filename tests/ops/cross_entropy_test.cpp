@@ -71,7 +71,7 @@ TEST_CASE("cross_entropy: equals -mean(sum(one-hot * log_softmax(z), 1)), values
   }
 }
 
-TEST_CASE("cross_entropy: stable at large |z| and at +-inf; NaN only without a limit") {
+TEST_CASE("cross_entropy: stable at large |z| and at +-inf, NaN only without a limit") {
   CHECK(loss_of(tg::Tensor::row({800, 0}), tg::Tensor(0.0)).value == 0.0);
   CHECK(loss_of(tg::Tensor::row({800, 0}), tg::Tensor(1.0)).value == 800.0);
   CHECK(loss_of(tg::Tensor::row({800, 0}), tg::Tensor(1.0)).grad == tg::Tensor::row({1, -1}));

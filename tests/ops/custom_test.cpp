@@ -103,7 +103,7 @@ TEST_CASE("custom: gradients match finite differences at random points, both for
       [&](std::span<const tg::Var> p) { return tg::sigmoid(tg::custom(cs, {p[0]})); });
 }
 
-TEST_CASE("custom: values and gradients equal hand-derived ones; an input without gradient") {
+TEST_CASE("custom: values and gradients equal hand-derived ones, an input without gradient") {
   tg::Tape tape;
   const tg::Var a = tape.param(3.0, "a");
   const tg::Var b = tape.input(4.0, "b");  // no gradient: its view is empty

@@ -62,7 +62,7 @@ TEST_CASE("log_softmax: exact and finite at large |z|: +-800, +-1e300") {
   CHECK(log_softmax_of(tg::Tensor::row({0, -1000})) == tg::Tensor::row({0, -1000}));
 }
 
-TEST_CASE("log_softmax: limits at +-inf; no limit (all -inf, +inf twice, NaN) gives NaN") {
+TEST_CASE("log_softmax: limits at +-inf, no limit (all -inf, +inf twice, NaN) gives NaN") {
   CHECK(log_softmax_of(tg::Tensor::row({kInf, 0})) == tg::Tensor::row({0, -kInf}));
   CHECK(log_softmax_of(tg::Tensor::row({-kInf, 0})) == tg::Tensor::row({-kInf, 0}));
   CHECK(log_softmax_of(tg::Tensor::row({-kInf, 0, 0})) ==

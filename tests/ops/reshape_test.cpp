@@ -11,7 +11,7 @@
 
 namespace tg = tapegrad;
 
-TEST_CASE("reshape: row-major order is kept; the gradient flows back element for element") {
+TEST_CASE("reshape: row-major order is kept, the gradient flows back element for element") {
   tg::Tape tape;
   const tg::Var x = tape.param(tg::Tensor::from_rows({{1, 2, 3}, {4, 5, 6}}));
   const tg::Var y = tg::reshape(x, {3, 2});

@@ -68,7 +68,7 @@ TEST_CASE("softmax: stable and exact at large |z|: +-800 and +-1e300 give finite
   CHECK(softmax_of(tg::Tensor::column({-1e300, 0}), 0) == tg::Tensor::column({0, 1}));
 }
 
-TEST_CASE("softmax: limits at +-inf; no limit (all -inf, +inf twice, NaN) gives NaN") {
+TEST_CASE("softmax: limits at +-inf, no limit (all -inf, +inf twice, NaN) gives NaN") {
   CHECK(softmax_of(tg::Tensor::row({kInf, 0})) == tg::Tensor::row({1, 0}));
   CHECK(softmax_of(tg::Tensor::row({0, kInf, -kInf})) == tg::Tensor::row({0, 1, 0}));
   CHECK(softmax_of(tg::Tensor::row({-kInf, 0, 0})) == tg::Tensor::row({0, 0.5, 0.5}));

@@ -22,7 +22,7 @@ TEST_CASE("sqrt: √x with gradient 1 / (2√x)") {
   CHECK(r.grad == near(tg::Tensor::row({1, 0.25, 0.5 / std::sqrt(2.0), 0.5e-150}), 1e-15));
 }
 
-TEST_CASE("sqrt: at 0 and -0 the derivative is +inf; x < 0 gives NaN") {
+TEST_CASE("sqrt: at 0 and -0 the derivative is +inf, x < 0 gives NaN") {
   const double inf = std::numeric_limits<double>::infinity();
   const auto r = tg::test::value_and_grad(sqrt_of, tg::Tensor::row({0.0, -1.0, inf, -0.0}));
   CHECK(r.value(0, 0) == 0.0);

@@ -15,7 +15,7 @@ namespace {
 tg::Var tanh_of(const tg::Var& x) { return tg::tanh(x); }
 }  // namespace
 
-TEST_CASE("tanh: tanh 0 = 0, tanh(+-ln 2) = +-3/5, gradient 1 - tanh^2; +-1 and 0 at +-inf") {
+TEST_CASE("tanh: tanh 0 = 0, tanh(+-ln 2) = +-3/5, gradient 1 - tanh^2, +-1 and 0 at +-inf") {
   const double ln2 = std::numbers::ln2;
   const auto r =
       tg::test::value_and_grad(tanh_of, tg::Tensor::row({0, ln2, -ln2, INFINITY, -INFINITY}));

@@ -25,7 +25,7 @@ TEST_CASE("where: values and gradients follow the mask") {
   CHECK(b.grad() == tg::Tensor::from_rows({{0, 2, 0}, {4, 0, 6}}));
 }
 
-TEST_CASE("where: mask, a and b broadcast together; gradients sum over broadcast axes") {
+TEST_CASE("where: mask, a and b broadcast together, gradients sum over broadcast axes") {
   tg::Tape tape;
   const tg::Var mask = tape.input(tg::Tensor::column({1, 0}));  // 2x1
   const tg::Var a = tape.param(tg::Tensor::row({1, 2, 3}));     // 1x3

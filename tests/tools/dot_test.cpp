@@ -239,7 +239,7 @@ TEST_CASE("local_partial: every scalar op's rule agrees with central differences
   }
 }
 
-TEST_CASE("local_partial: leaves, detach and tensors have none; x * x has two slots") {
+TEST_CASE("local_partial: leaves, detach and tensors have none, x * x has two slots") {
   tg::Tape tape;
   tg::Var x = tape.param(3.0, "x");
   tg::Var sq = x * x;
