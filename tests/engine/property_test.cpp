@@ -3,6 +3,7 @@
 #include <doctest/doctest.h>
 
 #include <random>
+#include <string_view>
 
 #include "support/random_graph.hpp"
 
@@ -25,8 +26,7 @@ TEST_CASE("property: 1000 random graphs have gradients that match finite differe
     tg::Tape tape;
     const tg::testing::RandomGraph g = tg::testing::build_random_graph(tape, source);
     ops_recorded += g.ops.size();
-    const tg::GradCheckResult r =
-        tg::grad_check(g.root, g.params, {.step = 1e-6, .rtol = 1e-5, .atol = 1e-6});
+    const tg::GradCheckResult r = tg::testing::check_random_graph(g);
     INFO("seed ", seed, "\n", g.trace, r.summary());
     REQUIRE(r.checked > 0);
     CHECK(r.ok);
@@ -75,4 +75,61 @@ TEST_CASE(
   tg::GradCheckOptions strict = options;
   strict.fd_noise = 0.0;
   CHECK_FALSE(tg::grad_check(g.root, g.params, strict).ok);
+}
+
+namespace {
+// Bytes from base64 text, as libFuzzer prints a failing input.
+std::vector<std::uint8_t> from_base64(std::string_view text) {
+  constexpr std::string_view digits =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::vector<std::uint8_t> out;
+  unsigned bits = 0;
+  int count = 0;
+  for (const char c : text) {
+    if (c == '=') break;
+    bits = (bits << 6) | static_cast<unsigned>(digits.find(c));
+    count += 6;
+    if (count >= 8) {
+      count -= 8;
+      out.push_back(static_cast<std::uint8_t>((bits >> count) & 0xffu));
+    }
+  }
+  return out;
+}
+}  // namespace
+
+TEST_CASE(
+    "regression (graph fuzzer): softmax of a quartic, whose central difference is off by its "
+    "truncation error, passes at a finer step") {
+  // p0 (3x3) -> concat -> concat -> three matmuls (entries quartic in p0) -> softmax: the
+  // difference quotient at h = 2e-6 is 259.6134 where backward() gives 259.6186 (2e-5 relative),
+  // and it converges to backward()'s value as h shrinks, about as h^2 (247.40 at h = 1e-4).
+  // Found by graph_fuzz in CI; the input is also in its corpus.
+  const std::vector<std::uint8_t> bytes =
+      from_base64("zyChoQAAAAAAAAAAoaGhoaGhodF/0UvR0dHR0dHR19HR/wEAYHc=");
+  tg::testing::ByteSource source(bytes);
+  tg::Tape tape;
+  const tg::testing::RandomGraph g = tg::testing::build_random_graph(tape, source);
+  INFO(g.trace);
+  REQUIRE(g.ops.back() == tg::OpKind::Softmax);
+  const tg::GradCheckResult at_default =
+      tg::grad_check(g.root, g.params, {.step = 1e-6, .rtol = 1e-5, .atol = 1e-6});
+  CHECK_FALSE(at_default.ok);
+  const tg::GradCheckResult checked = tg::testing::check_random_graph(g);
+  INFO(checked.summary());
+  CHECK(checked.ok);
+  CHECK(checked.worst.abs_error * 16.0 <= at_default.worst.abs_error);
+}
+
+TEST_CASE("check_random_graph: a wrong derivative still fails at the finer step") {
+  // A user op whose derivative is 2x + 1e-3 instead of 2x: the error does not shrink with h.
+  const tg::ElementwiseOp bad_square(
+      "bad_square", [](double x) { return x * x; }, [](double x, double) { return 2 * x + 1e-3; });
+  tg::Tape tape;
+  tg::testing::RandomGraph g;
+  g.params.push_back(tape.param(tg::Tensor::from_rows({{0.5, -1.25}, {2.0, 0.75}}), "p0"));
+  g.root = tg::sum(bad_square(g.params[0]));
+  const tg::GradCheckResult r = tg::testing::check_random_graph(g);
+  CHECK_FALSE(r.ok);
+  CHECK(r.worst.abs_error == doctest::Approx(1e-3).epsilon(1e-3));
 }

@@ -1,7 +1,7 @@
 // libFuzzer harness: bytes -> a random graph of random ops on random shapes (the same builder
-// as the property test), then forward, backward and a finite-difference gradient check. Any
-// exception (every op was given operands it accepts), any sanitizer report, or a gradient that
-// disagrees with finite differences is a crash.
+// as the property test), then forward, backward and a finite-difference gradient check
+// (check_random_graph). Any exception (every op was given operands it accepts), any sanitizer
+// report, or a gradient that disagrees with finite differences is a crash.
 #include <cstdio>
 #include <cstdlib>
 
@@ -13,8 +13,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   tg::Tape tape;
   const tg::testing::RandomGraph g = tg::testing::build_random_graph(tape, bytes);
   tape.forward();
-  const tg::GradCheckResult r =
-      tg::grad_check(g.root, g.params, {.step = 1e-6, .rtol = 1e-5, .atol = 1e-6});
+  const tg::GradCheckResult r = tg::testing::check_random_graph(g);
   if (!r.ok) {
     std::fprintf(stderr, "graph_fuzz: gradient check failed\n%s%s\n", g.trace.c_str(),
                  r.summary().c_str());

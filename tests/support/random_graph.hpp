@@ -279,4 +279,22 @@ inline RandomGraph build_random_graph(Tape& tape, ByteSource& bytes) {
   return g;
 }
 
+/// The gradient check of a random graph: grad_check at the relative step 1e-6 (rtol 1e-5, atol
+/// 1e-6). A central difference is off by its truncation error, h^2/6 times the third derivative,
+/// and the builder's compositions can be curved enough for that to exceed the tolerance (softmax
+/// of a quartic in the params: the difference quotient is 2e-5 away at h = 2e-6 and converges to
+/// backward()'s value as h shrinks). So a failure is checked again with the step divided by 8: it
+/// counts as truncation only if every element then passes and the worst error shrank at least
+/// 16-fold (64 for a pure h^2 error). A wrong gradient's error does not shrink with h and still
+/// fails.
+inline GradCheckResult check_random_graph(const RandomGraph& g) {
+  const GradCheckOptions options{.step = 1e-6, .rtol = 1e-5, .atol = 1e-6};
+  const GradCheckResult first = grad_check(g.root, g.params, options);
+  if (first.ok) return first;
+  GradCheckOptions finer = options;
+  finer.step /= 8.0;
+  const GradCheckResult second = grad_check(g.root, g.params, finer);
+  return second.ok && second.worst.abs_error * 16.0 <= first.worst.abs_error ? second : first;
+}
+
 }  // namespace tapegrad::testing
