@@ -28,8 +28,9 @@ void detail::check_shape(std::string_view op, std::string_view argument, Shape s
   // In 64 bits where std::size_t has 32 (WebAssembly: the playground's engine).
   constexpr std::uint64_t kLimit = std::uint64_t{1} << 32;
   if (shape.rows == 0 || shape.cols == 0) fail(op, argument, "{} has no elements", shape);
-  if (shape.rows >= kLimit || shape.cols >= kLimit ||
-      std::uint64_t{shape.rows} * shape.cols >= kLimit) {
+  const std::uint64_t rows = shape.rows;  // as 64-bit values, so that no test is always false
+  const std::uint64_t cols = shape.cols;
+  if (rows >= kLimit || cols >= kLimit || rows * cols >= kLimit) {
     fail(op, argument, "{}x{} is too large: a tape holds fewer than 2^32 elements", shape.rows,
          shape.cols);
   }
