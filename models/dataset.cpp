@@ -512,7 +512,9 @@ class Parser {
     std::size_t count = 0;
     while (count < most) {
       if (!reader_.next(record_)) {
-        if (options_.progress) options_.progress(reader_.consumed(), total_rows_, true);
+        if (options_.progress && !told_done_)
+          options_.progress(reader_.consumed(), total_rows_, true);
+        told_done_ = true;  // once, however often a block reader asks again at the end
         break;
       }
       if (record_.count != width_) {
@@ -620,6 +622,7 @@ class Parser {
   Missing missing_, missing_target_;
   std::size_t room_ = 0;  // rows the storage holds
   std::size_t total_rows_ = 0;
+  bool told_done_ = false;  // progress(..., true) was called
 };
 
 Dataset Parser::finish(std::size_t rows, std::size_t first) {

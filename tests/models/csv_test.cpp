@@ -374,3 +374,49 @@ TEST_CASE("split: seeded, disjoint, complete, and the requested size") {
                        "train_test_split: test_fraction: expected a value in [0, 1), found 1",
                        tg::Error);
 }
+
+TEST_CASE("csv: progress is told every 1,024 rows and once at the end, for files and blocks") {
+  // 2,500 rows of "k,k%2\n": calls at rows 1,024 and 2,048, then the end (all the bytes).
+  std::string text = "x,label\n";
+  for (int k = 0; k < 2500; ++k) text += fmt::format("{},{}\n", k, k % 2);
+  const tg::test::TempDir dir("csv-progress");
+  tg::test::write_file(dir / "rows.csv", text);
+  struct Call {
+    std::uintmax_t bytes;
+    std::size_t rows;
+    bool done;
+  };
+  std::vector<Call> calls;
+  tg::CsvOptions options;
+  options.target = "label";
+  options.progress = [&](std::uintmax_t bytes, std::size_t rows, bool done) {
+    calls.push_back({bytes, rows, done});
+  };
+  const auto check_calls = [&] {
+    REQUIRE(calls.size() == 3);
+    CHECK(calls[0].rows == 1024);
+    CHECK(calls[1].rows == 2048);
+    CHECK(calls[2].rows == 2500);
+    CHECK_FALSE(calls[0].done);
+    CHECK_FALSE(calls[1].done);
+    CHECK(calls[2].done);
+    // The bytes consumed when a row is counted are at least those of the rows before it.
+    const std::size_t header = std::string_view("x,label\n").size();
+    std::size_t through_1024 = header;
+    for (int k = 0; k < 1024; ++k) through_1024 += fmt::format("{},{}\n", k, k % 2).size();
+    CHECK(calls[0].bytes >= through_1024);
+    CHECK(calls[0].bytes <= calls[1].bytes);
+    CHECK(calls[1].bytes <= calls[2].bytes);
+    CHECK(calls[2].bytes == text.size());
+  };
+  const tg::Dataset d = tg::read_csv(dir / "rows.csv", options);
+  CHECK(d.size() == 2500);
+  check_calls();
+
+  calls.clear();  // the block reader (eval, predict) tells the same, whatever its block size
+  tg::CsvBlockReader reader(dir / "rows.csv", options, 1000);
+  std::size_t rows = 0;
+  for (tg::Dataset block; reader.next(block);) rows += block.size();
+  CHECK(rows == 2500);
+  check_calls();
+}
