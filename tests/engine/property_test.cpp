@@ -2,6 +2,7 @@
 // gradients agree with central finite differences, and replay reproduces recording exactly.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <random>
 #include <string_view>
 
@@ -99,26 +100,39 @@ std::vector<std::uint8_t> from_base64(std::string_view text) {
 }  // namespace
 
 TEST_CASE(
-    "regression (graph fuzzer): softmax of a quartic, whose central difference is off by its "
-    "truncation error, passes at a finer step") {
-  // p0 (3x3) -> concat -> concat -> three matmuls (entries quartic in p0) -> softmax: the
-  // difference quotient at h = 2e-6 is 259.6134 where backward() gives 259.6186 (2e-5 relative),
-  // and it converges to backward()'s value as h shrinks, about as h^2 (247.40 at h = 1e-4).
-  // Found by graph_fuzz in CI; the input is also in its corpus.
-  const std::vector<std::uint8_t> bytes =
-      from_base64("zyChoQAAAAAAAAAAoaGhoaGhodF/0UvR0dHR0dHR19HR/wEAYHc=");
-  tg::testing::ByteSource source(bytes);
+    "regression (graph fuzzer): softmax is not recorded on logits in the hundreds of thousands") {
+  // p0 (3x3) -> concat -> matmuls, whose entries are the 4th and 8th powers of the params and
+  // reach 38,518 and 616,289 -> softmax: a step of 2e-6 in p0 moves those logits by whole units,
+  // and the difference quotients were 2e-5 and 4e-3 away from backward()'s values. Found by
+  // graph_fuzz (the first in CI); both inputs are in its corpus.
+  for (const std::string_view input : {"zyChoQAAAAAAAAAAoaGhoaGhodF/0UvR0dHR0dHR19HR/wEAYHc=",
+                                       "zyChoQAAAAAAAAAAoaEfAKGhofF/0UvR0dHR0dHR1w=="}) {
+    const std::vector<std::uint8_t> bytes = from_base64(input);
+    tg::testing::ByteSource source(bytes);
+    tg::Tape tape;
+    const tg::testing::RandomGraph g = tg::testing::build_random_graph(tape, source);
+    INFO(input, "\n", g.trace);
+    CHECK(std::count(g.ops.begin(), g.ops.end(), tg::OpKind::Matmul) >= 3);
+    CHECK(std::count(g.ops.begin(), g.ops.end(), tg::OpKind::Softmax) == 0);
+    CHECK(tg::testing::check_random_graph(g).ok);
+  }
+}
+
+TEST_CASE("check_random_graph: a truncation error that shrinks as h^2 passes at the finer step") {
+  // exp(3e4 p) at p = -1/3000: the central difference's relative error is about (3e4 h)^2 / 6 =
+  // 1.5e-4 at h = 1e-6, beyond rtol 1e-5, and 64 times smaller at h / 8.
   tg::Tape tape;
-  const tg::testing::RandomGraph g = tg::testing::build_random_graph(tape, source);
-  INFO(g.trace);
-  REQUIRE(g.ops.back() == tg::OpKind::Softmax);
+  tg::testing::RandomGraph g;
+  g.params.push_back(tape.param(tg::Tensor::column({-1.0 / 3000.0}), "p0"));
+  g.root = tg::sum(tg::exp(3e4 * g.params[0]));
   const tg::GradCheckResult at_default =
       tg::grad_check(g.root, g.params, {.step = 1e-6, .rtol = 1e-5, .atol = 1e-6});
   CHECK_FALSE(at_default.ok);
+  CHECK(at_default.worst.rel_error == doctest::Approx(1.5e-4).epsilon(0.01));
   const tg::GradCheckResult checked = tg::testing::check_random_graph(g);
   INFO(checked.summary());
   CHECK(checked.ok);
-  CHECK(checked.worst.abs_error * 16.0 <= at_default.worst.abs_error);
+  CHECK(checked.worst.rel_error == doctest::Approx(1.5e-4 / 64).epsilon(0.05));
 }
 
 TEST_CASE("check_random_graph: a wrong derivative still fails at the finer step") {
