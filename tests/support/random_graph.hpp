@@ -285,16 +285,20 @@ inline RandomGraph build_random_graph(Tape& tape, ByteSource& bytes) {
   return g;
 }
 
-/// The gradient check of a random graph: grad_check at the relative step 1e-6 (rtol 1e-5, atol
-/// 1e-6). A central difference is off by its truncation error, h^2/6 times the third derivative
-/// for the first, and compositions of the builder's ops can be curved enough for that to exceed
-/// the tolerance. So a failure is checked again with the step divided by 8: it counts as
-/// truncation only if every element then passes and the worst error shrank at least 16-fold (64
-/// for a pure h^2 error). A wrong gradient's error does not shrink with h and still fails.
+/// The gradient check of a random graph: grad_check at the relative step h = 1e-6 (rtol 1e-5,
+/// atol 1e-6). A central difference errs by truncation (about h^2 times the third derivative)
+/// and by rounding (about eps |f| / h, more where f sums thousands of terms), and compositions
+/// of the builder's ops can push either past the tolerance. A failure is checked again at 8h,
+/// where rounding is 8 times smaller and the tolerance no looser (its rounding allowance shrinks
+/// too), and at h / 8, which counts only if the worst error shrank at least 16-fold (64 for a
+/// pure h^2 error). A wrong gradient's error does not depend on h and fails at every step.
 inline GradCheckResult check_random_graph(const RandomGraph& g) {
   const GradCheckOptions options{.step = 1e-6, .rtol = 1e-5, .atol = 1e-6};
   const GradCheckResult first = grad_check(g.root, g.params, options);
   if (first.ok) return first;
+  GradCheckOptions coarser = options;
+  coarser.step *= 8.0;
+  if (GradCheckResult r = grad_check(g.root, g.params, coarser); r.ok) return r;
   GradCheckOptions finer = options;
   finer.step /= 8.0;
   const GradCheckResult second = grad_check(g.root, g.params, finer);
