@@ -17,6 +17,23 @@
 namespace tapegrad {
 namespace {
 
+/// The number of value elements that the cost of `m` examples with borrowed X and y puts on a
+/// tape: linear in m (every per-example node has m rows), so found from two small recordings.
+std::size_t recorded_elements(const Model& model, std::size_t m, double weight_decay) {
+  std::size_t elements[2] = {};
+  const std::vector<double> zeros(3 * (model.inputs() + 1), 0.0);
+  for (std::size_t r = 2; r <= 3; ++r) {
+    Tape tape;
+    tape.set_local_gradients(r);  // only values grow with r
+    const NetworkGraph g =
+        record_network(tape, model, r, true, TensorView(zeros.data(), Shape{r, model.inputs()}));
+    const Var Y = tape.input_view(TensorView(zeros.data(), Shape{r, 1}), "Y");
+    (void)record_cost(model, g, Y, weight_decay);
+    elements[r - 2] = tape.bytes_used() / sizeof(double);
+  }
+  return elements[0] + (elements[1] - elements[0]) * (m - 2);
+}
+
 /// The cost of one batch size, recorded once and replayed.
 struct BatchGraph {
   std::unique_ptr<Tape> tape = std::make_unique<Tape>();
@@ -35,9 +52,16 @@ struct BatchGraph {
   BatchGraph(const Model& model, std::size_t m, double weight_decay, BlockOptions options,
              TensorView X_rows = {}, TensorView y = {})
       : task(model.task), borrowed(X_rows.data() != nullptr), blocks(options) {
+    if (borrowed) {
+      // A large batch: the per-example nodes' gradients live block by block only, and their
+      // values are placed once, at their final size (no copy of them while the tape grows).
+      tape->set_local_gradients(m);
+      tape->reserve(0, recorded_elements(model, m, weight_decay), std::size_t{0});
+    }
     net = record_network(*tape, model, m, /*trainable=*/true, X_rows);
     Y = borrowed ? tape->input_view(y, "Y") : tape->input(Shape{m, 1}, "Y");
     J = record_cost(model, net, Y, weight_decay);
+    tape->set_local_gradients(0);
     for (const Var& p : net.params) {
       params.push_back(tape->mutable_value(p));
       grads.push_back(p.grad());
