@@ -344,9 +344,8 @@ std::vector<EpochStats> fit_rows(Model& model, TensorView X_all, TensorView y_al
   std::unique_ptr<EarlyStopping> early;
   Tensor X_kept, y_kept;
   TensorView X_rows = X_all, y = y_all;
-  std::vector<std::size_t> perm;  // with `reorder`: row k holds the given row perm[k]
   if (options.early_stopping) {
-    perm = Rng(options.seed + 1).permutation(m_all);
+    std::vector<std::size_t> perm = Rng(options.seed + 1).permutation(m_all);
     const auto held = static_cast<std::size_t>(
         std::llround(static_cast<double>(m_all) * options.validation_fraction));
     if (held == 0 || held >= m_all) {
@@ -357,8 +356,7 @@ std::vector<EpochStats> fit_rows(Model& model, TensorView X_all, TensorView y_al
     Model judge = model;
     if (standardised) judge.standardizer = {};
     if (reorder) {  // the same rows in the same order as the copies below, moved in place
-      std::vector<std::size_t> src = perm;
-      permute_rows(X_mut, y_mut, src);
+      permute_rows(X_mut, y_mut, perm);  // uses perm up
       const std::size_t n = X_all.cols();
       early = std::make_unique<EarlyStopping>(
           std::move(judge), TensorView(X_all.data(), Shape{held, n}),
@@ -372,7 +370,6 @@ std::vector<EpochStats> fit_rows(Model& model, TensorView X_all, TensorView y_al
       std::tie(X_kept, y_kept) = take_rows(X_all, y_all, std::span(perm).subspan(held));
       X_rows = X_kept;
       y = y_kept;
-      perm.clear();
     }
   }
   const std::size_t m = X_rows.rows();
@@ -412,7 +409,9 @@ std::vector<EpochStats> fit_rows(Model& model, TensorView X_all, TensorView y_al
   Reduction reduction(options.reduce, main.params);
   const std::size_t m_total = reduction.start(m, (m + batch - 1) / batch);
 
-  std::vector<std::size_t> order(m);
+  // The example order (mini-batches shuffle it); a borrowed full batch reads the rows in place
+  // and needs none (8 bytes a row less).
+  std::vector<std::size_t> order(main.borrowed ? 0 : m);
   std::iota(order.begin(), order.end(), std::size_t{0});
   std::vector<EpochStats> history;
   history.reserve(options.epochs);
@@ -514,7 +513,7 @@ std::vector<EpochStats> fit_rows(Model& model, TensorView X_all, TensorView y_al
             std::copy(main.params[i].begin(), main.params[i].end(), g.params[i].begin());
           }
         }
-        g.load(Xs, ys, std::span<const std::size_t>(order).subspan(first, count));
+        if (!g.borrowed) g.load(Xs, ys, std::span<const std::size_t>(order).subspan(first, count));
         double f = 0.0;
         std::size_t step_correct = 0;
         try {
@@ -543,10 +542,12 @@ std::vector<EpochStats> fit_rows(Model& model, TensorView X_all, TensorView y_al
   for (std::size_t i = 0; i < model.params.size(); ++i) {
     std::copy(main.params[i].begin(), main.params[i].end(), model.params[i].begin());
   }
-  if (!perm.empty()) {  // every row back where it was: row perm[k] holds row k
+  if (options.early_stopping && reorder) {
+    // Every row back where it was: row k holds the given row perm[k] (the same permutation,
+    // drawn again rather than kept through training), so row perm[k] takes row k.
+    const std::vector<std::size_t> perm = Rng(options.seed + 1).permutation(m_all);
     std::vector<std::size_t> src(m_all);
     for (std::size_t k = 0; k < m_all; ++k) src[perm[k]] = k;
-    perm = {};
     permute_rows(X_mut, y_mut, src);
   }
   return history;
