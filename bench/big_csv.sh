@@ -11,9 +11,12 @@
 #   bench/big_csv.sh --tool --rows 1000000 the tool on the same file: peak memory of `tapegrad
 #                                          eval` and `predict -o` (a logreg model trained on a
 #                                          2,000-row file of the same kind), of `train --epochs
-#                                          3` (logreg, examples as columns) and of `train --task
-#                                          regression --epochs 3` (linear, examples as rows), each
-#                                          over the numbers' size (no limit checked)
+#                                          3` (logreg), of `train --task regression --epochs 3`
+#                                          (linear), of `train --early-stopping --epochs 3`
+#                                          (logreg), and of `train --epochs 3` on the same file
+#                                          with its target replaced by 3 classes ((x1 > 0) + (x2
+#                                          > 0)) and by 10 classes (how many of x1..x9 are > 0),
+#                                          softmax; each over the numbers' size (no limit checked)
 #
 # Options: --rows N, --cols N, --seed N, --tool, --no-build. Environment: BUILD_DIR (default
 # build-big-csv), TMPDIR (where the CSV goes; removed at exit).
@@ -31,7 +34,7 @@ while (($#)); do
     --seed) seed=$2; shift ;;
     --no-build) build_it=0 ;;
     --tool) tool=1 ;;
-    -h | --help) sed -n '2,19p' "$0"; exit 0 ;;
+    -h | --help) sed -n '2,22p' "$0"; exit 0 ;;
     *) echo "big_csv.sh: unknown option $1" >&2; exit 2 ;;
   esac
   shift
@@ -73,18 +76,30 @@ if ((tool)); then
   numeric_bytes=$((rows * (cols + 1) * 8))
   "$bin" generate "$tmp/train.csv" 2000 "$cols" "$((seed + 1))"
   "$cli" train "$tmp/train.csv" --target y --epochs 20 --save "$tmp/model.json" >/dev/null 2>&1
+  # The same numbers with class labels as the target (the last column; same file size).
+  awk -F, 'BEGIN { OFS = "," } NR == 1 { print; next } { $NF = ($1 > 0) + ($2 > 0); print }' \
+    "$tmp/big.csv" >"$tmp/classes3.csv"
+  awk -F, 'BEGIN { OFS = "," } NR == 1 { print; next }
+           { c = 0; for (i = 1; i <= 9; ++i) c += ($i > 0); $NF = c; print }' \
+    "$tmp/big.csv" >"$tmp/classes10.csv"
   printf "file size           %d bytes; numbers %d bytes (%d x %d x 8)\n" "$file_bytes" \
     "$numeric_bytes" "$rows" "$((cols + 1))"
   for run in "eval $tmp/model.json $tmp/big.csv" "predict $tmp/model.json $tmp/big.csv -o $tmp/p.csv" \
     "train $tmp/big.csv --target y --epochs 3" \
-    "train $tmp/big.csv --target y --task regression --epochs 3"; do
+    "train $tmp/big.csv --target y --task regression --epochs 3" \
+    "train $tmp/big.csv --target y --early-stopping --epochs 3" \
+    "train $tmp/classes3.csv --target y --epochs 3" \
+    "train $tmp/classes10.csv --target y --epochs 3"; do
     # shellcheck disable=SC2086
     measure_command "$cli" $run
     what=${run%% *}
     [[ $run == *"--task regression"* ]] && what="$what (linear)"
+    [[ $run == *"--early-stopping"* ]] && what="$what (logreg, early stop)"
+    [[ $run == *classes3.csv* ]] && what="$what (softmax, 3)"
+    [[ $run == *classes10.csv* ]] && what="$what (softmax, 10)"
     [[ $what == train ]] && what="train (logreg)"
     awk -v what="$what" -v peak="$peak_kib" -v num="$numeric_bytes" -v secs="$seconds" \
-      'BEGIN { printf "%-16s peak RSS %8d KiB (%.1f MiB)  peak / numbers %.3f  %.1f s\n", what,
+      'BEGIN { printf "%-28s peak RSS %8d KiB (%.1f MiB)  peak / numbers %.3f  %.1f s\n", what,
                peak, peak / 1024, peak * 1024 / num, secs }'
   done
   exit 0

@@ -14,8 +14,8 @@
 //                  at most E iterations (default 1000)
 //
 // Prints one JSON object: "fit_seconds" (the whole fit() call), "epoch_seconds" (each epoch's
-// time, from the epoch callback: epoch 1 includes fit()'s set-up: recording the graph, copying
-// the data into it), "final_loss" (the cost after training) and, for logreg_lbfgs,
+// time, from the epoch callback: epoch 1 includes fit()'s set-up: recording the graph, whose X
+// and y leaves borrow the data), "final_loss" (the cost after training) and, for logreg_lbfgs,
 // "reach_seconds": the time from the start of fit() to the end of the first iteration whose
 // parameters have cost <= L (null when never reached).
 #include <chrono>

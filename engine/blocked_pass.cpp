@@ -269,10 +269,21 @@ void Tape::forward_backward(Var root, const BlockOptions& options) {
   }
   std::uint32_t reduce = 0;
   double scale = 0.0;
-  const std::uint32_t m = classify_rows(root.index_, block_batch_, reduce, scale);
+  std::uint32_t m = classify_rows(root.index_, block_batch_, reduce, scale);
+  if (m != 0 && local_nodes_ != 0) {
+    // Local gradients exist only in the blocks: every local node must be a batch node.
+    for (std::size_t i = 0; i < nodes_.size(); ++i) {
+      const Node& n = nodes_[i];
+      if ((n.flags & detail::kRequiresGrad) != 0 && n.grad == kNoGrad &&
+          (i >= reduce || block_batch_[i] != 1)) {
+        m = 0;
+        break;
+      }
+    }
+  }
   if (m == 0) {
     forward();
-    backward(root);
+    backward(root);  // gives local gradients their storage
     return;
   }
   std::size_t row_bytes = 0;
@@ -280,7 +291,7 @@ void Tape::forward_backward(Var root, const BlockOptions& options) {
   for (std::uint32_t i = 0; i < reduce; ++i) {
     if (block_batch_[i] != 1) continue;
     const Node& n = nodes_[i];
-    row_bytes += n.cols * sizeof(double) * (n.grad == kNoGrad ? 1 : 2);
+    row_bytes += n.cols * sizeof(double) * ((n.flags & detail::kRequiresGrad) == 0 ? 1 : 2);
     if ((n.flags & kLeaf) == 0) block_order_.push_back(i);
   }
   const std::size_t rows = options.block_rows != 0
@@ -368,8 +379,9 @@ void Tape::forward_backward(Var root, const BlockOptions& options) {
   for (std::size_t t = 0; t < threads; ++t) {
     if (block_scratch_[t].non_finite) return plain();
   }
-  // Fixed gradients: each other thread's sums, added in thread order.
-  for (std::size_t t = 1; t < threads; ++t) {
+  // Fixed gradients: each other thread's sums (and the caller's, with local gradients), added in
+  // thread order.
+  for (std::size_t t = local_nodes_ != 0 ? 0 : 1; t < threads; ++t) {
     const detail::BlockScratch& s = block_scratch_[t];
     for (std::uint32_t i = 0; i < reduce; ++i) {
       const Node& n = nodes_[i];
@@ -409,14 +421,16 @@ void Tape::run_blocks(std::size_t thread, std::size_t first, std::size_t last, s
   detail::BlockScratch& s = block_scratch_[thread];
   s.non_finite = false;
   s.nodes.assign(nodes_.begin(), nodes_.begin() + reduce);
-  const bool own_grads = thread == 0;  // the calling thread works in grads_ itself
+  // The calling thread works in grads_ itself, unless local gradients (which have no place there)
+  // exist.
+  const bool own_grads = thread == 0 && local_nodes_ == 0;
   if (!own_grads) {
     // Private layout: fixed gradients (zeroed accumulators), then one block-sized slot per batch
     // gradient.
     std::size_t size = 0;
     for (std::uint32_t i = 0; i < reduce; ++i) {
       Node& n = s.nodes[i];
-      if (n.grad == kNoGrad) continue;
+      if ((n.flags & detail::kRequiresGrad) == 0) continue;
       n.grad = static_cast<std::uint32_t>(size);
       size += block_batch_[i] == 1 ? rows * n.cols : n.size();
     }
@@ -425,7 +439,7 @@ void Tape::run_blocks(std::size_t thread, std::size_t first, std::size_t last, s
   detail::Ctx ctx = context();
   ctx.nodes = s.nodes.data();
   ctx.grads = own_grads ? grads_.data() : s.grads.data();
-  ctx.workspace = own_grads ? &workspace_ : &s.workspace;
+  ctx.workspace = thread == 0 ? &workspace_ : &s.workspace;
   const bool check = detect_anomalies_;
   const std::uint32_t p = nodes_[reduce].in0;
   for (std::size_t b = first; b < last; ++b) {
@@ -440,7 +454,7 @@ void Tape::run_blocks(std::size_t thread, std::size_t first, std::size_t last, s
       const std::size_t offset = r0 * n.cols;
       v.rows = static_cast<std::uint32_t>(count);
       v.value = static_cast<std::uint32_t>(n.value + offset);
-      if (n.grad == kNoGrad) continue;
+      if (v.grad == kNoGrad) continue;
       if (own_grads) v.grad = static_cast<std::uint32_t>(n.grad + offset);
       double* slot = ctx.grads + v.grad;
       if ((n.flags & kLeaf) == 0) {
@@ -483,7 +497,8 @@ void Tape::run_blocks(std::size_t thread, std::size_t first, std::size_t last, s
                   grads_.data() + n.grad + r0 * n.cols);
     }
   }
-  // Fixed gradients summed by this thread (the caller's are in grads_, checked after the pass).
+  // Fixed gradients summed by this thread (the caller's, when in grads_, are checked after the
+  // pass).
   if (check && !own_grads && !finite(s.grads.data(), s.grads.size())) s.non_finite = true;
 }
 

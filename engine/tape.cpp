@@ -81,7 +81,10 @@ std::uint32_t Tape::push(OpKind op, std::uint32_t in0, std::uint32_t in1, Shape 
     values_.resize(values_.size() + size);
   }
   std::uint32_t grad = kNoGrad;
-  if ((flags & kRequiresGrad) != 0) {
+  if ((flags & kRequiresGrad) != 0 && local_rows_ >= 2 && shape.rows == local_rows_ &&
+      (flags & kLeaf) == 0) {
+    ++local_nodes_;  // a local gradient: no storage (store_local_grads gives it some)
+  } else if ((flags & kRequiresGrad) != 0) {
     grad = static_cast<std::uint32_t>(grads_.size());
     if ((flags & kLeaf) == 0 && !has_inner_) {
       has_inner_ = true;
@@ -316,7 +319,22 @@ void Tape::reset_inner_grads() noexcept {
   }
 }
 
+void Tape::store_local_grads() {
+  for (Node& n : nodes_) {
+    if ((n.flags & kRequiresGrad) == 0 || n.grad != kNoGrad) continue;
+    if (!has_inner_) {  // local nodes are never leaves
+      has_inner_ = true;
+      inner_begin_ = grads_.size();
+    }
+    n.grad = static_cast<std::uint32_t>(grads_.size());
+    grads_.resize(grads_.size() + n.size(), 0.0);
+  }
+  local_nodes_ = 0;
+  if (!plan_.empty()) build_replay_plan();  // it holds gradient offsets
+}
+
 void Tape::backward(Var root) {
+  if (local_nodes_ != 0) store_local_grads();
   const Node& r = check_root(root, "backward");
   if (!inner_zero_) reset_inner_grads();
   inner_zero_ = false;
@@ -372,7 +390,7 @@ void Tape::mark_live(std::uint32_t root) {
   bool all = true;
   for (std::size_t i = root + 1; i-- > 0;) {
     const Node& n = nodes_[i];
-    if (n.grad == kNoGrad) continue;
+    if ((n.flags & kRequiresGrad) == 0) continue;  // local gradients included
     if (live_[i] == 0) {
       all = false;
       continue;
@@ -420,6 +438,7 @@ void Tape::clear() noexcept {
   borrowed_.clear();
   partials_current_ = true;
   unstored_ = 0;
+  local_nodes_ = 0;
   links_.clear();
   objects_.clear();
   labels_.clear();
@@ -433,10 +452,10 @@ void Tape::clear() noexcept {
   inner_zero_ = true;
 }
 
-void Tape::reserve(std::size_t nodes, std::size_t elements) {
+void Tape::reserve(std::size_t nodes, std::size_t elements, std::optional<std::size_t> gradients) {
   nodes_.reserve(nodes);
   values_.reserve(elements);
-  grads_.reserve(elements);
+  grads_.reserve(gradients.value_or(elements));
 }
 
 // ---------------------------------------------------------------- inspection
@@ -539,7 +558,12 @@ std::optional<double> Tape::local_partial(std::size_t index, std::size_t slot) c
 }
 
 void Tape::grad_failed(std::size_t index) const {
-  checked_node(index, "grad");
+  if ((checked_node(index, "grad").flags & kRequiresGrad) != 0) {
+    detail::fail("grad", "node",
+                 "{} keeps its gradient only block by block inside forward_backward (recorded "
+                 "with set_local_gradients({}))",
+                 describe(index), nodes_[index].rows);
+  }
   detail::fail("grad", "node",
                "{} has no gradient: it depends on no param (inputs and detached "
                "values carry none)",

@@ -305,11 +305,30 @@ class Tape {
   void set_detect_anomalies(bool on) noexcept { detect_anomalies_ = on; }
   [[nodiscard]] bool detect_anomalies() const noexcept { return detect_anomalies_; }
 
+  /// Local gradients, for graphs trained with forward_backward() on many examples: while `rows`
+  /// is not 0, every node recorded that is not a leaf, has exactly `rows` rows (at least two) and
+  /// needs a gradient gets no gradient storage on the tape. forward_backward() keeps such a
+  /// gradient for one block of rows at a time (each thread in its own block-sized slot), so a
+  /// batch of m examples no longer holds m rows of gradient for each per-example node (its
+  /// values are kept as before). Results are those of the same graph recorded without local
+  /// gradients, bit for bit. Whatever needs the whole gradient gives every local node its
+  /// storage first, for good (the tape's gradients then move, and views of them are invalid):
+  /// backward(), and forward_backward() when it runs the plain passes (a graph that is not
+  /// blockable, a local node that is not one of its batch nodes, anomaly detection's rerun).
+  /// grad() of a local node throws Error. 0 (the default) turns it off; nodes already recorded
+  /// stay as they are.
+  void set_local_gradients(std::size_t rows) noexcept { local_rows_ = rows; }
+  [[nodiscard]] std::size_t local_gradients() const noexcept { return local_rows_; }
+  /// Number of nodes whose gradient is local (kept per block only) and has no storage yet.
+  [[nodiscard]] std::size_t local_gradient_nodes() const noexcept { return local_nodes_; }
+
   /// Forgets every node but keeps the memory, so recording the same graph again does not
   /// allocate. Every Var of this tape becomes invalid.
   void clear() noexcept;
-  /// Reserves room for `nodes` nodes and `elements` value elements.
-  void reserve(std::size_t nodes, std::size_t elements);
+  /// Reserves room for `nodes` nodes and `elements` value elements (and as many gradient
+  /// elements, or `gradients` when given).
+  void reserve(std::size_t nodes, std::size_t elements,
+               std::optional<std::size_t> gradients = std::nullopt);
 
   /// Number of recorded nodes.
   [[nodiscard]] std::size_t size() const noexcept { return nodes_.size(); }
@@ -324,6 +343,8 @@ class Tape {
 
   [[nodiscard]] TensorView value(std::size_t index) const;
   [[nodiscard]] TensorView grad(std::size_t index) const;
+  /// True when node `index` has gradient storage (false for inputs, detached values and local
+  /// gradients, see set_local_gradients).
   [[nodiscard]] bool has_grad(std::size_t index) const;
   /// The local partial derivative d node / d input for input `slot` of a node whose value and
   /// inputs all have one element, at the current values, computed by the node's own backward
@@ -361,6 +382,8 @@ class Tape {
   void backward_checked(std::size_t root);
   const detail::Node& check_root(const Var& root, std::string_view op) const;
   void reset_inner_grads() noexcept;
+  // Gives every local gradient (set_local_gradients) its storage in grads_.
+  void store_local_grads();
   void mark_live(std::uint32_t root);
   // Called by the recorder for each input of a node with a gradient just pushed.
   void consume(std::uint32_t input) noexcept {
@@ -444,6 +467,10 @@ class Tape {
   // before the first backward()): backward() then skips its reset.
   bool inner_zero_ = true;
   bool detect_anomalies_ = false;
+  // set_local_gradients(): the rows of nodes recorded with local gradients (0: none), and the
+  // number of nodes whose gradient is local and has no storage (their Node::grad is kNoGrad).
+  std::size_t local_rows_ = 0;
+  std::size_t local_nodes_ = 0;
 };
 
 /// Turns anomaly detection on for a scope and restores the previous setting when it ends.

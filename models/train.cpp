@@ -17,6 +17,23 @@
 namespace tapegrad {
 namespace {
 
+/// The number of value elements that the cost of `m` examples with borrowed X and y puts on a
+/// tape: linear in m (every per-example node has m rows), so found from two small recordings.
+std::size_t recorded_elements(const Model& model, std::size_t m, double weight_decay) {
+  std::size_t elements[2] = {};
+  const std::vector<double> zeros(3 * (model.inputs() + 1), 0.0);
+  for (std::size_t r = 2; r <= 3; ++r) {
+    Tape tape;
+    tape.set_local_gradients(r);  // only values grow with r
+    const NetworkGraph g =
+        record_network(tape, model, r, true, TensorView(zeros.data(), Shape{r, model.inputs()}));
+    const Var Y = tape.input_view(TensorView(zeros.data(), Shape{r, 1}), "Y");
+    (void)record_cost(model, g, Y, weight_decay);
+    elements[r - 2] = tape.bytes_used() / sizeof(double);
+  }
+  return elements[0] + (elements[1] - elements[0]) * (m - 2);
+}
+
 /// The cost of one batch size, recorded once and replayed.
 struct BatchGraph {
   std::unique_ptr<Tape> tape = std::make_unique<Tape>();
@@ -35,9 +52,16 @@ struct BatchGraph {
   BatchGraph(const Model& model, std::size_t m, double weight_decay, BlockOptions options,
              TensorView X_rows = {}, TensorView y = {})
       : task(model.task), borrowed(X_rows.data() != nullptr), blocks(options) {
+    if (borrowed) {
+      // A large batch: the per-example nodes' gradients live block by block only, and their
+      // values are placed once, at their final size (no copy of them while the tape grows).
+      tape->set_local_gradients(m);
+      tape->reserve(0, recorded_elements(model, m, weight_decay), std::size_t{0});
+    }
     net = record_network(*tape, model, m, /*trainable=*/true, X_rows);
     Y = borrowed ? tape->input_view(y, "Y") : tape->input(Shape{m, 1}, "Y");
     J = record_cost(model, net, Y, weight_decay);
+    tape->set_local_gradients(0);
     for (const Var& p : net.params) {
       params.push_back(tape->mutable_value(p));
       grads.push_back(p.grad());
@@ -188,8 +212,16 @@ class Reduction {
 /// Early stopping's bookkeeping: the validation part, the best loss and parameters.
 class EarlyStopping {
  public:
-  EarlyStopping(const Model& model, Tensor X, Tensor y, std::size_t patience)
-      : model_(model), X_(std::move(X)), y_(std::move(y)), patience_(patience) {}
+  /// Validates on rows X, y: the tensors given (X_own, y_own), or when those are empty the
+  /// views, whose memory must outlive this object.
+  EarlyStopping(const Model& model, TensorView X, TensorView y, Tensor X_own, Tensor y_own,
+                std::size_t patience)
+      : model_(model),
+        X_own_(std::move(X_own)),
+        y_own_(std::move(y_own)),
+        X_(X_own_.size() != 0 ? TensorView(X_own_) : X),
+        y_(y_own_.size() != 0 ? TensorView(y_own_) : y),
+        patience_(patience) {}
 
   /// The validation loss of `params`; records them when best. True when training should stop.
   /// With a reducer, the loss is the mean over every process's validation part.
@@ -216,7 +248,8 @@ class EarlyStopping {
 
  private:
   Model model_;
-  Tensor X_, y_;
+  Tensor X_own_, y_own_;
+  TensorView X_, y_;
   std::size_t patience_;
   std::size_t best_epoch_ = 0;
   double best_loss_ = 0.0;
@@ -259,12 +292,43 @@ void check_fit_options(const FitOptions& options, bool full_batch) {
 
 namespace {
 
+/// Moves the rows of X and y (m rows) in place so that row k holds the old row src[k]; src is a
+/// permutation of 0..m-1 and is used up (left as the identity).
+void permute_rows(MutableTensorView X, MutableTensorView y, std::vector<std::size_t>& src) {
+  const std::size_t n = X.cols();
+  std::vector<double> row(n);
+  const auto at = [&](std::size_t r) { return X.data() + r * n; };
+  for (std::size_t k = 0; k < src.size(); ++k) {
+    if (src[k] == k) continue;  // in place already, or done as part of an earlier cycle
+    std::copy_n(at(k), n, row.begin());
+    const double label = y[k];
+    for (std::size_t j = k;;) {  // follow the cycle through k
+      const std::size_t from = src[j];
+      src[j] = j;
+      if (from == k) {
+        std::copy_n(row.begin(), n, at(j));
+        y[j] = label;
+        break;
+      }
+      std::copy_n(at(from), n, at(j));
+      y[j] = y[from];
+      j = from;
+    }
+  }
+}
+
 /// fit(); with `standardised`, X_all holds features already passed through the model's
 /// standardizer (train() standardises its training part in place), so no standardised copy is
 /// made (the validation part of early stopping is then evaluated without the standardizer).
+/// Given `writable` views of X_all and y_all (train()'s own memory), early stopping moves the
+/// validation rows first and the training rows after them in place instead of copying them, and
+/// puts every row back afterwards (not when training throws).
 std::vector<EpochStats> fit_rows(Model& model, TensorView X_all, TensorView y_all,
-                                 bool standardised, const FitOptions& options,
-                                 const EpochCallback& on_epoch) {
+                                 bool standardised,
+                                 std::pair<MutableTensorView, MutableTensorView> writable,
+                                 const FitOptions& options, const EpochCallback& on_epoch) {
+  const bool reorder = writable.first.data() != nullptr;
+  const auto& [X_mut, y_mut] = writable;
   const std::size_t m_all = X_all.rows();
   if (m_all == 0) detail::fail("fit", "X", "expected at least one example");
   if (X_all.cols() != model.inputs()) {
@@ -281,7 +345,7 @@ std::vector<EpochStats> fit_rows(Model& model, TensorView X_all, TensorView y_al
   Tensor X_kept, y_kept;
   TensorView X_rows = X_all, y = y_all;
   if (options.early_stopping) {
-    const std::vector<std::size_t> perm = Rng(options.seed + 1).permutation(m_all);
+    std::vector<std::size_t> perm = Rng(options.seed + 1).permutation(m_all);
     const auto held = static_cast<std::size_t>(
         std::llround(static_cast<double>(m_all) * options.validation_fraction));
     if (held == 0 || held >= m_all) {
@@ -289,14 +353,24 @@ std::vector<EpochStats> fit_rows(Model& model, TensorView X_all, TensorView y_al
                    detail::plural(m_all, "example"),
                    held == 0 ? "no example for validation" : "no example for training");
     }
-    auto [Xv, yv] = take_rows(X_all, y_all, std::span(perm).first(held));
     Model judge = model;
     if (standardised) judge.standardizer = {};
-    early = std::make_unique<EarlyStopping>(std::move(judge), std::move(Xv), std::move(yv),
-                                            options.patience);
-    std::tie(X_kept, y_kept) = take_rows(X_all, y_all, std::span(perm).subspan(held));
-    X_rows = X_kept;
-    y = y_kept;
+    if (reorder) {  // the same rows in the same order as the copies below, moved in place
+      permute_rows(X_mut, y_mut, perm);  // uses perm up
+      const std::size_t n = X_all.cols();
+      early = std::make_unique<EarlyStopping>(
+          std::move(judge), TensorView(X_all.data(), Shape{held, n}),
+          TensorView(y_all.data(), Shape{held, 1}), Tensor(), Tensor(), options.patience);
+      X_rows = TensorView(X_all.data() + held * n, Shape{m_all - held, n});
+      y = TensorView(y_all.data() + held, Shape{m_all - held, 1});
+    } else {
+      auto [Xv, yv] = take_rows(X_all, y_all, std::span(perm).first(held));
+      early = std::make_unique<EarlyStopping>(std::move(judge), TensorView(), TensorView(),
+                                              std::move(Xv), std::move(yv), options.patience);
+      std::tie(X_kept, y_kept) = take_rows(X_all, y_all, std::span(perm).subspan(held));
+      X_rows = X_kept;
+      y = y_kept;
+    }
   }
   const std::size_t m = X_rows.rows();
 
@@ -335,7 +409,9 @@ std::vector<EpochStats> fit_rows(Model& model, TensorView X_all, TensorView y_al
   Reduction reduction(options.reduce, main.params);
   const std::size_t m_total = reduction.start(m, (m + batch - 1) / batch);
 
-  std::vector<std::size_t> order(m);
+  // The example order (mini-batches shuffle it); a borrowed full batch reads the rows in place
+  // and needs none (8 bytes a row less).
+  std::vector<std::size_t> order(main.borrowed ? 0 : m);
   std::iota(order.begin(), order.end(), std::size_t{0});
   std::vector<EpochStats> history;
   history.reserve(options.epochs);
@@ -437,7 +513,7 @@ std::vector<EpochStats> fit_rows(Model& model, TensorView X_all, TensorView y_al
             std::copy(main.params[i].begin(), main.params[i].end(), g.params[i].begin());
           }
         }
-        g.load(Xs, ys, std::span<const std::size_t>(order).subspan(first, count));
+        if (!g.borrowed) g.load(Xs, ys, std::span<const std::size_t>(order).subspan(first, count));
         double f = 0.0;
         std::size_t step_correct = 0;
         try {
@@ -466,6 +542,14 @@ std::vector<EpochStats> fit_rows(Model& model, TensorView X_all, TensorView y_al
   for (std::size_t i = 0; i < model.params.size(); ++i) {
     std::copy(main.params[i].begin(), main.params[i].end(), model.params[i].begin());
   }
+  if (options.early_stopping && reorder) {
+    // Every row back where it was: row k holds the given row perm[k] (the same permutation,
+    // drawn again rather than kept through training), so row perm[k] takes row k.
+    const std::vector<std::size_t> perm = Rng(options.seed + 1).permutation(m_all);
+    std::vector<std::size_t> src(m_all);
+    for (std::size_t k = 0; k < m_all; ++k) src[perm[k]] = k;
+    permute_rows(X_mut, y_mut, src);
+  }
   return history;
 }
 
@@ -491,36 +575,11 @@ Metrics evaluate_in_blocks(const Model& model, TensorView X, TensorView y) {
   return sum.result();
 }
 
-/// Moves the rows of X and y (m rows) in place so that row k holds the old row src[k]; src is a
-/// permutation of 0..m-1 and is used up (left as the identity).
-void permute_rows(MutableTensorView X, MutableTensorView y, std::vector<std::size_t>& src) {
-  const std::size_t n = X.cols();
-  std::vector<double> row(n);
-  const auto at = [&](std::size_t r) { return X.data() + r * n; };
-  for (std::size_t k = 0; k < src.size(); ++k) {
-    if (src[k] == k) continue;  // in place already, or done as part of an earlier cycle
-    std::copy_n(at(k), n, row.begin());
-    const double label = y[k];
-    for (std::size_t j = k;;) {  // follow the cycle through k
-      const std::size_t from = src[j];
-      src[j] = j;
-      if (from == k) {
-        std::copy_n(row.begin(), n, at(j));
-        y[j] = label;
-        break;
-      }
-      std::copy_n(at(from), n, at(j));
-      y[j] = y[from];
-      j = from;
-    }
-  }
-}
-
 }  // namespace
 
 std::vector<EpochStats> fit(Model& model, TensorView X_all, TensorView y_all,
                             const FitOptions& options, const EpochCallback& on_epoch) {
-  return fit_rows(model, X_all, y_all, /*standardised=*/false, options, on_epoch);
+  return fit_rows(model, X_all, y_all, /*standardised=*/false, {}, options, on_epoch);
 }
 
 TrainResult train(const Dataset& data, const TrainConfig& config, const EpochCallback& on_epoch) {
@@ -574,7 +633,7 @@ TrainResult train(Dataset&& data, const TrainConfig& config, const EpochCallback
   order = {};
   const std::size_t n = data.features();
   const MutableTensorView X_train(data.X.data(), Shape{m_train, n});
-  const TensorView y_train(data.y.data(), Shape{m_train, 1});
+  const MutableTensorView y_train(data.y.data(), Shape{m_train, 1});
   const TensorView X_test(data.X.data() + m_train * n, Shape{n_test, n});
   const TensorView y_test(data.y.data() + m_train, Shape{n_test, 1});
 
@@ -618,7 +677,7 @@ TrainResult train(Dataset&& data, const TrainConfig& config, const EpochCallback
   // evaluated so after training by the model without its feature standardizer.
   if (config.standardize) result.model.standardizer.apply_in_place(X_train);
   result.history = fit_rows(result.model, X_train, y_train, /*standardised=*/config.standardize,
-                            options, on_epoch);
+                            {X_train, y_train}, options, on_epoch);
   result.optimizer = resolve_optimizer(config.optimizer, result.model,
                                        config.batch_size == 0 || config.batch_size >= m_train);
   result.weight_decay = options.weight_decay;

@@ -10,7 +10,9 @@
 // Tape::input_view), zero_grad(), Tape::forward_backward(J), which runs forward and backward over
 // cache-sized blocks of rows (every model stores examples as rows, its cost is the mean of a
 // per-row loss plus a penalty of the params only, and anomaly detection checks the blocks), then
-// one optimizer step on the parameters. Replay allocates nothing.
+// one optimizer step on the parameters. Replay allocates nothing. A full-batch graph keeps the
+// per-example nodes' gradients block by block only (Tape::set_local_gradients) and places their
+// values once at their final size, so its tape holds one value per per-example element.
 //
 // Threads (FitOptions::threads, TrainConfig::threads; 0, the default, means all cores,
 // std::thread::hardware_concurrency): forward_backward shares a batch's blocks out over one pool
@@ -37,7 +39,10 @@
 // after every epoch computes the validation loss (Metrics::loss of the current parameters:
 // log-loss, cross-entropy, or mean squared error in the target's units). It stops after
 // `patience` epochs in a row without a validation loss strictly below the best so far, and
-// restores the parameters of the best epoch (the first one reaching the lowest loss).
+// restores the parameters of the best epoch (the first one reaching the lowest loss). fit()
+// copies the two parts of its const rows; train() moves them in place in its own data set (the
+// validation rows first, then the training rows, in the same order) and puts every row back
+// after training, so that early stopping copies no rows there.
 //
 // Full-batch training (batch_size 0 or >= m) uses the examples in their given order; mini-batch
 // training reshuffles the example order every epoch with a portable Fisher-Yates shuffle

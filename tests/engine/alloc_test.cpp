@@ -24,14 +24,17 @@ namespace {
 // Plain counters: the tests are single-threaded.
 std::size_t g_news = 0;
 std::size_t g_mallocs = 0;
+std::size_t g_new_bytes = 0;  // bytes asked of operator new (not counting what was freed)
 
 void* counted_new(std::size_t size) {
   ++g_news;
+  g_new_bytes += size;
   if (void* p = std::malloc(size == 0 ? 1 : size)) return p;
   throw std::bad_alloc();
 }
 void* counted_new(std::size_t size, std::align_val_t align) {
   ++g_news;
+  g_new_bytes += size;
   const auto a = static_cast<std::size_t>(align);
   void* p = nullptr;
   if (posix_memalign(&p, a < sizeof(void*) ? sizeof(void*) : a, size == 0 ? 1 : size) == 0) {
@@ -297,4 +300,29 @@ TEST_CASE(
     CHECK(grads[i][3] ==
           doctest::Approx(-(p.y * std::log(a) + (1 - p.y) * std::log(1 - a))).epsilon(1e-10));
   }
+}
+
+TEST_CASE("full-batch fit of a softmax regression keeps no per-example gradients on its tape") {
+  // What fit() allocates, in bytes asked of operator new (std::vector's arrays among them): the
+  // tape's values of X W, Z and the per-row loss, (2k + 1) m doubles placed once at their final
+  // size, the example order (m indices) and small things (block-sized slots, L-BFGS' vectors).
+  // With the per-example gradients on the tape, another (2k + 1) m doubles, it would be at least
+  // twice the values.
+  const std::size_t m = 20000, n = 4, k = 3;
+  tg::test::Rng rng;
+  tg::Tensor X(m, n), y(m, 1);
+  for (double& v : X) v = rng.uniform(-1.0, 1.0);
+  for (double& v : y) v = std::floor(rng.uniform(0.0, 3.0 - 1e-9));
+  tg::Model model = tg::make_softmax(n, k);  // no standardizer: fit() copies no features
+  tg::FitOptions options;
+  options.epochs = 2;
+  options.threads = 1;
+  options.weight_decay = 1.0 / static_cast<double>(m);
+  const std::size_t before = g_new_bytes;
+  const std::vector<tg::EpochStats> history = tg::fit(model, X, y, options);
+  const std::size_t used = g_new_bytes - before;
+  CHECK(history.size() == 2);
+  CHECK(history.back().loss < history.front().loss);  // it trained
+  CHECK(used >= (2 * k + 1) * m * sizeof(double));
+  CHECK(used < 2 * (2 * k + 1) * m * sizeof(double));
 }

@@ -8,6 +8,7 @@
 #include <limits>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include <tapegrad/tapegrad.hpp>
@@ -385,4 +386,155 @@ TEST_CASE("concurrency: forward_backward with several threads matches one thread
     check_close(gm.checked[i].grad(), g1.checked[i].grad());
   }
   check_close(gm.root.value(), g1.root.value());
+}
+
+namespace {
+// A softmax regression with examples as rows and a weight penalty, the graph fit() records:
+// J = mean(cross_entropy(X W + b, y)) + (λ/2) ||W||², X borrowed; `local` rows (0: none) are
+// recorded with local gradients. checked: W, b, then the m-row nodes X W, Z, the per-row loss.
+struct Softmax {
+  std::size_t m, n, k;
+  tg::Tensor X, y, W, b;
+  Softmax(std::size_t rows, std::size_t features, std::size_t classes)
+      : m(rows),
+        n(features),
+        k(classes),
+        X(rows, features),
+        y(rows, 1),
+        W(features, classes),
+        b(1, classes) {
+    tg::test::Rng rng;
+    for (double& v : X) v = rng.uniform(-1.0, 1.0);
+    for (double& v : y) v = std::floor(rng.uniform(0.0, static_cast<double>(classes) - 1e-9));
+    for (double& v : W) v = rng.uniform(-0.5, 0.5);
+    for (double& v : b) v = rng.uniform(-0.2, 0.2);
+  }
+  Graph record(tg::Tape& t, std::size_t local) const {
+    t.set_local_gradients(local);
+    const tg::Var Xv = t.input_view(X, "X"), Y = t.input(y);
+    const tg::Var Wv = t.param(W), bv = t.param(b);
+    const tg::Var XW = tg::matmul(Xv, Wv);
+    const tg::Var Z = XW + bv;
+    const tg::Var P = tg::cross_entropy(Z, Y, tg::Reduction::None);
+    const tg::Var J = tg::mean(P) + 0.005 * tg::sum(Wv * Wv);
+    t.set_local_gradients(0);
+    return {J, {Wv, bv, XW, Z, P}, {}};
+  }
+};
+
+void check_same(const tg::TensorView got, const tg::TensorView want) {
+  REQUIRE(got.shape() == want.shape());
+  CHECK(std::equal(got.begin(), got.end(), want.begin()));
+}
+}  // namespace
+
+TEST_CASE(
+    "local gradients: forward_backward gives the same numbers, bit for bit, without storage") {
+  const Softmax s(1000, 5, 3);
+  for (const bool anomalies : {false, true}) {
+    for (const std::size_t threads : {1, 2}) {
+      for (const std::size_t rows : {0, 64}) {
+        INFO("anomaly detection ", anomalies, ", threads ", threads, ", block rows ", rows);
+        tg::Tape stored, local;
+        const Graph a = s.record(stored, 0), b = s.record(local, s.m);
+        stored.set_detect_anomalies(anomalies);
+        local.set_detect_anomalies(anomalies);
+        // X W, Z and the per-row loss keep no gradient: 2 m k + m doubles fewer.
+        CHECK(local.local_gradient_nodes() == 3);
+        CHECK(stored.local_gradient_nodes() == 0);
+        CHECK(stored.bytes_used() - local.bytes_used() == (2 * s.m * s.k + s.m) * sizeof(double));
+        for (int pass = 0; pass < 3; ++pass) {
+          for (tg::Tape* t : {&stored, &local}) {
+            for (tg::Var v : t->params()) t->mutable_value(v)[1] += 0.25;
+            if (pass == 2) t->zero_grad();  // the other passes accumulate
+            t->forward_backward(t == &stored ? a.root : b.root, {rows, threads});
+          }
+        }
+        // Still local: the blocks kept those gradients, the tape did not grow.
+        CHECK(local.local_gradient_nodes() == 3);
+        CHECK(stored.bytes_used() - local.bytes_used() == (2 * s.m * s.k + s.m) * sizeof(double));
+        check_same(b.root.value(), a.root.value());
+        for (std::size_t i = 0; i < 2; ++i) check_same(b.checked[i].grad(), a.checked[i].grad());
+        for (std::size_t i = 2; i < 5; ++i) check_same(b.checked[i].value(), a.checked[i].value());
+      }
+    }
+  }
+}
+
+TEST_CASE("local gradients: grad() refuses them and backward() gives them storage") {
+  const Softmax s(200, 4, 3);
+  tg::Tape stored, local;
+  const Graph a = s.record(stored, 0), b = s.record(local, s.m);
+  CHECK_FALSE(local.has_grad(b.checked[3].index()));
+  CHECK(local.has_grad(b.checked[0].index()));
+  try {
+    (void)b.checked[3].grad();
+    FAIL("grad() of a local gradient did not throw");
+  } catch (const tg::Error& e) {
+    CHECK(std::string(e.what()) ==
+          "grad: node: node 5 (add) keeps its gradient only block by block inside "
+          "forward_backward (recorded with set_local_gradients(200))");
+  }
+  local.forward_backward(b.root);
+  stored.forward_backward(a.root);
+  // backward() needs every gradient: the local ones get their storage, for good.
+  for (tg::Tape* t : {&stored, &local}) {
+    t->zero_grad();
+    t->forward();
+    t->backward(t == &stored ? a.root : b.root);
+  }
+  CHECK(local.local_gradient_nodes() == 0);
+  CHECK(local.bytes_used() == stored.bytes_used());
+  for (std::size_t i = 0; i < 5; ++i) check_same(b.checked[i].grad(), a.checked[i].grad());
+  // And forward_backward then runs as on any tape.
+  for (tg::Tape* t : {&stored, &local}) {
+    t->zero_grad();
+    t->forward_backward(t == &stored ? a.root : b.root, {16, 2});
+  }
+  for (std::size_t i = 0; i < 5; ++i) check_same(b.checked[i].grad(), a.checked[i].grad());
+}
+
+TEST_CASE("local gradients: a local node outside the blocks makes forward_backward run plainly") {
+  // The loss's transpose is read whole (a late node) and summed into the root: not blockable; its
+  // local gradients then get storage and the plain passes run.
+  const Softmax s(50, 3, 2);
+  tg::Tape stored, local;
+  auto record = [&](tg::Tape& t, std::size_t rows) {
+    t.set_local_gradients(rows);
+    const tg::Var X = t.input_view(s.X, "X"), W = t.param(s.W);
+    const tg::Var Z = tg::matmul(X, W);
+    const tg::Var J = tg::sum(tg::transpose(Z * Z));
+    t.set_local_gradients(0);
+    return std::pair{J, W};
+  };
+  const auto [Ja, Wa] = record(stored, 0);
+  const auto [Jb, Wb] = record(local, s.m);
+  CHECK(local.local_gradient_nodes() == 2);
+  stored.forward_backward(Ja);
+  local.forward_backward(Jb);
+  CHECK(local.local_gradient_nodes() == 0);
+  check_same(Wb.grad(), Wa.grad());
+  check_same(Jb.value(), Ja.value());
+}
+
+TEST_CASE("local gradients: a non-finite value under anomaly detection throws the plain error") {
+  Softmax s(300, 4, 3);
+  s.X(123, 2) = std::numeric_limits<double>::infinity();  // a middle block's row
+  for (const std::size_t threads : {1, 2}) {
+    INFO("threads ", threads);
+    std::string messages[2];
+    for (const std::size_t local : {std::size_t{0}, s.m}) {
+      tg::Tape t;
+      const Graph g = s.record(t, local);
+      t.set_detect_anomalies(true);
+      try {
+        t.forward_backward(g.root, {16, threads});
+        FAIL("no AnomalyError");
+      } catch (const tg::AnomalyError& e) {
+        messages[local == 0 ? 0 : 1] = e.what();
+      }
+    }
+    CHECK(messages[0].find("not finite") != std::string::npos);
+    CHECK(messages[1] == messages[0]);
+  }
 }

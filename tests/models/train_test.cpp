@@ -426,6 +426,17 @@ TEST_CASE("train: in place (Dataset&&) gives the step-by-step results on copies 
     c.early_stopping = true;
     c.patience = 2;
   });
+  // Early stopping in place moves the validation rows first and puts them back after training.
+  add("logreg, lbfgs, early stopping", cancer, tg::ModelKind::logreg, [](tg::TrainConfig& c) {
+    c.early_stopping = true;
+    c.validation_fraction = 0.3;
+    c.patience = 1;
+  });
+  add("softmax, adam mini-batches, early stopping", classes, tg::ModelKind::softmax,
+      [](tg::TrainConfig& c) {
+        c.batch_size = 64;
+        c.early_stopping = true;
+      });
   for (const Case& c : cases) {
     INFO(c.name);
     const tg::TrainResult expected = train_step_by_step(*c.data, c.config);
