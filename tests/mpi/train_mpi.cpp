@@ -4,9 +4,10 @@
 // Scenarios: lbfgs, gd, early_stopping (full batch: the final loss and the test loss agree with
 // one process's to 1e-9 relative, the same number of epochs, rank 0 alone prints and writes),
 // minibatch (two runs under mpirun give the same history and model, bit for bit), and the
-// faults too_many_ranks, bad_row, missing_file (a non-zero exit, one line "tapegrad: ..." on
-// stderr naming the cause, no model file). mpirun runs with -q, without which Open MPI adds its
-// own notice of a process's non-zero exit. Exit 0 when every check passes; one line per check.
+// faults too_many_ranks, bad_row, missing_file, rank_fails_training (a non-zero exit, one line
+// "tapegrad: ..." on stderr naming the cause, no model file). mpirun runs with -q, without which
+// Open MPI adds its own notice of a process's non-zero exit. Exit 0 when every check passes; one
+// line per check.
 #include <sys/wait.h>
 
 #include <algorithm>
@@ -174,7 +175,7 @@ int main(int argc, char** argv) {
     }
   } else {
     fs::path file = data;
-    std::string expected;
+    std::string expected, fault_options;
     if (scenario == "too_many_ranks") {
       // One row fewer than processes.
       file = dir / "few.csv";
@@ -191,6 +192,13 @@ int main(int argc, char** argv) {
       file = dir / "bad.csv";
       write_changed(data, file, 560, 2, "abc");  // in the last rank's share
       expected = "bad.csv:561:3: expected a number, found 'abc'";
+    } else if (scenario == "rank_fails_training") {
+      // A value so large that the last rank's forward pass overflows in epoch 2 while the others
+      // stay finite: that rank stops the job (MPI_Abort) with its own line.
+      file = dir / "huge.csv";
+      write_changed(data, file, 565, 3, "1e300");
+      fault_options = "--no-standardize --optimizer gd --epochs 5 --weight-decay 0";
+      expected = "fit: epoch 2: forward: node 3 (matmul): value";
     } else if (scenario == "missing_file") {
       file = dir / "none.csv";
       expected = "none.csv: cannot open the file for reading";
@@ -199,10 +207,13 @@ int main(int argc, char** argv) {
       return 2;
     }
     const Run r =
-        run(train(mpirun, file, fmt::format("--save '{}/m.json'", dir.string())), dir, "fault");
+        run(train(mpirun, file, fmt::format("{} --save '{}/m.json'", fault_options, dir.string())),
+            dir, "fault");
     check(r.status != 0, fmt::format("exit status {}, not 0", r.status));
-    check(count(r.err, "tapegrad: ") == 1 && count(r.err, "\n") == 1,
-          fmt::format("one line on stderr: {}", r.err));
+    // Besides rank 0's progress lines (a fault in training), one line.
+    check(
+        count(r.err, "tapegrad: ") == 1 && count(r.err, "\n") == 1 + count(r.err, "logreg epoch "),
+        fmt::format("one line on stderr: {}", r.err));
     check(r.err.find(expected) != std::string::npos, fmt::format("naming '{}'", expected));
     check(r.out.empty(), "nothing on stdout");
     check(!fs::exists(dir / "m.json"), "no model file");
