@@ -1000,7 +1000,7 @@ CsvShare plan_csv_share(const std::filesystem::path& path, std::size_t part, std
     if (c == '\n') {
       ++line;
       if (!quoted && !blank) return true;
-    } else if (!(c == '\r' && !cr && blank)) {  // a lone CR line end is no line end
+    } else if (!(c == '\r' && !cr && blank)) {  // a blank line may end in CR LF
       blank = false;
     }
     cr = c == '\r';
