@@ -388,3 +388,45 @@ TEST_CASE("train over processes with mini-batches is deterministic and near one 
                                          "more than a process has examples"),
                        tg::Error);
 }
+
+TEST_CASE("read_csv_shared: numbers before text in a column fail as one process fails") {
+  // Rows of 6 bytes: numbers in the first half, text in the second (the second share).
+  std::string text = "v,y\n";
+  for (int i = 0; i < 20; ++i) text += i < 10 ? fmt::format("{}.5,{}\n", i, i % 2) : "abc,1\n";
+  const tg::test::TempDir dir("parallel_numbers_text");
+  tg::test::write_file(dir / "v.csv", text);
+  CHECK_THROWS_WITH_AS((void)tg::read_csv(dir / "v.csv", "y"),
+                       doctest::Contains("v.csv:12:1: expected a number, found 'abc'"), tg::Error);
+  std::vector<std::string> messages(2);
+  std::vector<int> reports(2, -1);
+  ThreadGroup(2).run([&](std::size_t r, const tg::Collective& c) {
+    try {
+      (void)tg::read_csv_shared(dir / "v.csv", with_target("y"), c);
+    } catch (const tg::SharedError& e) {
+      messages[r] = e.what();
+      reports[r] = e.report() ? 1 : 0;
+    }
+  });
+  CHECK(reports == std::vector<int>{1, 0});
+  CHECK(messages[0].find("v.csv: column 'v': expected a number (as in lines from 2 on), found "
+                         "text such as 'abc' further down the file") != std::string::npos);
+}
+
+TEST_CASE("read_csv_shared refuses --missing mean across processes") {
+  const tg::test::TempDir dir("parallel_mean");
+  tg::test::write_file(dir / "m.csv", "x,y\n1,0\nNA,1\n3,0\n4,1\n");
+  tg::CsvOptions options = with_target("y");
+  options.missing = tg::MissingPolicy::mean;
+  std::vector<std::string> messages(2);
+  ThreadGroup(2).run([&](std::size_t r, const tg::Collective& c) {
+    try {
+      (void)tg::read_csv_shared(dir / "m.csv", options, c);
+    } catch (const tg::SharedError& e) {
+      if (e.report()) messages[r] = e.what();
+    }
+  });
+  CHECK(messages[0].find("m.csv: --missing mean fills with the whole file's means, which 2 "
+                         "processes reading a share each do not compute; use --missing drop or "
+                         "error, or one process") != std::string::npos);
+  CHECK(messages[1].empty());
+}
