@@ -8,7 +8,9 @@
 // "tapegrad: ..." on stderr naming the cause, no model file). mpirun runs with -q, without which
 // Open MPI adds its own notice of a process's non-zero exit. Exit 0 when every check passes; one
 // line per check.
+#include <signal.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cmath>
@@ -173,6 +175,40 @@ int main(int argc, char** argv) {
       const Json j = Json::parse(first.out);
       check(j["epochs_run"] == 20, "20 epochs");
     }
+  } else if (scenario == "rank_killed") {
+    // Rank 1 killed (SIGKILL) in the middle of a long training: mpirun stops the others.
+    const std::string command =
+        train(mpirun, data,
+              fmt::format("--optimizer gd --epochs 1000000 --save '{0}/m.json' > "
+                          "'{0}/killed.out' 2> '{0}/killed.err'",
+                          dir.string()));
+    const pid_t child = ::fork();
+    if (child == 0) {
+      ::execl("/bin/sh", "sh", "-c", command.c_str(), static_cast<char*>(nullptr));
+      std::_Exit(127);
+    }
+    pid_t victim = 0;
+    for (int tries = 0; tries < 600 && victim == 0; ++tries) {  // up to a minute
+      ::usleep(100000);
+      if (read_file(dir / "killed.err").find(" epoch 1/") == std::string::npos) continue;
+      for (const auto& entry : fs::directory_iterator("/proc")) {
+        const std::string pid = entry.path().filename().string();
+        if (pid.find_first_not_of("0123456789") != std::string::npos) continue;
+        const std::string variables = read_file(entry.path() / "environ");
+        const std::string cmdline = read_file(entry.path() / "cmdline");
+        if (variables.find(std::string("OMPI_COMM_WORLD_RANK=1") + '\0') != std::string::npos &&
+            cmdline.find(dir.string()) != std::string::npos) {
+          victim = static_cast<pid_t>(std::stol(pid));
+        }
+      }
+    }
+    check(victim != 0, "found rank 1 training");
+    if (victim != 0) ::kill(victim, SIGKILL);
+    int raw = 0;
+    ::waitpid(child, &raw, 0);
+    const int status = WIFEXITED(raw) ? WEXITSTATUS(raw) : 128;
+    check(status != 0, fmt::format("exit status {}, not 0", status));
+    check(!fs::exists(dir / "m.json"), "no model file");
   } else {
     fs::path file = data;
     std::string expected, fault_options;
