@@ -344,16 +344,15 @@ std::vector<EpochStats> fit_rows(Model& model, TensorView X_all, TensorView y_al
   const std::size_t steps = (M + batch_all - 1) / batch_all;
   std::size_t batch = batch_all, main_count = m / batch, remainder = m % batch;
   if (split) {
-    if (sum_count(m < steps ? 1 : 0) > 0) {
-      if (steps == 1) {
-        detail::fail("fit", "examples",
-                     "a process holds none to train on (after the validation part was held out); "
-                     "use fewer processes");
-      }
-      detail::fail("fit", "batch_size",
-                   "{} per batch makes {} steps per epoch, more than a process has examples; use "
-                   "larger batches or fewer processes",
-                   options.batch_size, steps);
+    if (sum_count(m < steps ? 1 : 0) > 0) {  // on every process alike: one reports
+      throw SharedError(
+          steps == 1 ? std::string("fit: examples: a process holds none to train on (after the "
+                                   "validation part was held out); use fewer processes")
+                     : fmt::format("fit: batch_size: {} per batch makes {} steps per epoch, more "
+                                   "than a process has examples; use larger batches or fewer "
+                                   "processes",
+                                   options.batch_size, steps),
+          options.rank == 0);
     }
     batch = (m + steps - 1) / steps;
     remainder = m % steps == 0 ? 0 : m / steps;
@@ -713,6 +712,7 @@ TrainResult train(Dataset&& data, const TrainConfig& config, const EpochCallback
     options.places = std::move(places);
     options.total_examples = m_train;
     options.split_batches = true;
+    options.rank = shared->rank;
   }
   // The training part is standardised where it lies (the numbers fit() would compute), and
   // evaluated so after training by the model without its feature standardizer.

@@ -136,6 +136,9 @@ struct FitOptions {
   /// step sums about batch_size examples over the processes. False: batches of batch_size
   /// examples of each process's own (every process must then take as many).
   bool split_batches = false;
+  /// With `reduce`: this process's number. A check that fails on every process alike (batches
+  /// split too finely) throws SharedError (parallel.hpp), whose report() is true on process 0.
+  std::size_t rank = 0;
 };
 
 /// The thread count fit() uses for FitOptions::threads: `threads`, or for 0 the number of cores

@@ -392,7 +392,7 @@ TEST_CASE("train over processes with mini-batches is deterministic and near one 
   CHECK_THROWS_WITH_AS(train_shared(few, tiny, 3),
                        doctest::Contains("fit: batch_size: 1 per batch makes 32 steps per epoch, "
                                          "more than a process has examples"),
-                       tg::Error);
+                       tg::SharedError);
 }
 
 TEST_CASE("read_csv_shared: numbers before text in a column fail as one process fails") {

@@ -4,10 +4,10 @@
 // Scenarios: lbfgs, gd, early_stopping (full batch: the final loss and the test loss agree with
 // one process's to 1e-9 relative, the same number of epochs, rank 0 alone prints and writes),
 // minibatch (two runs under mpirun give the same history and model, bit for bit), and the
-// faults too_many_ranks, bad_row, missing_file, rank_fails_training (a non-zero exit, one line
-// "tapegrad: ..." on stderr naming the cause, no model file). mpirun runs with -q, without which
-// Open MPI adds its own notice of a process's non-zero exit. Exit 0 when every check passes; one
-// line per check.
+// faults too_many_ranks, bad_row, tiny_batches, missing_file, rank_fails_training (a non-zero exit,
+// one line "tapegrad: ..." on stderr naming the cause, no model file). mpirun runs with -q, without
+// which Open MPI adds its own notice of a process's non-zero exit. Exit 0 when every check passes;
+// one line per check.
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -235,6 +235,17 @@ int main(int argc, char** argv) {
       write_changed(data, file, 565, 3, "1e300");
       fault_options = "--no-standardize --optimizer gd --epochs 5 --weight-decay 0";
       expected = "fit: epoch 2: forward: node 3 (matmul): value";
+    } else if (scenario == "tiny_batches") {
+      // 40 rows: 32 training rows make 32 steps of 1, more than each process holds.
+      file = dir / "forty.csv";
+      std::istringstream in(read_file(data));
+      std::ofstream out(file, std::ios::binary);
+      std::string text;
+      for (int k = 0; k <= 40 && std::getline(in, text); ++k) out << text << '\n';
+      fault_options = "--optimizer adam --batch 1 --epochs 2";
+      expected =
+          "fit: batch_size: 1 per batch makes 32 steps per epoch, more than a process has "
+          "examples; use larger batches or fewer processes";
     } else if (scenario == "missing_file") {
       file = dir / "none.csv";
       expected = "none.csv: cannot open the file for reading";
