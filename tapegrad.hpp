@@ -24,5 +24,6 @@
 #include "tapegrad/models/model.hpp"
 #include "tapegrad/models/model_io.hpp"
 #include "tapegrad/models/optimizer.hpp"
+#include "tapegrad/models/parallel.hpp"
 #include "tapegrad/models/random.hpp"
 #include "tapegrad/models/train.hpp"

@@ -37,6 +37,14 @@ TaskChoice parse_task_choice(std::string_view text) {
 }
 
 TargetEncoding encode_target(Dataset& data, TaskChoice choice, std::string_view file) {
+  std::vector<double> distinct(data.y.begin(), data.y.end());
+  std::sort(distinct.begin(), distinct.end());
+  distinct.erase(std::unique(distinct.begin(), distinct.end()), distinct.end());
+  return encode_target(data, choice, file, distinct);
+}
+
+TargetEncoding encode_target(Dataset& data, TaskChoice choice, std::string_view file,
+                             std::span<const double> distinct) {
   const std::string where = fmt::format("{}: column '{}'", file, detail::shown(data.target_name));
   if (data.y.shape() != Shape{data.size(), 1} || data.size() == 0) {
     detail::fail("target", where, "expected labelled examples, found none");
@@ -62,9 +70,6 @@ TargetEncoding encode_target(Dataset& data, TaskChoice choice, std::string_view 
     out.task = Task::regression;
     return out;
   }
-  std::vector<double> distinct(data.y.begin(), data.y.end());
-  std::sort(distinct.begin(), distinct.end());
-  distinct.erase(std::unique(distinct.begin(), distinct.end()), distinct.end());
   const bool whole = std::all_of(distinct.begin(), distinct.end(), [](double v) {
     return v == std::floor(v) && std::abs(v) < 9007199254740992.0;  // 2^53
   });

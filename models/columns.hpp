@@ -17,6 +17,7 @@
 #pragma once
 
 #include <cstddef>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -45,6 +46,11 @@ struct TargetEncoding {
 /// classification (and data.classes to the label names). `file` names the data in messages:
 /// "target: data.csv: column 'y': expected at least 2 classes, found only '1' in 12 rows".
 TargetEncoding encode_target(Dataset& data, TaskChoice choice, std::string_view file);
+/// As above, deciding from `distinct`, the sorted distinct values of a numeric target over more
+/// rows than `data`'s (all processes' of a data-parallel job, parallel.hpp), among them every
+/// value of data.y.
+TargetEncoding encode_target(Dataset& data, TaskChoice choice, std::string_view file,
+                             std::span<const double> distinct);
 
 /// Maps the target of `data` (read from `file`) to `model`'s labels: a class name (text, or a
 /// number in shortest form) to its index in model.classes; 0/1 and regression targets as they

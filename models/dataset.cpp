@@ -58,6 +58,19 @@ class CsvReader {
   /// semicolon and tab outside quotes, takes the one found most often (ties: comma, semicolon,
   /// tab) and joins the pieces split at the others back together. False at the end of the text.
   bool header(Record& record, char separator) {
+    const bool found = header_record(record, separator);
+    if (data_line_ != 0) line_ = data_line_;
+    return found;
+  }
+
+  /// The data after the header start at line `line` (a share of a file, read_csv_share).
+  void start_data_at(std::size_t line) noexcept { data_line_ = line; }
+
+  /// The line number of the next byte.
+  [[nodiscard]] std::size_t line() const noexcept { return line_; }
+
+ private:
+  bool header_record(Record& record, char separator) {
     separator_ = separator;
     if (separator != 0) return next(record);
     seen_.clear();
@@ -87,6 +100,7 @@ class CsvReader {
     return true;
   }
 
+ public:
   /// The separator in use (after header()).
   [[nodiscard]] char separator() const noexcept { return separator_; }
 
@@ -109,7 +123,6 @@ class CsvReader {
     }
   }
 
-  [[nodiscard]] std::size_t line() const noexcept { return line_; }
   /// Bytes consumed so far, the byte order mark included.
   [[nodiscard]] std::size_t consumed() const noexcept { return offset_ + pos_; }
 
@@ -223,6 +236,7 @@ class CsvReader {
   std::size_t size_ = 0;        // bytes available in data_
   std::size_t offset_ = 0;      // bytes of the stream dropped from the buffer's front
   std::size_t line_ = 1;
+  std::size_t data_line_ = 0;  // 0, or the line of the first byte after the header
   char separator_ = ',';
   std::string seen_;  // while detecting: the separator after each header field but the last
 };
@@ -888,6 +902,170 @@ Dataset read_csv(const std::filesystem::path& path, std::string_view target) {
   return read_csv(path, with_target(target));
 }
 
+namespace {
+
+/// Reads bytes of an open file through a 1 MiB buffer, from any offset on.
+class FileScan {
+ public:
+  FileScan(std::ifstream& in, std::string_view name) : in_(in), name_(name), buffer_(kCsvChunk) {}
+
+  /// Calls `each(byte, offset)` for the bytes from `from` on until it returns true (the offset
+  /// returned) or the file ends (`end` returned).
+  template <class Each>
+  std::uintmax_t scan(std::uintmax_t from, std::uintmax_t end, Each each) {
+    std::uintmax_t at = from;
+    while (at < end) {
+      const std::size_t n = read(at, std::min<std::uintmax_t>(buffer_.size(), end - at));
+      for (std::size_t i = 0; i < n; ++i) {
+        if (each(buffer_[i], at + i)) return at + i;
+      }
+      at += n;
+    }
+    return end;
+  }
+
+  /// Reads `count` bytes at `at` into the buffer; returns count.
+  std::size_t read(std::uintmax_t at, std::uintmax_t count) {
+    in_.clear();
+    in_.seekg(static_cast<std::streamoff>(at));
+    in_.read(buffer_.data(), static_cast<std::streamsize>(count));
+    if (static_cast<std::uintmax_t>(in_.gcount()) != count) {
+      detail::fail("read_csv", name_, "cannot read the file");
+    }
+    return static_cast<std::size_t>(count);
+  }
+
+  [[nodiscard]] const char* data() const noexcept { return buffer_.data(); }
+
+ private:
+  std::ifstream& in_;
+  std::string_view name_;
+  std::vector<char> buffer_;
+};
+
+/// A stream of the bytes of `segments` of a file, one after another.
+class SegmentBuffer : public std::streambuf {
+ public:
+  SegmentBuffer(std::ifstream& in, std::string_view name,
+                std::vector<std::pair<std::uintmax_t, std::uintmax_t>> segments)
+      : scan_(in, name), segments_(std::move(segments)) {}
+
+ protected:
+  int_type underflow() override {
+    for (; next_ < segments_.size(); ++next_) {
+      auto& [begin, end] = segments_[next_];
+      if (begin == end) continue;
+      const std::size_t n = scan_.read(begin, std::min<std::uintmax_t>(kCsvChunk, end - begin));
+      begin += n;
+      char* data = const_cast<char*>(scan_.data());
+      setg(data, data, data + n);
+      return traits_type::to_int_type(*data);
+    }
+    return traits_type::eof();
+  }
+
+ private:
+  FileScan scan_;
+  std::vector<std::pair<std::uintmax_t, std::uintmax_t>> segments_;
+  std::size_t next_ = 0;
+};
+
+std::string file_name(const std::filesystem::path& path) {
+  return detail::shown(path.native(), path.native().size());  // one line
+}
+
+}  // namespace
+
+CsvShare plan_csv_share(const std::filesystem::path& path, std::size_t part, std::size_t parts,
+                        const Reducer& sum) {
+  if (part >= parts || (!sum && parts != 1)) {
+    detail::fail("plan_csv_share", "part",
+                 "expected part < parts (and a reducer for parts > 1), "
+                 "found part {} of {}",
+                 part, parts);
+  }
+  const std::string name = file_name(path);
+  std::ifstream in(path, std::ios::binary);
+  if (!in) detail::fail("read_csv", name, "cannot open the file for reading");
+  std::error_code ec;
+  const std::uintmax_t size = std::filesystem::file_size(path, ec);
+  if (ec) detail::fail("read_csv", name, "cannot read the file's size: {}", ec.message());
+  FileScan scan(in, name);
+  // The header record: after a byte order mark and blank lines, up to a line end outside quotes.
+  std::uintmax_t at = 0;
+  std::size_t line = 1;
+  if (size >= 3) {
+    scan.read(0, 3);
+    if (std::string_view(scan.data(), 3) == "\xEF\xBB\xBF") at = 3;
+  }
+  bool quoted = false, blank = true, cr = false;
+  const std::uintmax_t header_end = scan.scan(at, size, [&](char c, std::uintmax_t) {
+    if (c == '\n') {
+      ++line;
+      if (!quoted && !blank) return true;
+    } else if (!(c == '\r' && !cr && blank)) {  // a blank line may end in CR LF
+      blank = false;
+    }
+    cr = c == '\r';
+    if (c == '"') quoted = !quoted;
+    return false;
+  });
+  CsvShare share;
+  share.data_begin = std::min(header_end + 1, size);
+  // Nominal ranges of (size - data_begin) / parts bytes; each counts its quotes and line ends.
+  const std::uintmax_t span = size - share.data_begin;
+  const auto nominal = [&](std::size_t r) {
+    return share.data_begin + span / parts * r + span % parts * r / parts;
+  };
+  const std::uintmax_t lo = nominal(part), hi = nominal(part + 1);
+  std::vector<double> counts(2 * parts, 0.0);
+  (void)scan.scan(lo, hi, [&](char c, std::uintmax_t) {
+    counts[part] += c == '"';
+    counts[parts + part] += c == '\n';
+    return false;
+  });
+  if (sum) sum(counts);
+  double quotes = 0.0, lines = static_cast<double>(line);
+  for (std::size_t r = 0; r < part; ++r) {
+    quotes += counts[r];
+    lines += counts[parts + r];
+  }
+  // The first line start at or after `from` outside quotes (`odd`: inside them at `from`);
+  // `lines` counts the line ends passed.
+  const auto line_start = [&](std::uintmax_t from, bool odd, double& passed) {
+    if (from == share.data_begin) return from;
+    scan.read(from - 1, 1);
+    if (!odd && scan.data()[0] == '\n') return from;
+    const std::uintmax_t found = scan.scan(from, size, [&](char c, std::uintmax_t) {
+      if (c == '"') odd = !odd;
+      if (c != '\n') return false;
+      ++passed;
+      return !odd;
+    });
+    return found == size ? size : found + 1;
+  };
+  double ignored = 0.0;
+  share.begin = part == 0 ? share.data_begin : line_start(lo, std::fmod(quotes, 2.0) != 0.0, lines);
+  share.end = part + 1 == parts
+                  ? size
+                  : line_start(hi, std::fmod(quotes + counts[part], 2.0) != 0.0, ignored);
+  share.first_line = static_cast<std::size_t>(lines);
+  return share;
+}
+
+Dataset read_csv_share(const std::filesystem::path& path, const CsvOptions& options,
+                       const CsvShare& share) {
+  const std::string name = file_name(path);
+  std::ifstream in(path, std::ios::binary);
+  if (!in) detail::fail("read_csv", name, "cannot open the file for reading");
+  SegmentBuffer buffer(in, name, {{0, share.data_begin}, {share.begin, share.end}});
+  std::istream stream(&buffer);
+  CsvReader reader(stream, name, kCsvChunk);
+  reader.start_data_at(share.first_line);
+  return parse(reader, name, options,
+               static_cast<std::size_t>(share.data_begin + (share.end - share.begin)));
+}
+
 struct CsvBlockReader::State {
   State(const std::filesystem::path& path, CsvOptions opts, std::size_t rows)
       : options(std::move(opts)),
@@ -968,39 +1146,63 @@ Dataset read_csv_stream(std::istream& in, std::string_view name, std::string_vie
 
 Standardizer Standardizer::fit(TensorView X, std::span<const std::string> names) {
   if (X.rows() == 0) detail::fail("Standardizer::fit", "X", "expected at least one row");
+  return fit(X, names, {}, {});
+}
+
+Standardizer Standardizer::fit(TensorView X, std::span<const std::string> names, const Reducer& sum,
+                               const Reducer& max) {
   if (!names.empty() && names.size() != X.cols()) {
     detail::fail("Standardizer::fit", "names", "expected {}, found {}",
                  detail::plural(X.cols(), "name"), names.size());
   }
-  Standardizer s;
-  const std::size_t m = X.rows();
-  const auto count = static_cast<double>(m);
-  for (std::size_t j = 0; j < X.cols(); ++j) {
-    double lo = X(0, j), hi = X(0, j);
+  const std::size_t m = X.rows(), n = X.cols();
+  // Each column's largest and (negated) smallest value, over every process.
+  std::vector<double> bounds(2 * n + 1, -std::numeric_limits<double>::infinity());
+  for (std::size_t j = 0; j < n; ++j) {
     for (std::size_t i = 0; i < m; ++i) {
-      lo = std::min(lo, X(i, j));
-      hi = std::max(hi, X(i, j));
+      bounds[j] = std::max(bounds[j], X(i, j));
+      bounds[n + j] = std::max(bounds[n + j], -X(i, j));
     }
-    if (lo == hi) {  // constant column: centre exactly, never divide by zero
+  }
+  bounds[2 * n] = m > 0 ? 1.0 : 0.0;
+  if (max) max(bounds);
+  if (bounds[2 * n] == 0.0) detail::fail("Standardizer::fit", "X", "expected at least one row");
+  // Two passes over the values scaled by 2^k into (-1, 1): a power of two scales exactly, so
+  // ordinary data gives bit for bit the plain mean and standard deviation, while neither the
+  // sum of values near 1e308 overflows nor the squares of values near 1e-200 underflow.
+  std::vector<int> k(n, 0);
+  std::vector<double> sums(n + 1, 0.0);
+  for (std::size_t j = 0; j < n; ++j) {
+    const double lo = -bounds[n + j], hi = bounds[j];
+    if (lo == hi) continue;  // constant column: centre exactly, never divide by zero
+    int exponent = 0;
+    (void)std::frexp(std::max(std::abs(lo), std::abs(hi)), &exponent);  // max |x| < 2^exponent
+    k[j] = -exponent;
+    for (std::size_t i = 0; i < m; ++i) sums[j] += std::ldexp(X(i, j), k[j]);
+  }
+  sums[n] = static_cast<double>(m);
+  if (sum) sum(sums);
+  const double count = sums[n];
+  std::vector<double> squares(n, 0.0);
+  for (std::size_t j = 0; j < n; ++j) {
+    if (-bounds[n + j] == bounds[j]) continue;
+    const double mean = sums[j] / count;
+    for (std::size_t i = 0; i < m; ++i) {
+      const double d = std::ldexp(X(i, j), k[j]) - mean;
+      squares[j] += d * d;
+    }
+  }
+  if (sum) sum(squares);
+  Standardizer s;
+  for (std::size_t j = 0; j < n; ++j) {
+    const double lo = -bounds[n + j], hi = bounds[j];
+    if (lo == hi) {
       s.mean.push_back(lo);
       s.scale.push_back(1.0);
       continue;
     }
-    // Two passes over the values scaled by 2^k into (-1, 1): a power of two scales exactly, so
-    // ordinary data gives bit for bit the plain mean and standard deviation, while neither the
-    // sum of values near 1e308 overflows nor the squares of values near 1e-200 underflow.
-    int exponent = 0;
-    (void)std::frexp(std::max(std::abs(lo), std::abs(hi)), &exponent);  // max |x| < 2^exponent
-    const int k = -exponent;
-    double sum = 0.0;
-    for (std::size_t i = 0; i < m; ++i) sum += std::ldexp(X(i, j), k);
-    const double mean = sum / count;
-    double squares = 0.0;
-    for (std::size_t i = 0; i < m; ++i) {
-      const double d = std::ldexp(X(i, j), k) - mean;
-      squares += d * d;
-    }
-    const double scale = std::ldexp(std::sqrt(squares / count), -k);
+    const double mean = sums[j] / count;
+    const double scale = std::ldexp(std::sqrt(squares[j] / count), -k[j]);
     if (!(scale >= std::numeric_limits<double>::min())) {  // 1 / scale would overflow
       detail::fail("Standardizer::fit",
                    names.empty() ? fmt::format("column {}", j + 1)
@@ -1009,7 +1211,7 @@ Standardizer Standardizer::fit(TensorView X, std::span<const std::string> names)
                    "divide by; rescale the column or leave it out",
                    lo, hi, scale);
     }
-    s.mean.push_back(std::ldexp(mean, -k));
+    s.mean.push_back(std::ldexp(mean, -k[j]));
     s.scale.push_back(scale);
   }
   return s;

@@ -132,6 +132,41 @@ Dataset read_csv(const std::filesystem::path& path, const CsvOptions& options);
 /// As above with default options and target column `target` (empty: unlabelled data).
 Dataset read_csv(const std::filesystem::path& path, std::string_view target);
 
+/// Sums `values` element-wise over the processes of one data-parallel job, in place (or, where
+/// documented, takes their maxima): on return every process holds the same results, bit for bit
+/// (FitOptions::reduce, Collective in parallel.hpp).
+using Reducer = std::function<void(std::span<double> values)>;
+
+/// One process's share of a CSV file's data rows (plan_csv_share, read_csv_share).
+struct CsvShare {
+  std::uintmax_t begin = 0;       ///< its first byte: the start of a line outside quotes
+  std::uintmax_t end = 0;         ///< one past its last byte: a line start or the file's end
+  std::size_t first_line = 1;     ///< the 1-based line number of `begin`, for messages
+  std::uintmax_t data_begin = 0;  ///< the first byte after the header record
+};
+
+/// Splits the data rows of the CSV file `path` (everything after its header record) into `parts`
+/// byte ranges of about equal size, each starting at a line start outside double quotes, and
+/// returns part `part`'s. The processes of a data-parallel job call it together, each with its
+/// own `part`: each reads the header and its own nominal range (size / parts bytes) and what
+/// follows up to the next line start, and counts its quotes and line ends; `sum` (a Reducer over
+/// the processes) adds the counts, so that each knows whether its range starts inside a quoted
+/// field (an odd number of '"' before it: RFC 4180 quotes come in pairs) and its line number.
+/// Without `sum`, parts must be 1. A double quote inside an unquoted field (not RFC 4180) would
+/// misplace the splits.
+CsvShare plan_csv_share(const std::filesystem::path& path, std::size_t part, std::size_t parts,
+                        const Reducer& sum);
+
+/// Reads the rows of `share` of CSV file `path` as read_csv(path, options) would read them
+/// (the header first, then only the share's bytes; messages give the file's own line numbers),
+/// except that with MissingPolicy::mean the fill values are the share's means and that the
+/// decisions read_csv takes from the whole file (a column numeric or text, its categories, a
+/// text target's classes) are taken from the share's rows: read_csv_shared (parallel.hpp)
+/// agrees on them across processes. A share without data rows gives an empty Dataset with the
+/// header's numeric feature names.
+Dataset read_csv_share(const std::filesystem::path& path, const CsvOptions& options,
+                       const CsvShare& share);
+
 /// Reads a CSV file a block of rows at a time, so that memory holds one block, never the whole
 /// file: each block is read and encoded exactly as the same rows of read_csv(path, options)
 /// would be (same numbers, same features, same labels), under these conditions, met by the
@@ -189,6 +224,12 @@ struct Standardizer {
   /// Fits on the rows of X (m x n, m >= 1). `names` (none, or one per column) name the columns
   /// in messages; throws Error for a column whose deviation cannot be divided by.
   static Standardizer fit(TensorView X, std::span<const std::string> names = {});
+  /// Fits on the rows of every process of a data-parallel job, X being this process's (m >= 0
+  /// rows, at least one over all processes): `sum` adds vectors over the processes, `max` takes
+  /// their element-wise maxima. The same numbers as fit() on all rows up to the order of the
+  /// sums (bit for bit with one process).
+  static Standardizer fit(TensorView X, std::span<const std::string> names, const Reducer& sum,
+                          const Reducer& max);
   /// (X - mean) / scale column by column (without overflow in x - mean where the result is
   /// finite); throws Error when X has the wrong number of columns.
   [[nodiscard]] Tensor apply(TensorView X) const;

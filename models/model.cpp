@@ -1,6 +1,7 @@
 #include "tapegrad/models/model.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <unordered_map>
 
@@ -475,14 +476,47 @@ void MetricsSum::add(const Dataset& data) {
   add(select_features(data, model_->feature_names), data.y);
 }
 
-Metrics MetricsSum::result() const {
+Metrics MetricsSum::result() const { return result({}); }
+
+Metrics MetricsSum::result(const Reducer& sum) const {
   Metrics m = sum_;
+  bool valid = valid_;
+  if (sum) {  // the counts and sums of every process
+    std::vector<double> v{static_cast<double>(m.count),
+                          m.loss,
+                          m.mse,
+                          m.mae,
+                          valid_ ? 0.0 : 1.0,
+                          static_cast<double>(m.confusion.true_positive),
+                          static_cast<double>(m.confusion.false_positive),
+                          static_cast<double>(m.confusion.true_negative),
+                          static_cast<double>(m.confusion.false_negative)};
+    for (const auto& row : m.class_confusion) {
+      for (const std::size_t n : row) v.push_back(static_cast<double>(n));
+    }
+    sum(v);
+    const auto count = [](double x) { return static_cast<std::size_t>(x); };
+    m.count = count(v[0]);
+    m.loss = v[1];
+    m.mse = v[2];
+    m.mae = v[3];
+    valid = v[4] == 0.0;
+    m.confusion = {count(v[5]), count(v[6]), count(v[7]), count(v[8])};
+    std::size_t k = 9;
+    for (auto& row : m.class_confusion) {
+      for (std::size_t& n : row) n = count(v[k++]);
+    }
+  }
   if (m.task == Task::regression) {
-    double mean_y = 0.0;
-    for (const double v : targets_) mean_y += v;
+    std::array<double, 1> total_y{0.0};
+    for (const double v : targets_) total_y[0] += v;
+    if (sum) sum(total_y);
+    double mean_y = total_y[0];
     if (m.count > 0) mean_y /= static_cast<double>(m.count);
-    double total = 0.0;
-    for (const double v : targets_) total += (v - mean_y) * (v - mean_y);
+    std::array<double, 1> squares{0.0};
+    for (const double v : targets_) squares[0] += (v - mean_y) * (v - mean_y);
+    if (sum) sum(squares);
+    const double total = squares[0];
     const double residual = m.mse;
     if (m.count > 0) {
       m.mse /= static_cast<double>(m.count);
@@ -495,7 +529,7 @@ Metrics MetricsSum::result() const {
   }
   if (m.count > 0) m.loss /= static_cast<double>(m.count);
   if (m.task == Task::binary) {
-    if (valid_) {
+    if (valid) {
       classification_rates(m);
     } else {
       m.class_confusion.clear();

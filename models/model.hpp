@@ -164,6 +164,9 @@ class MetricsSum {
   void add(const Dataset& data);
   /// The metrics of every row added so far.
   [[nodiscard]] Metrics result() const;
+  /// The metrics of every row added so far on every process of a data-parallel job: `sum` adds
+  /// vectors over the processes (Reducer); every process must call it. Without `sum`, result().
+  [[nodiscard]] Metrics result(const Reducer& sum) const;
 
  private:
   const Model* model_;

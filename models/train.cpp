@@ -230,7 +230,8 @@ class EarlyStopping {
     for (std::size_t i = 0; i < params.size(); ++i) {
       std::copy(params[i].begin(), params[i].end(), model_.params[i].begin());
     }
-    loss = reduction.mean(model_.evaluate(X_, y_).loss, X_.rows());
+    const double own = X_.rows() > 0 ? model_.evaluate(X_, y_).loss : 0.0;
+    loss = reduction.mean(own, X_.rows());
     if (best_epoch_ == 0 || loss < best_loss_) {
       best_loss_ = loss;
       best_epoch_ = epoch;
@@ -327,7 +328,10 @@ std::vector<EpochStats> fit_rows(Model& model, TensorView X_all, TensorView y_al
                                  bool standardised,
                                  std::pair<MutableTensorView, MutableTensorView> writable,
                                  const FitOptions& options, const EpochCallback& on_epoch) {
-  const bool reorder = writable.first.data() != nullptr;
+  // In place only in one process: across processes (FitOptions::places) each holds a share of
+  // the validation rows, which are copied out.
+  const bool reorder =
+      writable.first.data() != nullptr && !(options.reduce && !options.places.empty());
   const auto& [X_mut, y_mut] = writable;
   const std::size_t m_all = X_all.rows();
   if (m_all == 0) detail::fail("fit", "X", "expected at least one example");
@@ -338,19 +342,29 @@ std::vector<EpochStats> fit_rows(Model& model, TensorView X_all, TensorView y_al
     detail::fail("fit", "y", "expected shape {}x1, found {}", m_all, y_all.shape());
   }
   check_targets("fit", model, y_all);
-  check_fit_options(options, options.batch_size == 0 || options.batch_size >= m_all);
+  // Mini-batches split across processes: the examples of all processes decide.
+  const bool split = options.reduce && options.split_batches;
+  const auto sum_count = [&](std::size_t count) {
+    std::array<double, 1> total{static_cast<double>(count)};
+    if (split) options.reduce(total);
+    return static_cast<std::size_t>(total[0]);
+  };
+  const std::size_t M_all = sum_count(m_all);
+  check_fit_options(options, options.batch_size == 0 || options.batch_size >= M_all);
 
   // Early stopping: the first round(m f) examples of a seeded permutation validate.
   std::unique_ptr<EarlyStopping> early;
   Tensor X_kept, y_kept;
   TensorView X_rows = X_all, y = y_all;
   if (options.early_stopping) {
-    std::vector<std::size_t> perm = Rng(options.seed + 1).permutation(m_all);
+    const bool placed = options.reduce && !options.places.empty();
+    const std::size_t total = placed ? options.total_examples : m_all;
+    std::vector<std::size_t> perm = Rng(options.seed + 1).permutation(total);
     const auto held = static_cast<std::size_t>(
-        std::llround(static_cast<double>(m_all) * options.validation_fraction));
-    if (held == 0 || held >= m_all) {
+        std::llround(static_cast<double>(total) * options.validation_fraction));
+    if (held == 0 || held >= total) {
       detail::fail("fit", "validation_fraction", "{} of {} leaves {}", options.validation_fraction,
-                   detail::plural(m_all, "example"),
+                   detail::plural(total, "example"),
                    held == 0 ? "no example for validation" : "no example for training");
     }
     Model judge = model;
@@ -364,10 +378,26 @@ std::vector<EpochStats> fit_rows(Model& model, TensorView X_all, TensorView y_al
       X_rows = TensorView(X_all.data() + held * n, Shape{m_all - held, n});
       y = TensorView(y_all.data() + held, Shape{m_all - held, 1});
     } else {
-      auto [Xv, yv] = take_rows(X_all, y_all, std::span(perm).first(held));
+      std::size_t own_held = held;
+      if (placed) {  // this process's examples among them, in the permutation's order
+        if (options.places.size() != m_all) {
+          detail::fail("fit", "places", "expected {}, found {}", detail::plural(m_all, "place"),
+                       options.places.size());
+        }
+        std::vector<std::size_t> own;
+        own_held = 0;
+        for (std::size_t k = 0; k < total; ++k) {
+          const auto it = std::lower_bound(options.places.begin(), options.places.end(), perm[k]);
+          if (it == options.places.end() || *it != perm[k]) continue;
+          own.push_back(static_cast<std::size_t>(it - options.places.begin()));
+          own_held += k < held ? 1 : 0;
+        }
+        perm = std::move(own);
+      }
+      auto [Xv, yv] = take_rows(X_all, y_all, std::span(perm).first(own_held));
       early = std::make_unique<EarlyStopping>(std::move(judge), TensorView(), TensorView(),
                                               std::move(Xv), std::move(yv), options.patience);
-      std::tie(X_kept, y_kept) = take_rows(X_all, y_all, std::span(perm).subspan(held));
+      std::tie(X_kept, y_kept) = take_rows(X_all, y_all, std::span(perm).subspan(own_held));
       X_rows = X_kept;
       y = y_kept;
     }
@@ -383,9 +413,28 @@ std::vector<EpochStats> fit_rows(Model& model, TensorView X_all, TensorView y_al
   const Tensor ys_own = scaled ? model.target_standardizer.apply(y) : Tensor();
   const TensorView ys = scaled ? TensorView(ys_own) : y;
 
-  const std::size_t batch = options.batch_size == 0 ? m : std::min(options.batch_size, m);
-  const OptimizerConfig config = resolve_optimizer(options.optimizer, model, batch == m);
-  const std::size_t remainder = m % batch;
+  // Batches: `main_count` of `batch` examples, then the others of `remainder` (split: the steps
+  // one process would take on all M examples, each process's examples shared out evenly).
+  const std::size_t M = split ? sum_count(m) : m;
+  const std::size_t batch_all = options.batch_size == 0 ? M : std::min(options.batch_size, M);
+  const OptimizerConfig config = resolve_optimizer(options.optimizer, model, batch_all == M);
+  const std::size_t steps = (M + batch_all - 1) / batch_all;
+  std::size_t batch = batch_all, main_count = m / batch, remainder = m % batch;
+  if (split) {
+    if (sum_count(m < steps ? 1 : 0) > 0) {  // on every process alike: one reports
+      throw SharedError(
+          steps == 1 ? std::string("fit: examples: a process holds none to train on (after the "
+                                   "validation part was held out); use fewer processes")
+                     : fmt::format("fit: batch_size: {} per batch makes {} steps per epoch, more "
+                                   "than a process has examples; use larger batches or fewer "
+                                   "processes",
+                                   options.batch_size, steps),
+          options.rank == 0);
+    }
+    batch = (m + steps - 1) / steps;
+    remainder = m % steps == 0 ? 0 : m / steps;
+    main_count = m % steps == 0 ? steps : m % steps;
+  }
   // The threads of forward_backward, one pool shared by both graphs.
   BlockOptions blocks;
   blocks.threads = resolve_threads(options.threads);
@@ -407,7 +456,9 @@ std::vector<EpochStats> fit_rows(Model& model, TensorView X_all, TensorView y_al
 
   // Data-parallel training: every process's count of steps checked, the examples counted.
   Reduction reduction(options.reduce, main.params);
-  const std::size_t m_total = reduction.start(m, (m + batch - 1) / batch);
+  const std::size_t own_steps =
+      main_count + (remainder > 0 ? (m - main_count * batch) / remainder : 0);
+  const std::size_t m_total = reduction.start(m, own_steps);
 
   // The example order (mini-batches shuffle it); a borrowed full batch reads the rows in place
   // and needs none (8 bytes a row less).
@@ -505,8 +556,9 @@ std::vector<EpochStats> fit_rows(Model& model, TensorView X_all, TensorView y_al
       if (batch < m) rng.shuffle(std::span<std::size_t>(order));
       double loss_sum = 0.0;
       std::size_t correct = 0;
-      for (std::size_t first = 0; first < m; first += batch) {
-        const std::size_t count = std::min(batch, m - first);
+      for (std::size_t first = 0, step = 0; first < m;
+           first += step < main_count ? batch : remainder, ++step) {
+        const std::size_t count = step < main_count ? batch : remainder;
         BatchGraph& g = count == batch ? main : *tail;
         if (&g != &main) {  // share the parameters: copy them into the tail graph
           for (std::size_t i = 0; i < g.params.size(); ++i) {
@@ -560,7 +612,7 @@ constexpr std::size_t kEvaluateBlockRows = 16384;
 /// model.evaluate(X, y) computed over blocks of rows, so that only one block is ever copied
 /// (standardised, put on a tape). Should a block fail, evaluate() on all the rows gives the error
 /// it always gave (rows numbered from the first of X, every check in its order).
-Metrics evaluate_in_blocks(const Model& model, TensorView X, TensorView y) {
+Metrics evaluate_in_blocks(const Model& model, TensorView X, TensorView y, const Reducer& reduce) {
   MetricsSum sum(model);
   try {
     for (std::size_t first = 0; first < X.rows(); first += kEvaluateBlockRows) {
@@ -572,7 +624,7 @@ Metrics evaluate_in_blocks(const Model& model, TensorView X, TensorView y) {
     (void)model.evaluate(X, y);
     throw;
   }
-  return sum.result();
+  return sum.result(reduce);
 }
 
 }  // namespace
@@ -606,7 +658,22 @@ TrainResult train(Dataset&& data, const TrainConfig& config, const EpochCallback
   }
   // train_test_split's split, in place: the rows of its training part first, then those of its
   // test part, each in its order.
-  const std::size_t m_all = data.size();
+  // Data-parallel: this process's rows are rows [offset, offset + size) of all m_all.
+  const Collective* shared =
+      config.collective != nullptr && config.collective->sum ? config.collective : nullptr;
+  const Reducer no_reducer;
+  const Reducer& sum = shared != nullptr ? shared->sum : no_reducer;
+  std::size_t m_all = data.size(), offset = 0;
+  if (shared != nullptr) {
+    std::vector<double> counts(shared->size, 0.0);
+    counts.at(shared->rank) = static_cast<double>(m_all);
+    sum(counts);
+    m_all = 0;
+    for (std::size_t r = 0; r < shared->size; ++r) {
+      if (r == shared->rank) offset = m_all;
+      m_all += static_cast<std::size_t>(counts[r]);
+    }
+  }
   std::vector<std::size_t> order = Rng(config.seed).permutation(m_all);
   const auto n_test =
       static_cast<std::size_t>(std::floor(static_cast<double>(m_all) * config.test_fraction + 0.5));
@@ -626,16 +693,44 @@ TrainResult train(Dataset&& data, const TrainConfig& config, const EpochCallback
       }
       top = std::max(top, label);
     }
+    if (shared != nullptr) {
+      std::array<double, 1> most{top};
+      shared->max(most);
+      top = most[0];
+    }
     outputs = static_cast<std::size_t>(top) + 1;
   }
   std::rotate(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(n_test), order.end());
+  // This process's rows in that order, and their places in the training part.
+  std::vector<std::size_t> places;
+  std::size_t own_train = m_train;
+  if (shared != nullptr) {
+    std::vector<std::size_t> own;
+    own.reserve(data.size());
+    for (std::size_t t = 0; t < m_all; ++t) {
+      if (order[t] < offset || order[t] >= offset + data.size()) continue;
+      own.push_back(order[t] - offset);
+      if (t < m_train) places.push_back(t);
+    }
+    order = std::move(own);
+    own_train = places.size();
+    std::array<double, 1> without{own_train == 0 ? 1.0 : 0.0};
+    sum(without);
+    if (without[0] > 0) {
+      throw SharedError(fmt::format("train: data: {} of the {} processes hold no training rows "
+                                    "(after the test split of {} rows); use fewer processes",
+                                    without[0], shared->size, m_all),
+                        shared->rank == 0);
+    }
+  }
   permute_rows(data.X.mutable_view(), data.y.mutable_view(), order);
   order = {};
   const std::size_t n = data.features();
-  const MutableTensorView X_train(data.X.data(), Shape{m_train, n});
-  const MutableTensorView y_train(data.y.data(), Shape{m_train, 1});
-  const TensorView X_test(data.X.data() + m_train * n, Shape{n_test, n});
-  const TensorView y_test(data.y.data() + m_train, Shape{n_test, 1});
+  const std::size_t own_test = data.size() - own_train;
+  const MutableTensorView X_train(data.X.data(), Shape{own_train, n});
+  const MutableTensorView y_train(data.y.data(), Shape{own_train, 1});
+  const TensorView X_test(data.X.data() + own_train * n, Shape{own_test, n});
+  const TensorView y_test(data.y.data() + own_train, Shape{own_test, 1});
 
   TrainResult result;
   if (config.kind == ModelKind::logreg) {
@@ -653,10 +748,11 @@ TrainResult train(Dataset&& data, const TrainConfig& config, const EpochCallback
   result.model.feature_names = data.feature_names;
   result.model.target_name = data.target_name;
   if (config.standardize) {
-    result.model.standardizer = Standardizer::fit(X_train, data.feature_names);
+    const Reducer& max = shared != nullptr ? shared->max : no_reducer;
+    result.model.standardizer = Standardizer::fit(X_train, data.feature_names, sum, max);
     if (task == Task::regression) {
       const std::string target[] = {data.target_name};
-      result.model.target_standardizer = Standardizer::fit(y_train, target);
+      result.model.target_standardizer = Standardizer::fit(y_train, target, sum, max);
     }
   }
 
@@ -673,6 +769,13 @@ TrainResult train(Dataset&& data, const TrainConfig& config, const EpochCallback
   options.validation_fraction = config.validation_fraction;
   options.patience = config.patience;
   options.threads = config.threads;
+  if (shared != nullptr) {
+    options.reduce = sum;
+    options.places = std::move(places);
+    options.total_examples = m_train;
+    options.split_batches = true;
+    options.rank = shared->rank;
+  }
   // The training part is standardised where it lies (the numbers fit() would compute), and
   // evaluated so after training by the model without its feature standardizer.
   if (config.standardize) result.model.standardizer.apply_in_place(X_train);
@@ -692,9 +795,9 @@ TrainResult train(Dataset&& data, const TrainConfig& config, const EpochCallback
   {
     Model on_standardised = result.model;
     on_standardised.standardizer = {};
-    result.train = evaluate_in_blocks(on_standardised, X_train, y_train);
+    result.train = evaluate_in_blocks(on_standardised, X_train, y_train, sum);
   }
-  if (n_test > 0) result.test = evaluate_in_blocks(result.model, X_test, y_test);
+  if (n_test > 0) result.test = evaluate_in_blocks(result.model, X_test, y_test, sum);
   return result;
 }
 

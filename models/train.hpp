@@ -85,6 +85,7 @@
 #include "tapegrad/models/dataset.hpp"
 #include "tapegrad/models/model.hpp"
 #include "tapegrad/models/optimizer.hpp"
+#include "tapegrad/models/parallel.hpp"
 
 namespace tapegrad {
 
@@ -104,10 +105,6 @@ struct EpochStats {
 
 /// Called after every epoch, e.g. for a progress bar or a loss plot.
 using EpochCallback = std::function<void(const EpochStats&)>;
-
-/// Sums `values` element-wise over the processes of one data-parallel training, in place: on
-/// return every process holds the same sums, bit for bit (FitOptions::reduce).
-using Reducer = std::function<void(std::span<double> values)>;
 
 /// How fit() trains.
 struct FitOptions {
@@ -132,6 +129,21 @@ struct FitOptions {
   /// its own share of the examples with the same model and options, and fit() sums each
   /// gradient evaluation's numbers across them with `reduce`. Unset: one process.
   Reducer reduce;
+  /// With `reduce`, train()'s data-parallel training: the places of this process's examples in
+  /// the whole training set (ascending, each in 0..total_examples-1), so that early stopping
+  /// holds out the examples one process would (the first round(total_examples f) of
+  /// Rng(seed + 1).permutation(total_examples)). Empty: each process holds out part of its own.
+  std::vector<std::size_t> places;
+  std::size_t total_examples = 0;  ///< with `places`: the examples of all processes
+  /// With `reduce` and mini-batches: every process splits its examples into the number of steps
+  /// one process would take on all M of them, ceil(M / batch_size), as batches of nearly equal
+  /// size (differing by at most one example), so that all take the same number of steps and each
+  /// step sums about batch_size examples over the processes. False: batches of batch_size
+  /// examples of each process's own (every process must then take as many).
+  bool split_batches = false;
+  /// With `reduce`: this process's number. A check that fails on every process alike (batches
+  /// split too finely) throws SharedError (parallel.hpp), whose report() is true on process 0.
+  std::size_t rank = 0;
 };
 
 /// The thread count fit() uses for FitOptions::threads: `threads`, or for 0 the number of cores
@@ -170,6 +182,15 @@ struct TrainConfig {
   double validation_fraction = 0.1;  ///< of the training part (FitOptions)
   std::size_t patience = 10;         ///< FitOptions::patience
   std::size_t threads = 0;           ///< FitOptions::threads: 0 for all cores
+  /// Data-parallel training (parallel.hpp): when set, every process of the job calls train()
+  /// with its own rows (rows row_offset.. of all processes' rows in file order, as
+  /// read_csv_shared gives them) and the same config. The split, the validation part and the
+  /// standardisation are those one process would make on all the rows; each step sums the
+  /// processes' gradients (FitOptions::reduce) and mini-batches are split across them
+  /// (FitOptions::split_batches); the metrics are over all rows. The result is one process's on
+  /// all the rows up to the order of the sums (for full-batch training); mini-batch training is
+  /// deterministic for a given number of processes and seed.
+  const Collective* collective = nullptr;
 };
 
 /// What train() produces.

@@ -1,6 +1,8 @@
 // `tapegrad train DATA.csv --target COL`: read, find the task from the target (columns.hpp),
 // split, standardise, train, report; optionally save the model, the loss history and a loss plot.
+#include <array>
 #include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <limits>
@@ -13,6 +15,7 @@
 
 #include "commands.hpp"
 #include "models.hpp"
+#include "mpi.hpp"
 #include "output.hpp"
 #include "plot.hpp"
 
@@ -176,42 +179,69 @@ void add_headline(Json& j, const TrainResult& r, const std::vector<std::string>&
   j["test_accuracy"] = test(r.test.accuracy);
 }
 
-// Started by mpirun (Open MPI's OMPI_COMM_WORLD_SIZE, MPICH's PMI_SIZE) as one of several
-// processes: refused before reading anything, since this build trains in one process and the
-// copies would each train on all the rows and write the same files.
-void refuse_mpirun() {
+// The number of processes mpirun started this one among (Open MPI's OMPI_COMM_WORLD_SIZE,
+// MPICH's PMI_SIZE), or 1 when it was not started by mpirun.
+std::size_t mpirun_processes() {
   for (const char* name : {"OMPI_COMM_WORLD_SIZE", "PMI_SIZE"}) {
     const char* value = std::getenv(name);
     if (value == nullptr) continue;
     char* end = nullptr;
     const unsigned long long size = std::strtoull(value, &end, 10);
-    if (end != value && *end == '\0' && size > 1) {
-      detail::fail("train", "mpirun",
-                   "started as one of {} processes, but this tapegrad trains in one process only "
-                   "(built without MPI); run it without mpirun",
-                   size);
-    }
+    if (end != value && *end == '\0' && size > 1) return static_cast<std::size_t>(size);
   }
+  return 1;
 }
 
-int run_train(const TrainArgs& args) {
-  refuse_mpirun();
-  if (args.target.empty()) detail::fail("train", "--target", "name the label column");
-  const CsvOptions options = args.csv.options(args.target);
-  const TaskChoice choice = parse_task_choice(args.task);
-  check_outputs(args);
-  if (!args.model.empty()) (void)parse_model_kind(args.model);
-  Dataset data = read_csv(args.data, options);
-  const TargetEncoding target = encode_target(data, choice, shown_path(args.data));
-  const TrainConfig config = train_config(args, target.task);
-  if (!args.save.empty()) check_names_utf8(data, args.data);
-  report_reading(data, "train");
+// Trains; with `job`, as one process of a data-parallel MPI job (mpi.hpp): each reads its share
+// of the rows, and rank 0 alone prints and writes. The steps that might fail on one process
+// alone run collectively (run_collectively), so that all stop together with rank 0's message.
+int run_train(const TrainArgs& args, const Collective* job) {
+  const Collective one;
+  const Collective& group = job != nullptr ? *job : one;
+  const bool speaks = group.rank == 0;
+  CsvOptions options;
+  TaskChoice choice = TaskChoice::automatic;
+  run_collectively(group, [&] {
+    if (args.target.empty()) detail::fail("train", "--target", "name the label column");
+    options = args.csv.options(args.target);
+    choice = parse_task_choice(args.task);
+    check_outputs(args);
+    if (!args.model.empty()) (void)parse_model_kind(args.model);
+  });
+  Dataset data;
+  TargetEncoding target;
+  if (job != nullptr) {
+    data = read_csv_shared(args.data, options, group).data;
+    target = encode_target_shared(data, choice, shown_path(args.data), group);
+  } else {
+    data = read_csv(args.data, options);
+    target = encode_target(data, choice, shown_path(args.data));
+  }
+  TrainConfig config;
+  run_collectively(group, [&] {
+    config = train_config(args, target.task);
+    if (!args.save.empty()) check_names_utf8(data, args.data);
+  });
+  config.collective = job;
+  if (job != nullptr) {  // the notes on reading count every process's rows
+    std::array<double, 3> counts{static_cast<double>(data.dropped),
+                                 static_cast<double>(data.filled),
+                                 static_cast<double>(data.unseen)};
+    group.sum(counts);
+    data.dropped = static_cast<std::size_t>(counts[0]);
+    data.filled = static_cast<std::size_t>(counts[1]);
+    data.unseen = static_cast<std::size_t>(counts[2]);
+  }
+  if (speaks) report_reading(data, "train");
   const Progress progress(std::string(to_string(config.kind)), config.epochs,
                           target.task != Task::regression);
   const std::size_t features = data.features();
   std::vector<CategoricalColumn> categorical = std::move(data.categorical);
   // The data set is handed over: train() splits and standardises it in place, without copies.
-  TrainResult r = train(std::move(data), config, [&](const EpochStats& s) { progress(s); });
+  TrainResult r = train(std::move(data), config, [&](const EpochStats& s) {
+    if (speaks) progress(s);
+  });
+  if (!speaks) return 0;
   r.model.classes = target.classes;
   r.model.categorical = std::move(categorical);
   const std::vector<std::string> classes = class_names(r.model);
@@ -276,14 +306,39 @@ int run_train(const TrainArgs& args) {
   return 0;
 }
 
+// Under mpirun with several processes: one process of a data-parallel job (mpi.hpp).
+int run_train_job(const TrainArgs& args, std::size_t processes) {
+  const MpiJob job(processes);
+  try {
+    return run_train(args, &job.collective());
+  } catch (const SharedError& e) {  // thrown on every process alike: one of them reports
+    if (e.report()) {
+      fmt::print(stderr, "tapegrad: {}\n",
+                 detail::shown(e.what(), std::string_view(e.what()).size()));
+      std::fflush(stderr);
+    }
+    // Every process waits for the line to be out: mpirun stops the job at the first non-zero exit.
+    std::array<double, 1> barrier{0.0};
+    job.collective().sum(barrier);
+    return 2;
+  } catch (const AnomalyError& e) {  // on this process alone: the others may wait for it
+    job.abort(fmt::format("tapegrad: {}; hint: lower the learning rate (--lr), or keep the "
+                          "features standardized\n",
+                          e.what()),
+              1);
+  } catch (const std::exception& e) {
+    job.abort(fmt::format("tapegrad: {}\n", e.what()), 2);
+  }
+}
+
 }  // namespace
 
 Subcommand add_train(CLI::App& app) {
   auto args = std::make_shared<TrainArgs>();
-  CLI::App* cmd =
-      app.add_subcommand("train",
-                         "Train a classifier or a regression on a CSV file (the task is found "
-                         "from the target column)");
+  CLI::App* cmd = app.add_subcommand(
+      "train", std::string("Train a classifier or a regression on a CSV file (the "
+                           "task is found from the target column); ") +
+                   MpiJob::help());
   cmd->add_option("data", args->data, "CSV file with a header row")->required();
   cmd->add_option("--target", args->target,
                   "Target column: 0/1 or two labels (binary), text or 3-20 whole numbers "
@@ -347,7 +402,7 @@ Subcommand add_train(CLI::App& app) {
       ->transform(whole_check(0, kMaxExamples));
   cmd->add_option("--threads", args->threads,
                   "Threads of each training pass, 0 for all cores (default: all cores); results "
-                  "are the same for a given count")
+                  "are the same for a given count. Under mpirun: per process")
       ->transform(whole_check(0, kMaxThreads));
   cmd->add_option("--seed", args->seed, "Seed of the split, initialisation and shuffles")
       ->transform(whole_check(0, std::numeric_limits<std::uint64_t>::max(), ""));
@@ -371,7 +426,8 @@ Subcommand add_train(CLI::App& app) {
                 (void)read_widths(text, &args->hidden);
               }
             }
-            return run_train(*args);
+            const std::size_t processes = mpirun_processes();
+            return processes > 1 ? run_train_job(*args, processes) : run_train(*args, nullptr);
           }};
 }
 
