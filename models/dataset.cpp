@@ -598,6 +598,9 @@ class Parser {
                  detail::plural(total_rows_, "row"));
   }
 
+  /// read_csv_share's `missing`: missing values under MissingPolicy::mean are left to the caller.
+  void keep_missing(ShareMissing* missing) noexcept { keep_missing_ = missing; }
+
   /// Encodes the `rows` buffered rows (all the rows of the input, or the last block read, whose
   /// first row is data row `first` + 1) and empties the buffers.
   Dataset finish(std::size_t rows, std::size_t first);
@@ -617,6 +620,7 @@ class Parser {
   std::string_view name_;
   const CsvOptions& options_;
   bool blocks_;
+  ShareMissing* keep_missing_ = nullptr;
   bool decimal_comma_ = false;
   Record header_;
   Record record_;
@@ -692,11 +696,11 @@ Dataset Parser::finish(std::size_t rows, std::size_t first) {
   const Missing& missing_target = missing_target_;
   const std::size_t missing_all = missing.count + missing_target.count;
   if (missing_target.count > 0 && options.missing == MissingPolicy::mean) {
-    detail::fail("read_csv", missing_target.first,
-                 "expected a target value, found '{}' (missing; {} without a target can only be "
-                 "left out: --missing drop)",
-                 detail::shown(missing_target.first_text),
-                 detail::plural(missing_target.count, "row"));
+    if (keep_missing_ == nullptr) {
+      detail::fail_missing_target(missing_target.first, missing_target.first_text,
+                                  missing_target.count);
+    }
+    *keep_missing_ = {missing_target.count, missing_target.first, missing_target.first_text};
   }
   if (missing_all > 0 && options.missing == MissingPolicy::error) {
     const Missing& m = missing.count > 0 ? missing : missing_target;
@@ -782,6 +786,12 @@ Dataset Parser::finish(std::size_t rows, std::size_t first) {
         }
         continue;
       }
+      if (keep_missing_ != nullptr) {  // the caller fills with the whole file's means
+        for (std::size_t k = 0; k < span; ++k) {
+          fill[offset[j] + k] = std::numeric_limits<double>::quiet_NaN();
+        }
+        continue;
+      }
       if (blocks_) {
         detail::fail("read_csv", where(name, names[c.col - 1]),
                      "expected fill values for the missing values of column '{}' (reading in "
@@ -840,9 +850,11 @@ Dataset Parser::finish(std::size_t rows, std::size_t first) {
 }
 
 /// Reads the whole input of `reader`, whose data (BOM included) has `total` bytes (0: unknown).
+/// `missing`: as read_csv_share's.
 Dataset parse(CsvReader& reader, std::string_view name, const CsvOptions& options,
-              std::size_t total) {
+              std::size_t total, ShareMissing* missing = nullptr) {
   Parser parser(reader, name, options, total, false);
+  parser.keep_missing(missing);
   const std::size_t rows = parser.read(std::numeric_limits<std::size_t>::max());
   parser.require_rows();
   Dataset data = parser.finish(rows, 0);
@@ -1054,7 +1066,7 @@ CsvShare plan_csv_share(const std::filesystem::path& path, std::size_t part, std
 }
 
 Dataset read_csv_share(const std::filesystem::path& path, const CsvOptions& options,
-                       const CsvShare& share) {
+                       const CsvShare& share, ShareMissing* missing) {
   const std::string name = file_name(path);
   std::ifstream in(path, std::ios::binary);
   if (!in) detail::fail("read_csv", name, "cannot open the file for reading");
@@ -1063,7 +1075,7 @@ Dataset read_csv_share(const std::filesystem::path& path, const CsvOptions& opti
   CsvReader reader(stream, name, kCsvChunk);
   reader.start_data_at(share.first_line);
   return parse(reader, name, options,
-               static_cast<std::size_t>(share.data_begin + (share.end - share.begin)));
+               static_cast<std::size_t>(share.data_begin + (share.end - share.begin)), missing);
 }
 
 struct CsvBlockReader::State {
@@ -1130,6 +1142,13 @@ const std::string& CsvBlockReader::first_unseen() const noexcept {
 std::uintmax_t CsvBlockReader::bytes_read() const noexcept { return state_->parser->consumed(); }
 
 namespace detail {
+
+void fail_missing_target(std::string_view where, std::string_view text, std::size_t rows) {
+  fail("read_csv", where,
+       "expected a target value, found '{}' (missing; {} without a target can only be left out: "
+       "--missing drop)",
+       shown(text), plural(rows, "row"));
+}
 
 Dataset read_csv_stream(std::istream& in, std::string_view name, const CsvOptions& options,
                         std::size_t chunk, std::uintmax_t size_hint) {

@@ -157,15 +157,25 @@ struct CsvShare {
 CsvShare plan_csv_share(const std::filesystem::path& path, std::size_t part, std::size_t parts,
                         const Reducer& sum);
 
+/// Missing values of a share that read_csv_share leaves to its caller (MissingPolicy::mean).
+struct ShareMissing {
+  std::size_t targets = 0;  ///< rows of the share without a target value
+  std::string first;        ///< where the first of them is: "data.csv:7:3"; empty without one
+  std::string first_text;   ///< what stood there ("NA")
+};
+
 /// Reads the rows of `share` of CSV file `path` as read_csv(path, options) would read them
 /// (the header first, then only the share's bytes; messages give the file's own line numbers),
 /// except that with MissingPolicy::mean the fill values are the share's means and that the
 /// decisions read_csv takes from the whole file (a column numeric or text, its categories, a
 /// text target's classes) are taken from the share's rows: read_csv_shared (parallel.hpp)
 /// agrees on them across processes. A share without data rows gives an empty Dataset with the
-/// header's numeric feature names.
+/// header's numeric feature names. With `missing` and MissingPolicy::mean, the whole file's
+/// means being the caller's to take, a missing feature value not named in options.fill is left
+/// NaN (in every one-hot feature of a text column; counted in `filled`), and missing targets
+/// are counted into `*missing` instead of failing (detail::fail_missing_target).
 Dataset read_csv_share(const std::filesystem::path& path, const CsvOptions& options,
-                       const CsvShare& share);
+                       const CsvShare& share, ShareMissing* missing = nullptr);
 
 /// Reads a CSV file a block of rows at a time, so that memory holds one block, never the whole
 /// file: each block is read and encoded exactly as the same rows of read_csv(path, options)
@@ -251,6 +261,10 @@ std::pair<Dataset, Dataset> train_test_split(const Dataset& data, double test_fr
                                              std::uint64_t seed);
 
 namespace detail {
+/// Fails as read_csv does under MissingPolicy::mean for `rows` rows without a target value, the
+/// first at `where` ("data.csv:7:3") holding `text`.
+[[noreturn]] void fail_missing_target(std::string_view where, std::string_view text,
+                                      std::size_t rows);
 /// read_csv's engine: reads `in` in chunks of `chunk` bytes (at least 4). `size_hint` is the
 /// input's size in bytes, 0 if unknown; it only plans the storage. Exposed for tests.
 Dataset read_csv_stream(std::istream& in, std::string_view name, const CsvOptions& options,

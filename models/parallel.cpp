@@ -35,6 +35,86 @@ struct TextValues {
   std::set<std::string> classes;
 };
 
+/// Fills the missing feature values of `data`, this process's rows as read_csv_share left them
+/// (NaN), with the whole file's column means, computed as read_csv computes them: a text
+/// column's one-hot feature takes the count of its category over the count of present values,
+/// a numeric column the sum of value / count in row order, the processes adding in turn (process
+/// r starting from the sum of the processes before it), so that the sum is read_csv's, bit for
+/// bit. Missing targets fail as in one process, counting every process's.
+void fill_with_means(Dataset& data, const ShareMissing& missing, const std::string& name,
+                     const Collective& c) {
+  const std::size_t n = data.features();
+  std::set<std::string, std::less<>> one_hot;
+  for (const CategoricalColumn& col : data.categorical) {
+    for (const std::string& v : col.categories) one_hot.insert(fmt::format("{}={}", col.name, v));
+  }
+  // Per process: its missing targets; per feature: present values, missing values, the sum of a
+  // one-hot feature's values (a count, exact in any order).
+  std::vector<double> counts(c.size + 3 * n, 0.0);
+  counts[c.rank] = static_cast<double>(missing.targets);
+  double* const present = counts.data() + c.size;
+  double* const absent = present + n;
+  double* const ones = absent + n;
+  for (std::size_t i = 0; i < data.size(); ++i) {
+    for (std::size_t j = 0; j < n; ++j) {
+      const double v = data.X(i, j);
+      if (std::isnan(v)) {
+        absent[j] += 1.0;
+      } else {
+        present[j] += 1.0;
+        ones[j] += v;
+      }
+    }
+  }
+  c.sum(counts);
+  double targets = 0.0;
+  for (std::size_t r = 0; r < c.size; ++r) targets += counts[r];
+  run_collectively(c, [&] {
+    if (missing.targets > 0) {
+      detail::fail_missing_target(missing.first, missing.first_text,
+                                  static_cast<std::size_t>(targets));
+    }
+  });
+  std::vector<std::size_t> numeric;  // features with missing values to average in row order
+  std::vector<double> fill(n, 0.0);
+  for (std::size_t j = 0; j < n; ++j) {
+    if (absent[j] == 0.0) continue;
+    if (present[j] == 0.0) {
+      throw SharedError(fmt::format("read_csv: {}: column '{}': expected a value to take the "
+                                    "mean of, found only missing values",
+                                    name, detail::shown(data.feature_names[j])),
+                        c.rank == 0);
+    }
+    if (one_hot.contains(data.feature_names[j])) {
+      fill[j] = ones[j] / present[j];
+    } else {
+      numeric.push_back(j);
+    }
+  }
+  if (!numeric.empty()) {
+    std::vector<double> sums(numeric.size(), 0.0);
+    for (std::size_t r = 0; r < c.size; ++r) {  // the others add zeros: exact
+      if (r == c.rank) {
+        for (std::size_t i = 0; i < data.size(); ++i) {
+          for (std::size_t k = 0; k < numeric.size(); ++k) {
+            const double v = data.X(i, numeric[k]);
+            if (!std::isnan(v)) sums[k] += v / present[numeric[k]];
+          }
+        }
+      } else {
+        std::fill(sums.begin(), sums.end(), 0.0);
+      }
+      c.sum(sums);
+    }
+    for (std::size_t k = 0; k < numeric.size(); ++k) fill[numeric[k]] = sums[k];
+  }
+  for (std::size_t i = 0; i < data.size(); ++i) {
+    for (std::size_t j = 0; j < n; ++j) {
+      if (std::isnan(data.X(i, j))) data.X(i, j) = fill[j];
+    }
+  }
+}
+
 }  // namespace
 
 void run_collectively(const Collective& c, const std::function<void()>& step) {
@@ -64,13 +144,11 @@ SharedDataset read_csv_shared(const std::filesystem::path& path, const CsvOption
   const std::string name = detail::shown(path.native(), path.native().size());
   CsvOptions local = options;
   if (c.rank != 0) local.progress = {};
+  // With several processes the whole file's means fill missing values (fill_with_means).
+  const bool means = c.size > 1 && options.missing == MissingPolicy::mean;
+  ShareMissing missing;
+  ShareMissing* const keep = means ? &missing : nullptr;
   run_collectively(c, [&] {
-    if (c.size > 1 && options.missing == MissingPolicy::mean) {
-      detail::fail("read_csv", name,
-                   "--missing mean fills with the whole file's means, which {} processes reading "
-                   "a share each do not compute; use --missing drop or error, or one process",
-                   c.size);
-    }
     std::error_code ec;
     (void)std::filesystem::file_size(path, ec);
     if (ec) detail::fail("read_csv", name, "cannot open the file for reading: {}", ec.message());
@@ -79,7 +157,7 @@ SharedDataset read_csv_shared(const std::filesystem::path& path, const CsvOption
   run_collectively(c, [&] { share = plan_csv_share(path, c.rank, c.size, c.sum); });
   SharedDataset out;
   run_collectively(c, [&] {
-    if (share.begin < share.end) out.data = read_csv_share(path, local, share);
+    if (share.begin < share.end) out.data = read_csv_share(path, local, share, keep);
   });
   // Every process needs rows of its own.
   std::vector<double> rows(c.size, 0.0);
@@ -166,7 +244,7 @@ SharedDataset read_csv_shared(const std::filesystem::path& path, const CsvOption
     if (!same) {  // read again with every process's categories
       local.categorical = categorical;
       const std::size_t kept = data.size();
-      data = read_csv_share(path, local, share);
+      data = read_csv_share(path, local, share, keep);
       if (data.size() != kept) {
         detail::fail("read_csv", name, "the share read again gave {} rows, not {}", data.size(),
                      kept);
@@ -182,6 +260,7 @@ SharedDataset read_csv_shared(const std::filesystem::path& path, const CsvOption
       data.classes = classes;
     }
   });
+  if (means) fill_with_means(data, missing, name, c);
   return out;
 }
 

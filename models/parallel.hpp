@@ -9,7 +9,9 @@
 // and their categories (the union, in byte order), a text target's classes (the union, in byte
 // order, y renumbered). A column numeric on one process and text on an earlier one (in file
 // order) becomes text everywhere, as read_csv's first value decides; numeric before text fails.
-// Not supported: MissingPolicy::mean (its fill values are the whole file's means) and a text
+// MissingPolicy::mean fills with the whole file's means, as read_csv computes them (bit for bit:
+// the processes sum present values and counts, a numeric column's sum taken in row order), and
+// a missing target fails as in one process, counting every process's. Not supported: a text
 // column refused as an identifier (checked per share, not over the whole file).
 //
 // encode_target_shared: encode_target's decision from the target's distinct values over every

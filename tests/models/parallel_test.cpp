@@ -411,16 +411,96 @@ TEST_CASE("read_csv_shared: numbers before text in a column fail as one process 
                          "text such as 'abc' further down the file") != std::string::npos);
 }
 
-TEST_CASE("read_csv_shared refuses --missing mean across processes") {
+namespace {
+
+/// 45 rows with missing values in several columns, spread over the shares of 2 and 3 processes:
+/// x (every fifth row), a text column (every fourth, and a category only in the last rows), e
+/// (the first 21 rows: all of the first share of 3), b none.
+std::string missing_values_csv() {
+  std::string text = "x,b,color,e,y\n";
+  const char* const colors[] = {"red", "green", "blue"};
+  for (int i = 0; i < 45; ++i) {
+    const std::string x = i % 5 == 2 ? "NA" : fmt::format("{}", (i * 37 % 11) * 0.7 + 0.013 * i);
+    const std::string color = i % 4 == 1 ? "" : i >= 40 ? "purple" : colors[i % 3];
+    const std::string e = i < 21 ? "?" : fmt::format("{}", 1.1 * i - 0.37);
+    text += fmt::format("{},{},{},{},{}\n", x, i % 7 - 2.5, color, e, (i * i + 3 * i) % 5 < 2);
+  }
+  return text;
+}
+
+}  // namespace
+
+TEST_CASE("read_csv_shared --missing mean fills with the whole file's means, as one process") {
   const tg::test::TempDir dir("parallel_mean");
-  tg::test::write_file(dir / "m.csv", "x,y\n1,0\nNA,1\n3,0\n4,1\n");
+  tg::test::write_file(dir / "m.csv", missing_values_csv());
   tg::CsvOptions options = with_target("y");
   options.missing = tg::MissingPolicy::mean;
+  const tg::Dataset whole = tg::read_csv(dir / "m.csv", options);
+  REQUIRE(whole.features() == 7);  // x, b, 4 colors, e
+  REQUIRE(whole.filled == 9 + 11 + 21);
+  tg::TrainConfig lbfgs;
+  lbfgs.threads = 1;
+  const tg::TrainResult one = tg::train(whole, lbfgs);
+  for (std::size_t parts = 2; parts <= 3; ++parts) {
+    CAPTURE(parts);
+    std::vector<tg::Dataset> shares(parts);
+    std::vector<tg::TrainResult> results(parts);
+    ThreadGroup(parts).run([&](std::size_t r, const tg::Collective& c) {
+      shares[r] = tg::read_csv_shared(dir / "m.csv", options, c).data;
+      tg::TrainConfig own = lbfgs;
+      own.collective = &c;
+      results[r] = tg::train(shares[r], own);
+    });
+    if (parts == 3) REQUIRE(shares[0].size() <= 21);  // e is missing in all of its rows
+    std::size_t filled = 0;
+    for (const tg::Dataset& d : shares) {
+      CHECK(d.feature_names == whole.feature_names);
+      filled += d.filled;
+    }
+    CHECK(filled == whole.filled);
+    // The same fill values bit for bit: the sums are taken in read_csv's order.
+    CHECK(same_values(concatenated(shares).X, whole.X));
+    CHECK(same_values(concatenated(shares).y, whole.y));
+    REQUIRE(results[0].history.size() == one.history.size());
+    CHECK(rel_error(results[0].history.back().loss, one.history.back().loss) <= 1e-9);
+  }
+}
+
+TEST_CASE("read_csv_shared --missing mean: a missing target fails as in one process") {
+  const tg::test::TempDir dir("parallel_mean_target");
+  std::string text = "x,y\n";
+  for (int i = 0; i < 30; ++i) text += fmt::format("{},{}\n", i, i == 4 || i == 25 ? "NA" : "1");
+  tg::test::write_file(dir / "t.csv", text);
+  tg::CsvOptions options = with_target("y");
+  options.missing = tg::MissingPolicy::mean;
+  const std::string expected =
+      "t.csv:6:2: expected a target value, found 'NA' (missing; 2 rows without a target "
+      "can only be left out: --missing drop)";
+  CHECK_THROWS_WITH_AS((void)tg::read_csv(dir / "t.csv", options),
+                       doctest::Contains(expected.c_str()), tg::Error);
+  const auto [messages, reports] = shared_failures(3, [&](std::size_t, const tg::Collective& c) {
+    (void)tg::read_csv_shared(dir / "t.csv", options, c);
+  });
+  CHECK(reports == std::vector<int>{1, 0, 0});
+  CHECK(messages[0].find(expected) != std::string::npos);
+  CHECK(messages[1] == "another process failed");
+}
+
+TEST_CASE("read_csv_shared --missing mean: a column missing in every share fails") {
+  const tg::test::TempDir dir("parallel_mean_empty");
+  std::string text = "x,e,y\n";
+  for (int i = 0; i < 20; ++i) text += fmt::format("{},NA,{}\n", i, i % 2);
+  tg::test::write_file(dir / "e.csv", text);
+  tg::CsvOptions options = with_target("y");
+  options.missing = tg::MissingPolicy::mean;
+  CHECK_THROWS_WITH_AS((void)tg::read_csv(dir / "e.csv", options),
+                       doctest::Contains("expected a value to take the mean of in column 'e', "
+                                         "found only missing values"),
+                       tg::Error);
   const auto [messages, reports] = shared_failures(2, [&](std::size_t, const tg::Collective& c) {
-    (void)tg::read_csv_shared(dir / "m.csv", options, c);
+    (void)tg::read_csv_shared(dir / "e.csv", options, c);
   });
   CHECK(reports == std::vector<int>{1, 0});
-  CHECK(messages[0].find("m.csv: --missing mean fills with the whole file's means, which 2 "
-                         "processes reading a share each do not compute; use --missing drop or "
-                         "error, or one process") != std::string::npos);
+  CHECK(messages[0].find("e.csv: column 'e': expected a value to take the mean of, found only "
+                         "missing values") != std::string::npos);
 }

@@ -3,7 +3,9 @@
 //   tapegrad_mpi_train TOOL MPIEXEC DATA WORKDIR RANKS SCENARIO
 // Scenarios: lbfgs, gd, early_stopping (full batch: the final loss and the test loss agree with
 // one process's to 1e-9 relative, the same number of epochs, rank 0 alone prints and writes),
-// minibatch (two runs under mpirun give the same history and model, bit for bit), and the
+// minibatch (two runs under mpirun give the same history and model, bit for bit), missing_mean
+// (--missing mean: the final loss agrees with one process's to 1e-9 relative, and the note on
+// the values filled is one process's, printed once), and the
 // faults too_many_ranks, bad_row, tiny_batches, missing_file, rank_fails_training (a non-zero exit,
 // one line "tapegrad: ..." on stderr naming the cause, no model file). mpirun runs with -q, without
 // which Open MPI adds its own notice of a process's non-zero exit. Exit 0 when every check passes;
@@ -95,6 +97,35 @@ void write_changed(const fs::path& data, const fs::path& to, std::size_t line, s
   }
 }
 
+/// `data` with missing values in several feature columns spread over the file (never in the
+/// last field, the target): "NA" in a column that moves with the line, and "" in the third.
+void write_with_missing(const fs::path& data, const fs::path& to) {
+  std::istringstream in(read_file(data));
+  std::ofstream out(to, std::ios::binary);
+  std::string text;
+  for (std::size_t k = 0; std::getline(in, text); ++k) {
+    if (k > 0 && (k % 11 == 3 || k % 13 == 5)) {
+      std::vector<std::string> fields;
+      std::stringstream s(text);
+      for (std::string f; std::getline(s, f, ',');) fields.push_back(f);
+      if (k % 11 == 3) fields.at(k % (fields.size() - 1)) = "NA";
+      if (k % 13 == 5) fields.at(2) = "";
+      text.clear();
+      for (std::size_t i = 0; i < fields.size(); ++i) text += (i ? "," : "") + fields[i];
+    }
+    out << text << '\n';
+  }
+}
+
+/// The line of `text` that contains `what`, or "".
+std::string line_with(const std::string& text, const std::string& what) {
+  const std::size_t at = text.find(what);
+  if (at == std::string::npos) return "";
+  const std::size_t begin = text.rfind('\n', at), end = text.find('\n', at);
+  return text.substr(begin == std::string::npos ? 0 : begin + 1,
+                     end == std::string::npos ? std::string::npos : end - begin - 1);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -158,6 +189,29 @@ int main(int argc, char** argv) {
       temporaries += entry.path().filename().string().starts_with(".tapegrad-") ? 1 : 0;
     }
     check(temporaries == 0, "no temporary files left");
+  } else if (scenario == "missing_mean") {
+    // --missing mean: every rank fills with the whole file's means, as one process does.
+    const fs::path file = dir / "missing.csv";
+    write_with_missing(data, file);
+    const std::string mean = "--optimizer lbfgs --missing mean --json";
+    const Run one = run(train(fmt::format("'{}'", tool), file, mean), dir, "one");
+    const Run many = run(train(mpirun, file, mean), dir, "many");
+    check(one.status == 0 && many.status == 0, "both runs succeed");
+    if (one.status != 0 || many.status != 0) {
+      fmt::print("{}\n{}\n", one.err, many.err);
+      return 1;
+    }
+    const Json a = Json::parse(one.out), b = Json::parse(many.out);
+    const double loss_a = a["history"].back()["loss"], loss_b = b["history"].back()["loss"];
+    check(a["epochs_run"] == b["epochs_run"], fmt::format("epochs run {}", b["epochs_run"].dump()));
+    check(rel_error(loss_a, loss_b) <= 1e-9,
+          fmt::format("final training loss {:.17g} with {} ranks, {:.17g} in one process "
+                      "(relative difference {:.3g})",
+                      loss_b, ranks, loss_a, rel_error(loss_a, loss_b)));
+    const std::string filled = line_with(one.err, "tapegrad: train: filled ");
+    check(!filled.empty() && count(many.err, "filled ") == 1 &&
+              line_with(many.err, "tapegrad: train: filled ") == filled,
+          fmt::format("one line '{}' with {} ranks: {}", filled, ranks, many.err));
   } else if (scenario == "minibatch") {
     const std::string mini = "--optimizer adam --batch 64 --epochs 20 --seed 3 --json";
     const Run first =
