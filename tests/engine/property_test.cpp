@@ -119,27 +119,30 @@ TEST_CASE(
 }
 
 TEST_CASE(
-    "regression (graph fuzzer): roots summing 20,736 softmax outputs, whose difference "
-    "quotients' rounding error exceeds the allowance, pass at a coarser step") {
-  // p0 (3x3) -> concats to 144x3 -> relu -> matmul 144x144 -> softmax, root about 144: the
-  // quotients at h = 1e-6 were 4.4e-6 and 5.9e-6 away from gradients of -0.0012 and 0.0030,
-  // more than grad_check's allowance for rounding (64 eps |f| / h = 2e-6): f sums 20,736 terms
-  // and rounds by about a thousand ulps. They agree at 8h and 64h. Found by graph_fuzz; the
-  // inputs are in its corpus.
+    "regression (graph fuzzer): no node grows past 1,024 elements, where the root's rounding "
+    "exceeds the difference quotient's allowance") {
+  // Repeated concats to 144x3 and 120x3, then matmul 144x144 -> softmax (twice) or 120x60 ->
+  // log_softmax -> concat 240x60: roots about 144 and 68,940 summing 20,736 and 14,400 terms
+  // round by about a thousand ulps, more than grad_check's allowance (64 eps |f| / h). The
+  // quotients were 4.4e-6 and 5.9e-6 away from gradients of -0.0012 and 0.0030, and for a
+  // gradient of 9e-13 they were noise of either sign at every step from 1.25e-7 to 5e-4. Found
+  // by graph_fuzz; the inputs are in its corpus.
   for (const std::string_view input :
        {"zyChoaGhoaGhoaGhLqGjoaGhoaGhoaEgoaOxoaGhodHRIeDg4P//Tk6xsVFXV1dXV1dXV1dXV1dXV1dXV1dXV1dXV1"
         "dXV1dXV1dXV1dXV1dXV1dXV1dXV1dXV1dXV1dXV1dXV1dXV1dXV1dXV1dXV1dXV1dXV1dXHwD/AJ4r",
         "zyChoaGjOqEooaGhLqGjoaGhoaGhoaEgoaOxoaGhodHRIeDg4P//Tk6xsVFXV1dXV1dXV1dXV1dXV1dXV1dXV1dXV1"
-        "dXV1dTV1dXV1dXV1dXV1dXV1dXV1dXV1dXV1dXV1dXV1dXV1dXeF9jbC1hc1dXV1dXV1dXV1cfAP8Anis="}) {
+        "dXV1dTV1dXV1dXV1dXV1dXV1dXV1dXV1dXV1dXV1dXV1dXV1dXeF9jbC1hc1dXV1dXV1dXV1cfAP8Anis=",
+        "zyChoaGhOqEooaGhLqGjoaGhoaGhoaEgoaOxoaGhodHRIeDg4P//Tk6xsVFXV1d4oaGhoaGhoaEgoaOxoaGhodHRIe"
+        "BfY2wtYXNXV1dXV1dXV1dXHwD/AJ4r"}) {
     const std::vector<std::uint8_t> bytes = from_base64(input);
     tg::testing::ByteSource source(bytes);
     tg::Tape tape;
     const tg::testing::RandomGraph g = tg::testing::build_random_graph(tape, source);
     INFO(input, "\n", g.trace);
-    REQUIRE(g.ops.back() == tg::OpKind::Softmax);
-    CHECK(g.root.value()[0] == doctest::Approx(144.0).epsilon(0.01));
-    CHECK_FALSE(tg::grad_check(g.root, g.params, {.step = 1e-6, .rtol = 1e-5, .atol = 1e-6}).ok);
-    CHECK(tg::grad_check(g.root, g.params, {.step = 6.4e-5, .rtol = 1e-5, .atol = 1e-6}).ok);
+    // root = sum(last * weights): the product has the shape of the last node kept.
+    const tg::Var product = tape.var(g.root.index() - 1);
+    REQUIRE(product.op() == tg::OpKind::Mul);
+    CHECK(product.shape().size() <= tg::testing::kMaxElements);
     CHECK(tg::testing::check_random_graph(g).ok);
   }
 }
