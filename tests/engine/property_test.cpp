@@ -97,6 +97,13 @@ std::vector<std::uint8_t> from_base64(std::string_view text) {
   }
   return out;
 }
+
+// The random graph that libFuzzer's base64 input decodes to, recorded on `tape`.
+tg::testing::RandomGraph graph_from_base64(tg::Tape& tape, std::string_view input) {
+  const std::vector<std::uint8_t> bytes = from_base64(input);
+  tg::testing::ByteSource source(bytes);
+  return tg::testing::build_random_graph(tape, source);
+}
 }  // namespace
 
 TEST_CASE(
@@ -107,10 +114,8 @@ TEST_CASE(
   // graph_fuzz (the first in CI); both inputs are in its corpus.
   for (const std::string_view input : {"zyChoQAAAAAAAAAAoaGhoaGhodF/0UvR0dHR0dHR19HR/wEAYHc=",
                                        "zyChoQAAAAAAAAAAoaEfAKGhofF/0UvR0dHR0dHR1w=="}) {
-    const std::vector<std::uint8_t> bytes = from_base64(input);
-    tg::testing::ByteSource source(bytes);
     tg::Tape tape;
-    const tg::testing::RandomGraph g = tg::testing::build_random_graph(tape, source);
+    const tg::testing::RandomGraph g = graph_from_base64(tape, input);
     INFO(input, "\n", g.trace);
     CHECK(std::count(g.ops.begin(), g.ops.end(), tg::OpKind::Matmul) >= 3);
     CHECK(std::count(g.ops.begin(), g.ops.end(), tg::OpKind::Softmax) == 0);
@@ -134,10 +139,8 @@ TEST_CASE(
         "dXV1dTV1dXV1dXV1dXV1dXV1dXV1dXV1dXV1dXV1dXV1dXV1dXeF9jbC1hc1dXV1dXV1dXV1cfAP8Anis=",
         "zyChoaGhOqEooaGhLqGjoaGhoaGhoaEgoaOxoaGhodHRIeDg4P//Tk6xsVFXV1d4oaGhoaGhoaEgoaOxoaGhodHRIe"
         "BfY2wtYXNXV1dXV1dXV1dXHwD/AJ4r"}) {
-    const std::vector<std::uint8_t> bytes = from_base64(input);
-    tg::testing::ByteSource source(bytes);
     tg::Tape tape;
-    const tg::testing::RandomGraph g = tg::testing::build_random_graph(tape, source);
+    const tg::testing::RandomGraph g = graph_from_base64(tape, input);
     INFO(input, "\n", g.trace);
     // root = sum(last * weights): the product has the shape of the last node kept.
     const tg::Var product = tape.var(g.root.index() - 1);
