@@ -724,7 +724,7 @@ TrainResult train(Dataset&& data, const TrainConfig& config, const EpochCallback
     }
   }
   permute_rows(data.X.mutable_view(), data.y.mutable_view(), order);
-  order = {};
+  std::vector<std::size_t>().swap(order);  // freed (`order = {}` would keep its capacity)
   const std::size_t n = data.features();
   const std::size_t own_test = data.size() - own_train;
   const MutableTensorView X_train(data.X.data(), Shape{own_train, n});
