@@ -262,11 +262,70 @@ bool Tape::blocks_finite(std::uint32_t root) const {
   return true;
 }
 
+// Storage for the local values that the pass reads whole (see set_local_values), and
+// block-sized slots for the others: one slot of `rows` rows per local batch node and thread, at
+// the end of values_ (the last pass's slots when they are still at the end, grown if need be).
+// Node i's slot is block_slot_[i] into a thread's slots, which are slot_stride_ elements apart.
+void Tape::place_local_values(std::uint32_t reduce, std::size_t rows, std::size_t threads) {
+  // Which local values are read whole: the nodes computed outside the blocks (fixed, late, the
+  // root's chain, after the root) and their inputs (block_slot_[i] = 1, for now).
+  block_slot_.assign(nodes_.size(), 0);
+  const auto mark = [&](std::uint32_t i) {
+    if (nodes_[i].value == detail::kNoValue) block_slot_[i] = 1;
+  };
+  for (std::uint32_t i = 0; i < nodes_.size(); ++i) {
+    if (i < reduce && block_batch_[i] == 1) continue;  // a batch node: its inputs, per block
+    mark(i);
+    const Node& n = nodes_[i];
+    for (std::uint32_t s = 0; s < n.arity(); ++s) mark(n.input(s, links_.data()));
+  }
+  // Their storage and the slots of the others, placed at once (values_ moves at most once).
+  std::size_t whole = 0, stride = 0;
+  for (std::uint32_t i = 0; i < nodes_.size(); ++i) {
+    if (nodes_[i].value != detail::kNoValue) continue;
+    if (block_slot_[i] == 1) {
+      whole += nodes_[i].size();
+    } else {
+      stride += rows * nodes_[i].cols;
+    }
+  }
+  const std::size_t need = stride * threads;
+  if (values_.size() + whole + need >= detail::kNoValue) {
+    detail::fail("forward_backward", "tape", "full: a tape holds fewer than 2^32 elements");
+  }
+  if (whole != 0 || slots_size_ == 0 || slots_begin_ + slots_size_ != values_.size()) {
+    values_.reserve(values_.size() + whole + need);
+    for (std::uint32_t i = 0; i < nodes_.size(); ++i) {
+      if (block_slot_[i] == 1) store_local_value(i);
+    }
+    slots_begin_ = values_.size();  // the slots at the end of values_, after them
+    slots_size_ = 0;
+  }
+  if (slots_size_ < need) {  // (the last pass's slots, still at the end, grow if need be)
+    values_.resize(slots_begin_ + need);
+    slots_size_ = need;
+  }
+  // Node i's slot within a thread's slots.
+  slot_stride_ = 0;
+  for (std::uint32_t i = 0; i < reduce; ++i) {
+    block_slot_[i] = slot_stride_;
+    if (nodes_[i].value == detail::kNoValue) slot_stride_ += rows * nodes_[i].cols;
+  }
+}
+
 void Tape::forward_backward(Var root, const BlockOptions& options) {
   const Node& r = check_root(root, "forward_backward");
   if (options.threads == 0) {
     detail::fail("forward_backward", "threads", "0; at least one thread (the caller) is needed");
   }
+  const bool watching = static_cast<bool>(options.on_block);
+  if (watching) own(options.watch, "forward_backward", "watch");
+  // The watched node's values in one call: when it is not a batch node, or the pass is plain.
+  auto show_whole = [&] {
+    if (!watching) return;
+    const Node& w = nodes_[options.watch.index_];
+    options.on_block(0, 0, TensorView(value_data(w), w.shape()));
+  };
   std::uint32_t reduce = 0;
   double scale = 0.0;
   std::uint32_t m = classify_rows(root.index_, block_batch_, reduce, scale);
@@ -282,8 +341,9 @@ void Tape::forward_backward(Var root, const BlockOptions& options) {
     }
   }
   if (m == 0) {
-    forward();
-    backward(root);  // gives local gradients their storage
+    forward();       // gives local values their storage
+    backward(root);  // and local gradients theirs
+    show_whole();
     return;
   }
   std::size_t row_bytes = 0;
@@ -299,6 +359,10 @@ void Tape::forward_backward(Var root, const BlockOptions& options) {
                                : std::clamp<std::size_t>(kBlockBytes / row_bytes, 1, m);
   const std::size_t blocks = (m + rows - 1) / rows;
   const std::size_t threads = std::min(options.threads, blocks);
+  block_slot_.clear();
+  if (local_value_nodes_ != 0) place_local_values(reduce, rows, threads);
+  const std::uint32_t watch = watching ? options.watch.index_ : 0;
+  const bool watch_blocks = watching && watch < reduce && block_batch_[watch] == 1;
   const detail::Ctx ctx = context();
   mark_live(root.index_);     // only what the root depends on passes gradients back
   partials_current_ = false;  // values are recomputed by the rules, without stored partials
@@ -309,6 +373,7 @@ void Tape::forward_backward(Var root, const BlockOptions& options) {
     save_leaf_grads(root.index_, true);
     forward();
     backward(root);
+    show_whole();
   };
 
   // Fixed nodes forward. Intermediate gradients start from zero: the fixed ones (and the chain's
@@ -341,19 +406,20 @@ void Tape::forward_backward(Var root, const BlockOptions& options) {
     std::size_t threads, blocks, rows, m;
     std::uint32_t reduce;
     double seed;
-  } job{this, threads, blocks, rows, m, reduce, seed};
+    const BlockOptions* options;
+  } job{this, threads, blocks, rows, m, reduce, seed, watch_blocks ? &options : nullptr};
   auto part = [](void* context, std::size_t t) {
     const Job& j = *static_cast<const Job*>(context);
     try {
       j.tape->run_blocks(t, j.blocks * t / j.threads, j.blocks * (t + 1) / j.threads, j.rows, j.m,
-                         j.reduce, j.seed);
+                         j.reduce, j.seed, j.options);
     } catch (...) {
       j.tape->block_errors_[t] = std::current_exception();
     }
   };
   try {
     if (threads == 1) {
-      run_blocks(0, 0, blocks, rows, m, reduce, seed);
+      run_blocks(0, 0, blocks, rows, m, reduce, seed, job.options);
     } else {
       ThreadPool* pool = options.pool;
       if (pool == nullptr) {
@@ -404,6 +470,7 @@ void Tape::forward_backward(Var root, const BlockOptions& options) {
   for (std::size_t i = root.index_ + 1; i < nodes_.size(); ++i) {
     if ((nodes_[i].flags & kLeaf) == 0) detail::forward_node(ctx, nodes_[i]);
   }
+  if (!watch_blocks) show_whole();
   for (std::uint32_t i = root.index_ + 1; i-- > 0;) {
     const Node& n = nodes_[i];
     if (block_batch_[i] != 1 && i != reduce && n.grad != kNoGrad && (n.flags & kLeaf) == 0 &&
@@ -417,7 +484,8 @@ void Tape::forward_backward(Var root, const BlockOptions& options) {
 // Runs blocks [first, last) of `rows` rows on thread `thread`; `seed` is what the root's chain
 // adds to each element of the gradient of P, the input of `reduce`.
 void Tape::run_blocks(std::size_t thread, std::size_t first, std::size_t last, std::size_t rows,
-                      std::size_t m, std::uint32_t reduce, double seed) {
+                      std::size_t m, std::uint32_t reduce, double seed,
+                      const BlockOptions* watching) {
   detail::BlockScratch& s = block_scratch_[thread];
   s.non_finite = false;
   s.nodes.assign(nodes_.begin(), nodes_.begin() + reduce);
@@ -442,6 +510,8 @@ void Tape::run_blocks(std::size_t thread, std::size_t first, std::size_t last, s
   ctx.workspace = thread == 0 ? &workspace_ : &s.workspace;
   const bool check = detect_anomalies_;
   const std::uint32_t p = nodes_[reduce].in0;
+  // This thread's block-sized slots of the local values (place_local_values).
+  const std::size_t slots = slots_begin_ + thread * slot_stride_;
   for (std::size_t b = first; b < last; ++b) {
     const std::size_t r0 = b * rows;
     const std::size_t count = std::min(rows, m - r0);
@@ -453,7 +523,8 @@ void Tape::run_blocks(std::size_t thread, std::size_t first, std::size_t last, s
       Node& v = s.nodes[i];
       const std::size_t offset = r0 * n.cols;
       v.rows = static_cast<std::uint32_t>(count);
-      v.value = static_cast<std::uint32_t>(n.value + offset);
+      v.value = static_cast<std::uint32_t>(n.value == detail::kNoValue ? slots + block_slot_[i]
+                                                                       : n.value + offset);
       if (v.grad == kNoGrad) continue;
       if (own_grads) v.grad = static_cast<std::uint32_t>(n.grad + offset);
       double* slot = ctx.grads + v.grad;
@@ -474,6 +545,10 @@ void Tape::run_blocks(std::size_t thread, std::size_t first, std::size_t last, s
           return;
         }
       }
+    }
+    if (watching != nullptr) {
+      const Node& w = s.nodes[watching->watch.index_];
+      watching->on_block(thread, r0, TensorView(detail::values_of(ctx, w), w.shape()));
     }
     for (std::size_t k = block_order_.size(); k-- > 0;) {
       const Node& v = s.nodes[block_order_[k]];

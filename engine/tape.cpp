@@ -18,6 +18,8 @@ using detail::Node;
 
 TensorView Var::value() const {
   const Node& n = node("Var", "handle");
+  if (n.value == detail::kNoValue) [[unlikely]]
+    tape_->value_failed(index_, "value");
   return {tape_->value_data(n), n.shape()};
 }
 Shape Var::shape() const { return node("Var", "handle").shape(); }
@@ -73,10 +75,13 @@ std::uint32_t Tape::push(OpKind op, std::uint32_t in0, std::uint32_t in1, Shape 
     probe.op = op;
     push_failed(detail::node_op_name(context(), probe), shape);
   }
-  const auto value = static_cast<std::uint32_t>(values_.size());
+  auto value = static_cast<std::uint32_t>(values_.size());
   if (size == 1) {
     flags |= detail::kScalar;
     values_.push_back(0.0);
+  } else if (local_value_rows_ >= 2 && shape.rows == local_value_rows_ && (flags & kLeaf) == 0) {
+    value = detail::kNoValue;  // a local value: no storage (store_local_value gives it some)
+    ++local_value_nodes_;
   } else {
     values_.resize(values_.size() + size);
   }
@@ -237,6 +242,8 @@ void Tape::mutable_value_failed(const Var& leaf) const {
 // ---------------------------------------------------------------- passes
 
 void Tape::forward() {
+  if (local_value_nodes_ != 0) [[unlikely]]
+    store_local_values();
   if (detect_anomalies_) return forward_checked();
   const detail::Operands* plan = replay_plan();
   // The loop also computes the stored partials and zeroes every intermediate gradient (in the
@@ -333,7 +340,42 @@ void Tape::store_local_grads() {
   if (!plan_.empty()) build_replay_plan();  // it holds gradient offsets
 }
 
+void Tape::set_local_values(std::size_t rows) noexcept {
+  local_value_rows_ = rows;
+  // What is recorded now is not evaluated: partials stored so far may be computed from values
+  // that the next pass changes.
+  if (rows != 0) partials_current_ = false;
+}
+
+void Tape::store_local_value(std::uint32_t i) {
+  Node& n = nodes_[i];
+  if (n.value != detail::kNoValue) return;
+  n.value = static_cast<std::uint32_t>(values_.size());
+  values_.resize(values_.size() + n.size(), 0.0);
+  --local_value_nodes_;
+  plan_.clear();  // it holds value offsets
+}
+
+void Tape::store_local_values() {
+  for (std::uint32_t i = 0; i < nodes_.size() && local_value_nodes_ != 0; ++i) {
+    store_local_value(i);
+  }
+}
+
+void Tape::value_failed(std::size_t index, std::string_view op) const {
+  detail::fail(op, "node",
+               "{} keeps its value per block only (set_local_values): read it with "
+               "BlockOptions::on_block, or call forward() first",
+               describe(index));
+}
+
 void Tape::backward(Var root) {
+  if (local_value_nodes_ != 0) [[unlikely]] {
+    detail::fail("backward", "tape",
+                 "the values of {} are kept per block only (set_local_values); call forward() "
+                 "or forward_backward() instead",
+                 detail::plural(local_value_nodes_, "node"));
+  }
   if (local_nodes_ != 0) store_local_grads();
   const Node& r = check_root(root, "backward");
   if (!inner_zero_) reset_inner_grads();
@@ -439,6 +481,8 @@ void Tape::clear() noexcept {
   partials_current_ = true;
   unstored_ = 0;
   local_nodes_ = 0;
+  local_value_nodes_ = 0;
+  slots_begin_ = slots_size_ = 0;
   links_.clear();
   objects_.clear();
   labels_.clear();
@@ -510,6 +554,7 @@ std::size_t Tape::bytes_used() const noexcept {
 
 TensorView Tape::value(std::size_t index) const {
   const Node& n = checked_node(index, "value");
+  if (n.value == detail::kNoValue) value_failed(index, "value");
   return {value_data(n), n.shape()};
 }
 

@@ -45,6 +45,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <exception>
+#include <functional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -72,6 +73,8 @@ inline constexpr OpKind kInputKind{0};  // a leaf holding data
 inline constexpr OpKind kParamKind{1};  // a leaf holding a trainable parameter
 
 inline constexpr std::uint32_t kNoGrad = 0xffffffffu;
+// Node::value of a local value (Tape::set_local_values): no storage on the tape.
+inline constexpr std::uint32_t kNoValue = 0xffffffffu;
 
 enum NodeFlag : std::uint8_t {
   kRequiresGrad = 1,  // the node has gradient storage and backward visits it
@@ -107,7 +110,7 @@ struct Node {
   std::uint32_t in1;
   std::uint32_t rows;
   std::uint32_t cols;
-  std::uint32_t value;  // offset into values_
+  std::uint32_t value;  // offset into values_, or kNoValue
   std::uint32_t grad;   // offset into grads_, or kNoGrad
 
   [[nodiscard]] std::size_t size() const noexcept { return std::size_t{rows} * cols; }
@@ -222,6 +225,16 @@ struct BlockOptions {
   /// The workers for threads > 1, which may be shared by several tapes (one pass at a time);
   /// null: the tape's own pool, started by its first pass with threads > 1 and kept.
   ThreadPool* pool = nullptr;
+  /// A node whose values the pass shows to `on_block` as it computes them: for a batch node,
+  /// each block's rows right after the block's forward pass (the only way to read a local value,
+  /// see Tape::set_local_values); otherwise all of its rows once, after the forward pass. The
+  /// arguments: the thread (0 .. threads - 1; calls of one thread come in row order, calls of
+  /// different threads at the same time), the first row and the rows' values. Every row is shown
+  /// once per pass, except that a pass which gives up its blocks (anomaly detection) and reruns
+  /// as forward() and backward() shows all rows again in one call (first row 0): whoever sums
+  /// over the calls starts again when a call has all rows.
+  Var watch{};
+  std::function<void(std::size_t thread, std::size_t first_row, TensorView values)> on_block{};
 };
 
 /// A recorded computation graph with its values and gradients.
@@ -322,6 +335,24 @@ class Tape {
   /// Number of nodes whose gradient is local (kept per block only) and has no storage yet.
   [[nodiscard]] std::size_t local_gradient_nodes() const noexcept { return local_nodes_; }
 
+  /// Local values, the values' counterpart of local gradients: while `rows` is not 0, every node
+  /// recorded that is not a leaf and has exactly `rows` rows (at least two) gets no value storage
+  /// on the tape, and recording evaluates no node at all (their values, zero until then, are
+  /// computed by the next pass). forward_backward() computes a local value for one block of rows
+  /// at a time, each thread in its own block-sized slot, and gives storage, for good, to the local
+  /// nodes it must read whole: the input of the root's reduction, the inputs of nodes that are not
+  /// batch nodes, and local nodes that are not batch nodes. A batch of m examples then holds no m
+  /// rows of value for its other per-example nodes: BlockOptions::on_block shows their values
+  /// block by block. Results are those of the same graph recorded without local values, bit for
+  /// bit. forward() (and so forward_backward()'s plain passes) first gives every local value its
+  /// storage, for good (the tape's values then move: views of them are invalid); backward() and
+  /// value() of a local value throw Error. 0 (the default) turns it off; nodes already recorded
+  /// stay as they are.
+  void set_local_values(std::size_t rows) noexcept;
+  [[nodiscard]] std::size_t local_values() const noexcept { return local_value_rows_; }
+  /// Number of nodes whose value is local (kept per block only) and has no storage yet.
+  [[nodiscard]] std::size_t local_value_nodes() const noexcept { return local_value_nodes_; }
+
   /// Forgets every node but keeps the memory, so recording the same graph again does not
   /// allocate. Every Var of this tape becomes invalid.
   void clear() noexcept;
@@ -384,6 +415,13 @@ class Tape {
   void reset_inner_grads() noexcept;
   // Gives every local gradient (set_local_gradients) its storage in grads_.
   void store_local_grads();
+  // Gives node i's local value (set_local_values) its storage in values_; all of them.
+  void store_local_value(std::uint32_t i);
+  void store_local_values();
+  // forward_backward(): storage for the local values it reads whole; block-sized slots (one
+  // per thread) for the others, at the end of values_.
+  void place_local_values(std::uint32_t reduce, std::size_t rows, std::size_t threads);
+  [[noreturn, gnu::cold]] void value_failed(std::size_t index, std::string_view op) const;
   void mark_live(std::uint32_t root);
   // Called by the recorder for each input of a node with a gradient just pushed.
   void consume(std::uint32_t input) noexcept {
@@ -397,7 +435,7 @@ class Tape {
   std::uint32_t classify_rows(std::uint32_t root, std::vector<std::uint8_t>& batch,
                               std::uint32_t& reduce, double& scale) const;
   void run_blocks(std::size_t thread, std::size_t first, std::size_t last, std::size_t rows,
-                  std::size_t m, std::uint32_t reduce, double seed);
+                  std::size_t m, std::uint32_t reduce, double seed, const BlockOptions* watching);
   bool blocks_finite(std::uint32_t root) const;
   void save_leaf_grads(std::uint32_t root, bool restore);
   const detail::Operands* replay_plan();
@@ -471,6 +509,17 @@ class Tape {
   // number of nodes whose gradient is local and has no storage (their Node::grad is kNoGrad).
   std::size_t local_rows_ = 0;
   std::size_t local_nodes_ = 0;
+  // set_local_values(): the rows of nodes recorded with local values (0: none; while not 0,
+  // recording evaluates nothing) and the number of local values without storage. Their block
+  // slots in forward_backward(): node i's offset in a thread's slots (block_slot_[i]), the
+  // elements of one thread's slots, and where all of them lie in values_ (reused by the next
+  // pass while they are still at the end of values_).
+  std::size_t local_value_rows_ = 0;
+  std::size_t local_value_nodes_ = 0;
+  std::vector<std::size_t> block_slot_;
+  std::size_t slot_stride_ = 0;
+  std::size_t slots_begin_ = 0;
+  std::size_t slots_size_ = 0;
 };
 
 /// Turns anomaly detection on for a scope and restores the previous setting when it ends.

@@ -17,23 +17,6 @@
 namespace tapegrad {
 namespace {
 
-/// The number of value elements that the cost of `m` examples with borrowed X and y puts on a
-/// tape: linear in m (every per-example node has m rows), so found from two small recordings.
-std::size_t recorded_elements(const Model& model, std::size_t m, double weight_decay) {
-  std::size_t elements[2] = {};
-  const std::vector<double> zeros(3 * (model.inputs() + 1), 0.0);
-  for (std::size_t r = 2; r <= 3; ++r) {
-    Tape tape;
-    tape.set_local_gradients(r);  // only values grow with r
-    const NetworkGraph g =
-        record_network(tape, model, r, true, TensorView(zeros.data(), Shape{r, model.inputs()}));
-    const Var Y = tape.input_view(TensorView(zeros.data(), Shape{r, 1}), "Y");
-    (void)record_cost(model, g, Y, weight_decay);
-    elements[r - 2] = tape.bytes_used() / sizeof(double);
-  }
-  return elements[0] + (elements[1] - elements[0]) * (m - 2);
-}
-
 /// The cost of one batch size, recorded once and replayed.
 struct BatchGraph {
   std::unique_ptr<Tape> tape = std::make_unique<Tape>();
@@ -45,7 +28,9 @@ struct BatchGraph {
   std::vector<TensorView> grads;
   bool borrowed = false;  // X and Y read the caller's rows
 
-  BlockOptions blocks;  // forward_backward's threads and their pool
+  BlockOptions blocks;  // forward_backward's threads and their pool; Z's values per block
+  // Correct predictions per thread of the pass, counted from Z's values block by block.
+  std::vector<std::size_t> correct_by_thread;
 
   /// Borrows X_rows and y (all m of them, in order) as the X and Y leaves when given
   /// (Tape::input_view: load() then copies nothing).
@@ -53,15 +38,19 @@ struct BatchGraph {
              TensorView X_rows = {}, TensorView y = {})
       : task(model.task), borrowed(X_rows.data() != nullptr), blocks(options) {
     if (borrowed) {
-      // A large batch: the per-example nodes' gradients live block by block only, and their
-      // values are placed once, at their final size (no copy of them while the tape grows).
+      // A large batch: the per-example nodes' gradients and values live block by block only
+      // (but the per-example losses, which the mean reads whole: forward_backward gives them
+      // storage at the first pass).
       tape->set_local_gradients(m);
-      tape->reserve(0, recorded_elements(model, m, weight_decay), std::size_t{0});
+      tape->set_local_values(m);
     }
     net = record_network(*tape, model, m, /*trainable=*/true, X_rows);
     Y = borrowed ? tape->input_view(y, "Y") : tape->input(Shape{m, 1}, "Y");
     J = record_cost(model, net, Y, weight_decay);
     tape->set_local_gradients(0);
+    tape->set_local_values(0);
+    blocks.watch = net.Z;
+    correct_by_thread.resize(std::max<std::size_t>(blocks.threads, 1));
     for (const Var& p : net.params) {
       params.push_back(tape->mutable_value(p));
       grads.push_back(p.grad());
@@ -83,17 +72,36 @@ struct BatchGraph {
   /// zero_grad, forward_backward; returns J and adds the number of correct predictions.
   double run(std::size_t& correct) {
     tape->zero_grad();
+    std::fill(correct_by_thread.begin(), correct_by_thread.end(), 0);
+    if (task != Task::regression) {
+      // Z's rows as the pass computes them (its values live per block only, when local).
+      blocks.on_block = [this](std::size_t thread, std::size_t first, TensorView Z) {
+        count_correct(thread, first, Z);
+      };
+    }
     tape->forward_backward(J, blocks);
-    const TensorView Z = net.Z.value();
+    // The first pass gives local values their storage, which may move the tape's arrays.
+    for (std::size_t i = 0; i < params.size(); ++i) {
+      params[i] = tape->mutable_value(net.params[i]);
+      grads[i] = net.params[i].grad();
+    }
+    for (const std::size_t c : correct_by_thread) correct += c;
+    return J.item();
+  }
+
+  /// Adds the correct predictions among rows [first, first + Z.rows()) of Z to thread's count
+  /// (all rows: the count starts again).
+  void count_correct(std::size_t thread, std::size_t first, TensorView Z) {
     const TensorView Yv = Y.value();
+    if (Z.rows() == Yv.rows()) std::fill(correct_by_thread.begin(), correct_by_thread.end(), 0);
+    std::size_t& correct = correct_by_thread[thread];
     if (task == Task::binary) {
-      for (std::size_t k = 0; k < Z.size(); ++k) correct += (Z[k] >= 0.0) == (Yv[k] == 1.0);
-    } else if (task == Task::multiclass) {
+      for (std::size_t k = 0; k < Z.size(); ++k) correct += (Z[k] >= 0.0) == (Yv[first + k] == 1.0);
+    } else {
       for (std::size_t i = 0; i < Z.rows(); ++i) {
-        correct += static_cast<double>(detail::arg_max_row(Z, i)) == Yv[i];
+        correct += static_cast<double>(detail::arg_max_row(Z, i)) == Yv[first + i];
       }
     }
-    return J.item();
   }
 };
 

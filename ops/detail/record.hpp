@@ -151,7 +151,8 @@ struct Recorder {
     return scalar_done(tape, index);
   }
   static Var scalar_done(Tape& tape, std::uint32_t index) {
-    if (tape.detect_anomalies_) [[unlikely]]
+    // (While local values are recorded, inputs may not be evaluated yet: nothing is checked.)
+    if (tape.detect_anomalies_ && tape.local_value_rows_ == 0) [[unlikely]]
       tape.check_finite(index, false);
     return Var(&tape, index, tape.generation_);
   }
@@ -161,9 +162,12 @@ struct Recorder {
     tape.consume(b.index_);
   }
   /// Computes the value of the node just pushed (by its rule Rule inline, or for void through
-  /// the op table), checks it in anomaly mode, and returns its Var.
+  /// the op table), checks it in anomaly mode, and returns its Var. While local values are
+  /// recorded (Tape::set_local_values) nothing is evaluated: the next pass computes it.
   template <class Rule>
   static Var finish(Tape& tape, std::uint32_t index) {
+    if (tape.local_value_rows_ != 0) [[unlikely]]
+      return Var(&tape, index, tape.generation_);
     const Node& n = tape.nodes_[index];
     if constexpr (std::is_void_v<Rule>) {
       forward_node(tape.context(), n);

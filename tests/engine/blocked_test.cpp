@@ -6,8 +6,10 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <mutex>
 #include <string>
 #include <thread>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -526,6 +528,202 @@ TEST_CASE("local gradients: a non-finite value under anomaly detection throws th
     for (const std::size_t local : {std::size_t{0}, s.m}) {
       tg::Tape t;
       const Graph g = s.record(t, local);
+      t.set_detect_anomalies(true);
+      try {
+        t.forward_backward(g.root, {16, threads});
+        FAIL("no AnomalyError");
+      } catch (const tg::AnomalyError& e) {
+        messages[local == 0 ? 0 : 1] = e.what();
+      }
+    }
+    CHECK(messages[0].find("not finite") != std::string::npos);
+    CHECK(messages[1] == messages[0]);
+  }
+}
+
+namespace {
+// Softmax::record with local values (and local gradients) for `local` rows; watch: Z.
+Graph record_local_values(const Softmax& s, tg::Tape& t, std::size_t local) {
+  t.set_local_values(local);
+  Graph g = s.record(t, local);
+  t.set_local_values(0);
+  return g;
+}
+
+// What BlockOptions::on_block showed of a node: every row's values, and the calls.
+struct Shown {
+  tg::Tensor rows;
+  std::vector<std::size_t> calls;  // per thread
+  std::mutex mutex;
+  explicit Shown(tg::Shape shape, std::size_t threads)
+      : rows(shape.rows, shape.cols), calls(threads) {}
+  void add(std::size_t thread, std::size_t first, tg::TensorView values) {
+    const std::lock_guard lock(mutex);
+    ++calls.at(thread);
+    REQUIRE(first + values.rows() <= rows.rows());
+    std::copy(values.begin(), values.end(), rows.begin() + first * rows.cols());
+  }
+};
+}  // namespace
+
+TEST_CASE("local values: forward_backward gives the same numbers, bit for bit, without storage") {
+  const Softmax s(1000, 5, 3);
+  for (const bool anomalies : {false, true}) {
+    for (const std::size_t threads : {1, 2}) {
+      for (const std::size_t rows : {0, 64}) {
+        INFO("anomaly detection ", anomalies, ", threads ", threads, ", block rows ", rows);
+        tg::Tape stored, local;
+        const Graph a = s.record(stored, 0), b = record_local_values(s, local, s.m);
+        stored.set_detect_anomalies(anomalies);
+        local.set_detect_anomalies(anomalies);
+        // X W, Z and the per-row loss keep no value (and no gradient) on the tape.
+        CHECK(local.local_value_nodes() == 3);
+        CHECK(local.local_gradient_nodes() == 3);
+        for (int pass = 0; pass < 3; ++pass) {
+          Shown shown(b.checked[3].shape(), threads);
+          tg::BlockOptions options{rows, threads};
+          for (tg::Tape* t : {&stored, &local}) {
+            for (tg::Var v : t->params()) t->mutable_value(v)[1] += 0.25;
+            if (pass == 2) t->zero_grad();  // the other passes accumulate
+            if (t == &local) {
+              options.watch = b.checked[3];
+              options.on_block = [&](std::size_t thread, std::size_t first, tg::TensorView z) {
+                shown.add(thread, first, z);
+              };
+            }
+            t->forward_backward(t == &stored ? a.root : b.root, options);
+          }
+          // Z's values, block by block; the per-row loss, read whole by the mean, has storage
+          check_same(shown.rows, a.checked[3].value());
+          if (rows != 0) {  // one call per block, each thread its own blocks
+            std::size_t calls = 0;
+            for (const std::size_t c : shown.calls) calls += c;
+            CHECK(calls == (s.m + rows - 1) / rows);
+            CHECK(shown.calls.back() != 0);
+          }
+        }
+        CHECK(local.local_value_nodes() == 2);  // X W and Z
+        check_same(b.root.value(), a.root.value());
+        check_same(b.checked[4].value(), a.checked[4].value());
+        for (std::size_t i = 0; i < 2; ++i) check_same(b.checked[i].grad(), a.checked[i].grad());
+        // The tape holds X W's and Z's values only block by block: 2 m k doubles fewer, less
+        // one block-sized slot of each per thread (and the gradients as with local gradients).
+        if (rows != 0) {
+          CHECK(stored.bytes_used() - local.bytes_used() ==
+                (2 * s.m * s.k + s.m + 2 * s.m * s.k - threads * rows * 2 * s.k) * sizeof(double));
+        }
+      }
+    }
+  }
+}
+
+TEST_CASE("local values: value() and backward() refuse them, forward() gives them storage") {
+  const Softmax s(200, 4, 3);
+  tg::Tape stored, local;
+  const Graph a = s.record(stored, 0), b = record_local_values(s, local, s.m);
+  CHECK(local.local_value_nodes() == 3);
+  // Recording evaluated nothing: the root is zero until the first pass.
+  CHECK(b.root.item() == 0.0);
+  CHECK_THROWS_WITH_AS((void)b.checked[3].value(),
+                       "value: node: node 5 (add) keeps its value per block only "
+                       "(set_local_values): read it with BlockOptions::on_block, or call "
+                       "forward() first",
+                       tg::Error);
+  CHECK_THROWS_WITH_AS((void)local.value(b.checked[2].index()),
+                       "value: node: node 4 (matmul) keeps its value per block only "
+                       "(set_local_values): read it with BlockOptions::on_block, or call "
+                       "forward() first",
+                       tg::Error);
+  CHECK_THROWS_WITH_AS(local.backward(b.root),
+                       "backward: tape: the values of 3 nodes are kept per block only "
+                       "(set_local_values); call forward() or forward_backward() instead",
+                       tg::Error);
+  local.forward_backward(b.root, {16, 2});
+  stored.forward_backward(a.root, {16, 2});
+  CHECK(local.local_value_nodes() == 2);  // the per-row loss got storage: the mean reads it
+  check_same(b.checked[4].value(), a.checked[4].value());
+  // forward() needs every value: the local ones get their storage, for good.
+  for (tg::Tape* t : {&stored, &local}) {
+    t->zero_grad();
+    t->forward();
+    t->backward(t == &stored ? a.root : b.root);
+  }
+  CHECK(local.local_value_nodes() == 0);
+  for (std::size_t i = 2; i < 5; ++i) check_same(b.checked[i].value(), a.checked[i].value());
+  for (std::size_t i = 0; i < 5; ++i) check_same(b.checked[i].grad(), a.checked[i].grad());
+  // And forward_backward then runs as on any tape.
+  for (tg::Tape* t : {&stored, &local}) {
+    t->zero_grad();
+    t->forward_backward(t == &stored ? a.root : b.root, {16, 2});
+  }
+  for (std::size_t i = 0; i < 2; ++i) check_same(b.checked[i].grad(), a.checked[i].grad());
+  check_same(b.root.value(), a.root.value());
+}
+
+TEST_CASE("local values: on_block shows a non-batch node, or a plain pass, in one call") {
+  const Softmax s(120, 3, 2);
+  tg::Tape local;
+  const Graph b = record_local_values(s, local, s.m);
+  // A fixed node (the param W): all of it once, after the forward pass.
+  std::vector<std::pair<std::size_t, std::size_t>> calls;  // (first row, rows)
+  tg::BlockOptions options{16, 1};
+  options.watch = b.checked[0];
+  tg::Tensor W_seen(s.n, s.k);
+  options.on_block = [&](std::size_t thread, std::size_t first, tg::TensorView v) {
+    CHECK(thread == 0);
+    calls.emplace_back(first, v.rows());
+    std::copy(v.begin(), v.end(), W_seen.begin());
+  };
+  local.forward_backward(b.root, options);
+  REQUIRE(calls.size() == 1);
+  CHECK(calls[0] == std::pair<std::size_t, std::size_t>{0, s.n});
+  check_same(W_seen, s.W);
+  // A graph that does not run in blocks (its root sums a transpose): plain passes, the local
+  // values get storage first, and on_block sees Z's m rows in one call.
+  tg::Tape plain, stored;
+  auto record = [&](tg::Tape& t, std::size_t rows) {
+    t.set_local_values(rows);
+    const tg::Var X = t.input_view(s.X, "X"), W = t.param(s.W);
+    const tg::Var Z = tg::matmul(X, W);
+    const tg::Var J = tg::sum(tg::transpose(Z * Z));
+    t.set_local_values(0);
+    return std::tuple{J, W, Z};
+  };
+  const auto [Ja, Wa, Za] = record(stored, 0);
+  const auto [Jb, Wb, Zb] = record(plain, s.m);
+  CHECK(plain.local_value_nodes() == 2);
+  calls.clear();
+  tg::Tensor Z_seen(s.m, s.k);
+  options.watch = Zb;
+  options.on_block = [&](std::size_t, std::size_t first, tg::TensorView v) {
+    calls.emplace_back(first, v.rows());
+    std::copy(v.begin(), v.end(), Z_seen.begin());
+  };
+  stored.forward_backward(Ja);
+  plain.forward_backward(Jb, options);
+  CHECK(plain.local_value_nodes() == 0);
+  REQUIRE(calls.size() == 1);
+  CHECK(calls[0] == std::pair<std::size_t, std::size_t>{0, s.m});
+  check_same(Z_seen, Za.value());
+  check_same(Wb.grad(), Wa.grad());
+  check_same(Jb.value(), Ja.value());
+  // A watch from another tape is refused.
+  options.watch = Za;
+  CHECK_THROWS_WITH_AS(
+      plain.forward_backward(Jb, options),
+      fmt::format("forward_backward: watch: node {} belongs to another tape", Za.index()).c_str(),
+      tg::Error);
+}
+
+TEST_CASE("local values: a non-finite value under anomaly detection throws the plain error") {
+  Softmax s(300, 4, 3);
+  s.X(123, 2) = std::numeric_limits<double>::infinity();  // a middle block's row
+  for (const std::size_t threads : {1, 2}) {
+    INFO("threads ", threads);
+    std::string messages[2];
+    for (const std::size_t local : {std::size_t{0}, s.m}) {
+      tg::Tape t;
+      const Graph g = record_local_values(s, t, local);
       t.set_detect_anomalies(true);
       try {
         t.forward_backward(g.root, {16, threads});

@@ -173,7 +173,7 @@ TEST_CASE(
     "input_view: forward_backward over blocks of rows equals the copied leaf's, bit for "
     "bit, at one and two threads") {
   Data d;
-  for (const tg::BlockOptions options :
+  for (const tg::BlockOptions& options :
        {tg::BlockOptions{5, 1}, tg::BlockOptions{5, 2}, tg::BlockOptions{}}) {
     INFO("block_rows " << options.block_rows << ", threads " << options.threads);
     tg::Tape copied, borrowed;
