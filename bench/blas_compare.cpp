@@ -1,9 +1,10 @@
 // Eigen's own kernels against OpenBLAS on the dense products of the training workloads (issue 13:
 // "dense kernels on a BLAS ... chosen by measurement"). For every product it times, interleaved
 // repetition by repetition, and prints the medians:
-//   eigen       Eigen's GEMM (`C.noalias() += A * B`, row-major, the kernel ops/matmul.cpp runs
-//               with its blocking in the tape) or GEMV for matrix-vector products, compiled with
-//               this target's flags (tapegrad_blas_compare: TAPEGRAD_BENCH_MARCH, e.g. native;
+//   eigen       Eigen's GEMM (`C.noalias() += A * B`, row-major, the kernel that
+//               ops/detail/gemm.cpp runs with its blocking in the tape) or GEMV for
+//               matrix-vector products, compiled with this target's flags
+//               (tapegrad_blas_compare: TAPEGRAD_BENCH_MARCH, e.g. native;
 //               tapegrad_blas_compare_generic: the compiler's default x86-64, as the installed
 //               library is built)
 //   blas1       cblas_dgemm / cblas_dgemv (what EIGEN_USE_BLAS calls) on one OpenBLAS thread
@@ -41,7 +42,7 @@ struct Product {
 
 // The products of the issue 13 workloads (examples as rows; the examples-as-columns layout runs
 // the same products transposed) and of W4, plus the matrix-vector products of logistic regression
-// (n = 1: GEMV, which ops/matmul.cpp leaves to Eigen's expressions).
+// (n = 1: GEMV, which ops/detail/gemm.cpp leaves to Eigen's expressions).
 const Product kProducts[] = {
     {"MLP full fwd  X W1     20000x500 * 500x16", 20000, 16, 500, false, false},
     {"MLP full bwd  X^T G1   500x20000 * 20000x16", 500, 16, 20000, true, false},
@@ -61,7 +62,8 @@ const Product kProducts[] = {
 
 void eigen_product(const Product& p, const Matrix& A, const Matrix& B, Matrix& C) {
   using Map = Eigen::Map<const Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic>>;
-  // A^T stored k x m row-major is A (m x k) column-major: read it so, as ops/matmul.cpp does.
+  // A^T stored k x m row-major is A (m x k) column-major: read it so, as ops/detail/gemm.cpp
+  // does.
   if (p.a_t && p.b_t) {
     C.noalias() += Map(A.data(), p.m, p.k) * Map(B.data(), p.k, p.n);
   } else if (p.a_t) {

@@ -11,8 +11,8 @@
 #include "tapegrad/ops/add.hpp"
 #include "tapegrad/ops/affine.hpp"
 #include "tapegrad/ops/cross_entropy.hpp"
+#include "tapegrad/ops/dense.hpp"
 #include "tapegrad/ops/log_loss_with_logits.hpp"
-#include "tapegrad/ops/matmul.hpp"
 #include "tapegrad/ops/mean.hpp"
 #include "tapegrad/ops/mul.hpp"
 #include "tapegrad/ops/pow.hpp"
@@ -153,9 +153,10 @@ Model zero_model(ModelKind kind, std::vector<std::size_t> sizes, Task task) {
   return model;
 }
 
-/// One layer with examples as rows: Z = A W + b, b (1 x out) broadcast over the rows. Shared by
-/// every model.
-Var row_layer(const Var& A, const Var& W, const Var& b) { return matmul(A, W) + b; }
+/// One layer with examples as rows: Z = A W + b, b (1 x out) added to each row, in one node
+/// (dense: no node for A W, whose m x out values a batch would otherwise keep). Shared by every
+/// model.
+Var row_layer(const Var& A, const Var& W, const Var& b) { return dense(A, W, b); }
 
 }  // namespace
 

@@ -49,5 +49,6 @@
   X(Concat, concat)                       \
   X(SliceRows, slice_rows)                \
   X(GatherRows, gather_rows)             \
-  X(Linear, linear)
+  X(Linear, linear)                       \
+  X(Dense, dense)
 // clang-format on

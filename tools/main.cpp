@@ -12,6 +12,10 @@
 #include <system_error>
 #include <vector>
 
+#if defined(__GLIBC__)
+#include <malloc.h>  // mallopt
+#endif
+
 #include <fmt/format.h>
 #include <CLI/CLI.hpp>
 
@@ -95,9 +99,22 @@ int run(const CLI::App& app, const std::vector<tool::Subcommand>& subcommands) {
   }
 }
 
+// Every block of 256 KiB or more in a mapping of its own, given back to the system when it is
+// freed. glibc's malloc otherwise raises that threshold to the size of each large block freed (up
+// to 32 MiB), after which blocks of that size come from the heap and stay resident once freed:
+// train's transient arrays of 8 bytes a row (the sorted copy of the labels that encode_target
+// scans, the split's permutation) then stayed resident through training, 0.05 of the numbers'
+// size (docs/performance.md, "Memory").
+void give_back_large_blocks() {
+#if defined(__GLIBC__)
+  mallopt(M_MMAP_THRESHOLD, 256 * 1024);
+#endif
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
+  give_back_large_blocks();
   tool::hold_standard_descriptors();
   CLI::App app{
       "tapegrad: tape-based reverse-mode automatic differentiation, explained.\n"

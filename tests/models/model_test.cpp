@@ -125,6 +125,43 @@ TEST_CASE("mlp: the recorded network's gradients pass a finite-difference check"
   }
 }
 
+TEST_CASE("record_network: each layer Z = A W + b is one dense node, with no node for A W") {
+  const auto count = [](const tg::Tape& tape, tg::OpKind op) {
+    std::size_t n = 0;
+    for (std::size_t i = 0; i < tape.size(); ++i) n += tape.node(i).op == op ? 1 : 0;
+    return n;
+  };
+  {  // softmax regression: X, W, b and Z = dense(X, W, b)
+    tg::Tape tape;
+    const tg::NetworkGraph g = tg::record_network(tape, tg::make_softmax(3, 4), 5, true);
+    CHECK(tape.size() == 4);
+    CHECK(g.Z.op() == tg::OpKind::Dense);
+    CHECK(tape.node(g.Z.index()).inputs ==
+          std::vector<std::size_t>{g.X.index(), g.params[0].index(), g.params[1].index()});
+  }
+  {  // a multiclass MLP with two hidden layers: three dense layers, no matmul, no add
+    tg::Tape tape;
+    const tg::Model mlp = tg::make_mlp({3, 4, 2, 3}, tg::Activation::relu, 1, tg::Task::multiclass);
+    const tg::NetworkGraph g = tg::record_network(tape, mlp, 5, true);
+    CHECK(g.Z.op() == tg::OpKind::Dense);
+    CHECK(count(tape, tg::OpKind::Dense) == 3);
+    CHECK(count(tape, tg::OpKind::Relu) == 2);
+    CHECK(count(tape, tg::OpKind::Matmul) == 0);
+    CHECK(count(tape, tg::OpKind::Add) == 0);
+  }
+  {  // the binary (lecture) MLP keeps W_l and b_l transposed: dense(A, W_l^T, b_l^T)
+    tg::Tape tape;
+    const tg::NetworkGraph g =
+        tg::record_network(tape, tg::make_mlp({3, 4, 1}, tg::Activation::tanh, 1), 5, true);
+    CHECK(count(tape, tg::OpKind::Dense) == 2);
+    CHECK(count(tape, tg::OpKind::Transpose) == 4);
+    const tg::NodeInfo z = tape.node(g.Z.index());
+    CHECK(tape.node(z.inputs[1]).op == tg::OpKind::Transpose);
+    CHECK(tape.node(z.inputs[1]).inputs == std::vector<std::size_t>{g.params[2].index()});
+    CHECK(tape.node(z.inputs[2]).inputs == std::vector<std::size_t>{g.params[3].index()});
+  }
+}
+
 TEST_CASE("model: the network computes Z = W2 g(W1 X + b1) + b2 (and wᵀX + b for logreg)") {
   tg::Model mlp = tg::make_mlp({2, 2, 1}, tg::Activation::tanh, 1);
   mlp.params = {tg::Tensor::from_rows({{0.5, -1.0}, {2.0, 0.25}}), tg::Tensor::column({0.1, -0.2}),
