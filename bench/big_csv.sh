@@ -16,7 +16,9 @@
 #                                          (logreg), and of `train --epochs 3` on the same file
 #                                          with its target replaced by 3 classes ((x1 > 0) + (x2
 #                                          > 0)) and by 10 classes (how many of x1..x9 are > 0),
-#                                          softmax; each over the numbers' size (no limit checked)
+#                                          softmax; and of an MLP (one hidden layer of 16, tanh:
+#                                          full batch, 3 epochs, and batches of 64, 1 epoch);
+#                                          each over the numbers' size (no limit checked)
 #
 # Options: --rows N, --cols N, --seed N, --tool, --no-build. Environment: BUILD_DIR (default
 # build-big-csv), TMPDIR (where the CSV goes; removed at exit).
@@ -34,7 +36,7 @@ while (($#)); do
     --seed) seed=$2; shift ;;
     --no-build) build_it=0 ;;
     --tool) tool=1 ;;
-    -h | --help) sed -n '2,22p' "$0"; exit 0 ;;
+    -h | --help) sed -n '2,24p' "$0"; exit 0 ;;
     *) echo "big_csv.sh: unknown option $1" >&2; exit 2 ;;
   esac
   shift
@@ -89,7 +91,9 @@ if ((tool)); then
     "train $tmp/big.csv --target y --task regression --epochs 3" \
     "train $tmp/big.csv --target y --early-stopping --epochs 3" \
     "train $tmp/classes3.csv --target y --epochs 3" \
-    "train $tmp/classes10.csv --target y --epochs 3"; do
+    "train $tmp/classes10.csv --target y --epochs 3" \
+    "train $tmp/big.csv --target y --model mlp --epochs 3" \
+    "train $tmp/big.csv --target y --model mlp --batch 64 --epochs 1"; do
     # shellcheck disable=SC2086
     measure_command "$cli" $run
     what=${run%% *}
@@ -97,6 +101,8 @@ if ((tool)); then
     [[ $run == *"--early-stopping"* ]] && what="$what (logreg, early stop)"
     [[ $run == *classes3.csv* ]] && what="$what (softmax, 3)"
     [[ $run == *classes10.csv* ]] && what="$what (softmax, 10)"
+    [[ $run == *"--model mlp --epochs"* ]] && what="$what (mlp 16, full batch)"
+    [[ $run == *"--batch 64"* ]] && what="$what (mlp 16, batch 64)"
     [[ $what == train ]] && what="train (logreg)"
     awk -v what="$what" -v peak="$peak_kib" -v num="$numeric_bytes" -v secs="$seconds" \
       'BEGIN { printf "%-28s peak RSS %8d KiB (%.1f MiB)  peak / numbers %.3f  %.1f s\n", what,
