@@ -519,25 +519,31 @@ TEST_CASE("local gradients: a local node outside the blocks makes forward_backwa
   check_same(Jb.value(), Ja.value());
 }
 
-TEST_CASE("local gradients: a non-finite value under anomaly detection throws the plain error") {
+TEST_CASE(
+    "local gradients and local values: a non-finite value under anomaly detection throws the "
+    "plain error") {
   Softmax s(300, 4, 3);
   s.X(123, 2) = std::numeric_limits<double>::infinity();  // a middle block's row
-  for (const std::size_t threads : {1, 2}) {
-    INFO("threads ", threads);
-    std::string messages[2];
-    for (const std::size_t local : {std::size_t{0}, s.m}) {
-      tg::Tape t;
-      const Graph g = s.record(t, local);
-      t.set_detect_anomalies(true);
-      try {
-        t.forward_backward(g.root, {16, threads});
-        FAIL("no AnomalyError");
-      } catch (const tg::AnomalyError& e) {
-        messages[local == 0 ? 0 : 1] = e.what();
+  for (const bool values : {false, true}) {
+    for (const std::size_t threads : {1, 2}) {
+      INFO("local values ", values, ", threads ", threads);
+      std::string messages[2];
+      for (const std::size_t local : {std::size_t{0}, s.m}) {
+        tg::Tape t;
+        t.set_local_values(values ? local : 0);
+        const Graph g = s.record(t, local);
+        t.set_local_values(0);
+        t.set_detect_anomalies(true);
+        try {
+          t.forward_backward(g.root, {16, threads});
+          FAIL("no AnomalyError");
+        } catch (const tg::AnomalyError& e) {
+          messages[local == 0 ? 0 : 1] = e.what();
+        }
       }
+      CHECK(messages[0].find("not finite") != std::string::npos);
+      CHECK(messages[1] == messages[0]);
     }
-    CHECK(messages[0].find("not finite") != std::string::npos);
-    CHECK(messages[1] == messages[0]);
   }
 }
 
@@ -713,26 +719,4 @@ TEST_CASE("local values: on_block shows a non-batch node, or a plain pass, in on
       plain.forward_backward(Jb, options),
       fmt::format("forward_backward: watch: node {} belongs to another tape", Za.index()).c_str(),
       tg::Error);
-}
-
-TEST_CASE("local values: a non-finite value under anomaly detection throws the plain error") {
-  Softmax s(300, 4, 3);
-  s.X(123, 2) = std::numeric_limits<double>::infinity();  // a middle block's row
-  for (const std::size_t threads : {1, 2}) {
-    INFO("threads ", threads);
-    std::string messages[2];
-    for (const std::size_t local : {std::size_t{0}, s.m}) {
-      tg::Tape t;
-      const Graph g = record_local_values(s, t, local);
-      t.set_detect_anomalies(true);
-      try {
-        t.forward_backward(g.root, {16, threads});
-        FAIL("no AnomalyError");
-      } catch (const tg::AnomalyError& e) {
-        messages[local == 0 ? 0 : 1] = e.what();
-      }
-    }
-    CHECK(messages[0].find("not finite") != std::string::npos);
-    CHECK(messages[1] == messages[0]);
-  }
 }
