@@ -270,7 +270,8 @@ int run_train(const TrainArgs& args, const Collective* job) {
            {"epochs_run", r.history.size()},
            {"best_epoch", r.best_epoch > 0 ? Json(r.best_epoch) : Json(nullptr)},
            {"batch", config.batch_size},
-           {"seed", config.seed}};
+           {"seed", config.seed},
+           {"threads", resolve_threads(config.threads)}};  // results depend on it (last bits)
     add_headline(j, r, classes);
     j["train"] = metrics_json(r.train, classes);
     j["test"] = metrics_json(r.test, classes);
