@@ -369,13 +369,16 @@ void Tape::value_failed(std::size_t index, std::string_view op) const {
                describe(index));
 }
 
+void Tape::local_values_failed(std::string_view op) const {
+  detail::fail(op, "tape",
+               "the values of {} are kept per block only (set_local_values); call forward() or "
+               "forward_backward() instead",
+               detail::plural(local_value_nodes_, "node"));
+}
+
 void Tape::backward(Var root) {
-  if (local_value_nodes_ != 0) [[unlikely]] {
-    detail::fail("backward", "tape",
-                 "the values of {} are kept per block only (set_local_values); call forward() "
-                 "or forward_backward() instead",
-                 detail::plural(local_value_nodes_, "node"));
-  }
+  if (local_value_nodes_ != 0) [[unlikely]]
+    local_values_failed("backward");
   if (local_nodes_ != 0) store_local_grads();
   const Node& r = check_root(root, "backward");
   if (!inner_zero_) reset_inner_grads();

@@ -417,11 +417,12 @@ class Tape {
   void store_local_grads();
   // Gives node i's local value (set_local_values) its storage in values_; all of them.
   void store_local_value(std::uint32_t i);
-  void store_local_values();
+  [[gnu::cold, gnu::noinline]] void store_local_values();
   // forward_backward(): storage for the local values it reads whole; block-sized slots (one
   // per thread) for the others, at the end of values_.
   void place_local_values(std::uint32_t reduce, std::size_t rows, std::size_t threads);
   [[noreturn, gnu::cold]] void value_failed(std::size_t index, std::string_view op) const;
+  [[noreturn, gnu::cold, gnu::noinline]] void local_values_failed(std::string_view op) const;
   void mark_live(std::uint32_t root);
   // Called by the recorder for each input of a node with a gradient just pushed.
   void consume(std::uint32_t input) noexcept {
