@@ -428,6 +428,24 @@ void check_same(const tg::TensorView got, const tg::TensorView want) {
   REQUIRE(got.shape() == want.shape());
   CHECK(std::equal(got.begin(), got.end(), want.begin()));
 }
+
+// A graph that does not run in blocks: J = sum(transpose(Z * Z)), Z = X W, whose transpose reads
+// the batch whole (a late node) and leads to the root; recorded with local gradients and local
+// values for the given rows (0: none).
+struct Transposed {
+  tg::Var J, W, Z;
+};
+Transposed record_transposed(const Softmax& s, tg::Tape& t, std::size_t gradients,
+                             std::size_t values) {
+  t.set_local_gradients(gradients);
+  t.set_local_values(values);
+  const tg::Var X = t.input_view(s.X, "X"), W = t.param(s.W);
+  const tg::Var Z = tg::matmul(X, W);
+  const tg::Var J = tg::sum(tg::transpose(Z * Z));
+  t.set_local_values(0);
+  t.set_local_gradients(0);
+  return {J, W, Z};
+}
 }  // namespace
 
 TEST_CASE(
@@ -501,16 +519,8 @@ TEST_CASE("local gradients: a local node outside the blocks makes forward_backwa
   // local gradients then get storage and the plain passes run.
   const Softmax s(50, 3, 2);
   tg::Tape stored, local;
-  auto record = [&](tg::Tape& t, std::size_t rows) {
-    t.set_local_gradients(rows);
-    const tg::Var X = t.input_view(s.X, "X"), W = t.param(s.W);
-    const tg::Var Z = tg::matmul(X, W);
-    const tg::Var J = tg::sum(tg::transpose(Z * Z));
-    t.set_local_gradients(0);
-    return std::pair{J, W};
-  };
-  const auto [Ja, Wa] = record(stored, 0);
-  const auto [Jb, Wb] = record(local, s.m);
+  const auto [Ja, Wa, Za] = record_transposed(s, stored, 0, 0);
+  const auto [Jb, Wb, Zb] = record_transposed(s, local, s.m, 0);
   CHECK(local.local_gradient_nodes() == 2);
   stored.forward_backward(Ja);
   local.forward_backward(Jb);
@@ -687,16 +697,8 @@ TEST_CASE("local values: on_block shows a non-batch node, or a plain pass, in on
   // A graph that does not run in blocks (its root sums a transpose): plain passes, the local
   // values get storage first, and on_block sees Z's m rows in one call.
   tg::Tape plain, stored;
-  auto record = [&](tg::Tape& t, std::size_t rows) {
-    t.set_local_values(rows);
-    const tg::Var X = t.input_view(s.X, "X"), W = t.param(s.W);
-    const tg::Var Z = tg::matmul(X, W);
-    const tg::Var J = tg::sum(tg::transpose(Z * Z));
-    t.set_local_values(0);
-    return std::tuple{J, W, Z};
-  };
-  const auto [Ja, Wa, Za] = record(stored, 0);
-  const auto [Jb, Wb, Zb] = record(plain, s.m);
+  const auto [Ja, Wa, Za] = record_transposed(s, stored, 0, 0);
+  const auto [Jb, Wb, Zb] = record_transposed(s, plain, 0, s.m);
   CHECK(plain.local_value_nodes() == 2);
   calls.clear();
   tg::Tensor Z_seen(s.m, s.k);
