@@ -389,14 +389,9 @@ class Tape {
 
   std::uint32_t push(OpKind op, std::uint32_t in0, std::uint32_t in1, Shape shape,
                      std::uint8_t flags, std::uint16_t extra = 0);
-  // The scalar fast path: a one-element node of an element-wise rule whose value the recorder
-  // computed. push_scalar: a node without a gradient. push_stored: a node with a gradient and
-  // its StoredOp (partials and the inputs' gradient offsets; g is set here), whose inputs the
-  // recorder consumed first (consume(), consume_pair()), so that their flags are written before
-  // the appends and the appends' pointers are not reloaded after them.
+  // A one-element node of an element-wise rule whose value (and, when it has a gradient, partial
+  // derivatives pa and pb; pb unused for one input) the recorder computed: the scalar fast path.
   [[gnu::always_inline]] std::uint32_t push_scalar(OpKind op, std::uint32_t in0, std::uint32_t in1,
-                                                   std::uint8_t flags, double value);
-  [[gnu::always_inline]] std::uint32_t push_stored(OpKind op, std::uint32_t in0, std::uint32_t in1,
                                                    std::uint8_t flags, double value,
                                                    const detail::StoredOp& stored);
   [[noreturn, gnu::cold]] void push_scalar_failed(OpKind op) const;
@@ -429,23 +424,12 @@ class Tape {
   [[noreturn, gnu::cold]] void value_failed(std::size_t index, std::string_view op) const;
   [[noreturn, gnu::cold, gnu::noinline]] void local_values_failed(std::string_view op) const;
   void mark_live(std::uint32_t root);
-  // Called by the recorder for each input of a node with a gradient.
+  // Called by the recorder for each input of a node with a gradient just pushed.
   void consume(std::uint32_t input) noexcept {
     std::uint8_t& f = nodes_[input].flags;
     const bool first = (f & (detail::kRequiresGrad | detail::kConsumed)) == detail::kRequiresGrad;
     f = static_cast<std::uint8_t>(f | (first ? detail::kConsumed : 0));
     unconsumed_ -= first ? 1 : 0;
-  }
-  // consume() of both inputs of a binary node (once when they are the same node).
-  void consume_pair(std::uint32_t a, std::uint32_t b) noexcept {
-    constexpr auto kMask = detail::kRequiresGrad | detail::kConsumed;
-    std::uint8_t& fa = nodes_[a].flags;
-    const bool first_a = (fa & kMask) == detail::kRequiresGrad;
-    fa = static_cast<std::uint8_t>(fa | (first_a ? detail::kConsumed : 0));
-    std::uint8_t& fb = nodes_[b].flags;
-    const bool first_b = (fb & kMask) == detail::kRequiresGrad;
-    fb = static_cast<std::uint8_t>(fb | (first_b ? detail::kConsumed : 0));
-    unconsumed_ -= std::size_t{first_a} + std::size_t{first_b};
   }
   // The arrays as the rules see them (const: the rules called from const members only read).
   detail::Ctx context() const noexcept;
@@ -582,31 +566,25 @@ inline std::uint32_t Tape::push_value(OpKind op, double value) {
 }
 
 inline std::uint32_t Tape::push_scalar(OpKind op, std::uint32_t in0, std::uint32_t in1,
-                                       std::uint8_t flags, double value) {
-  const std::uint32_t at = push_value(op, value);
-  nodes_.push_back(detail::Node{op, static_cast<std::uint8_t>(flags | detail::kScalar), 0, in0, in1,
-                                1, 1, at, detail::kNoGrad});
-  return static_cast<std::uint32_t>(nodes_.size() - 1);
-}
-
-inline std::uint32_t Tape::push_stored(OpKind op, std::uint32_t in0, std::uint32_t in1,
                                        std::uint8_t flags, double value,
                                        const detail::StoredOp& stored) {
-  const auto index = static_cast<std::uint32_t>(nodes_.size());
-  const auto grad = static_cast<std::uint32_t>(grads_.size());
   const std::uint32_t at = push_value(op, value);
-  if (!has_inner_) [[unlikely]] {
-    has_inner_ = true;
-    inner_begin_ = grad;
+  std::uint32_t grad = detail::kNoGrad;
+  if ((flags & detail::kRequiresGrad) != 0) {
+    flags |= detail::kStored;
+    grad = static_cast<std::uint32_t>(grads_.size());
+    if (!has_inner_) {
+      has_inner_ = true;
+      inner_begin_ = grads_.size();
+    }
+    grads_.push_back(0.0);
+    stored_.push_back(stored);
+    stored_.back().g = grad;
   }
-  grads_.push_back(0.0);
-  stored_.push_back(
-      detail::StoredOp{{stored.partial[0], stored.partial[1]}, grad, stored.ga, stored.gb});
-  constexpr auto kAdded = detail::kRequiresGrad | detail::kStored | detail::kScalar;
-  nodes_.push_back(
-      detail::Node{op, static_cast<std::uint8_t>(flags | kAdded), 0, in0, in1, 1, 1, at, grad});
-  ++unconsumed_;
-  return index;
+  flags |= detail::kScalar;
+  nodes_.push_back(detail::Node{op, flags, 0, in0, in1, 1, 1, at, grad});
+  unconsumed_ += flags & detail::kRequiresGrad;  // its inputs: consume(), by the recorder
+  return static_cast<std::uint32_t>(nodes_.size() - 1);
 }
 
 inline Var Tape::scalar_leaf(OpKind op, std::uint8_t flags, double value, std::string_view label) {

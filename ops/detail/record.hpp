@@ -126,16 +126,15 @@ struct Recorder {
   [[gnu::always_inline]] static Var binary_scalar(const Var& a, const Var& b, const Node& an,
                                                   const Node& bn) {
     Tape& tape = *a.tape_;
+    const auto flags = static_cast<std::uint8_t>(kBinary | ((an.flags | bn.flags) & kRequiresGrad));
     const double x = tape.values_[an.value];
     const double y = tape.values_[bn.value];
-    if (((an.flags | bn.flags) & kRequiresGrad) == 0) {
-      const double v = Rule::forward(x, y);
-      return scalar_done(tape, tape.push_scalar(kind_of<Rule>, a.index_, b.index_, kBinary, v));
-    }
-    StoredOp s{{0.0, 0.0}, kNoGrad, an.grad, bn.grad};  // push_stored sets g
-    const double v = detail::scalar_binary<Rule>(x, y, s.partial);
-    tape.consume_pair(a.index_, b.index_);
-    return scalar_done(tape, tape.push_stored(kind_of<Rule>, a.index_, b.index_, kBinary, v, s));
+    StoredOp s{{0.0, 0.0}, kNoGrad, an.grad, bn.grad};  // push_scalar sets g
+    const double v = (flags & kRequiresGrad) != 0 ? detail::scalar_binary<Rule>(x, y, s.partial)
+                                                  : Rule::forward(x, y);
+    const std::uint32_t index = tape.push_scalar(kind_of<Rule>, a.index_, b.index_, flags, v, s);
+    consume_both(tape, flags, a, b);
+    return scalar_done(tape, index);
   }
   template <class Rule>
   [[gnu::always_inline]] static Var unary_scalar(const Var& x, const Node& xn, std::uint8_t flags,
@@ -143,14 +142,13 @@ struct Recorder {
     Tape& tape = *x.tape_;
     const double* constants = tape.consts_.data() + k;
     const double in = tape.values_[xn.value];
-    if ((flags & kRequiresGrad) == 0) {
-      const double v = Rule::forward(in, constants);
-      return scalar_done(tape, tape.push_scalar(kind_of<Rule>, x.index_, k, flags, v));
-    }
-    StoredOp s{{0.0, 0.0}, kNoGrad, xn.grad, kNoGrad};  // push_stored sets g
-    const double v = detail::scalar_unary<Rule>(in, constants, s.partial);
-    tape.consume(x.index_);
-    return scalar_done(tape, tape.push_stored(kind_of<Rule>, x.index_, k, flags, v, s));
+    StoredOp s{{0.0, 0.0}, kNoGrad, xn.grad, kNoGrad};  // push_scalar sets g
+    const double v = (flags & kRequiresGrad) != 0
+                         ? detail::scalar_unary<Rule>(in, constants, s.partial)
+                         : Rule::forward(in, constants);
+    const std::uint32_t index = tape.push_scalar(kind_of<Rule>, x.index_, k, flags, v, s);
+    if ((flags & kRequiresGrad) != 0) tape.consume(x.index_);
+    return scalar_done(tape, index);
   }
   static Var scalar_done(Tape& tape, std::uint32_t index) {
     // (While local values are recorded, inputs may not be evaluated yet: nothing is checked.)
@@ -159,7 +157,9 @@ struct Recorder {
     return Var(&tape, index, tape.generation_);
   }
   static void consume_both(Tape& tape, std::uint8_t flags, const Var& a, const Var& b) noexcept {
-    if ((flags & kRequiresGrad) != 0) tape.consume_pair(a.index_, b.index_);
+    if ((flags & kRequiresGrad) == 0) return;
+    tape.consume(a.index_);
+    tape.consume(b.index_);
   }
   /// Computes the value of the node just pushed (by its rule Rule inline, or for void through
   /// the op table), checks it in anomaly mode, and returns its Var. While local values are
