@@ -75,7 +75,8 @@ W1& instance<W1>() {
 }
 template <>
 W2& instance<W2>() {
-  return build<W2>("W2", 3, 1e-10, &W2::record_step, &W2::replay_step TAPEGRAD_ADOLC_VARIANTS(W2));
+  return build<W2>("W2", 3, 1e-10, &W2::record_step, &W2::replay_step, &W2::sketch_ops_step,
+                   &W2::sketch_statements_step, &W2::sketch_nary_step TAPEGRAD_ADOLC_VARIANTS(W2));
 }
 template <>
 W3& instance<W3>() {
@@ -101,12 +102,15 @@ void timed(benchmark::State& state) {
 #ifdef TAPEGRAD_BENCH_ADOLC
     if constexpr (variant == &W2::adolc_record_step || variant == &W2::adolc_replay_step) {
       state.counters["bytes_per_op"] = w.adolc_bytes_per_op();
+      return;
+    }
+#endif
+    if constexpr (variant == &W2::sketch_ops_step || variant == &W2::sketch_statements_step ||
+                  variant == &W2::sketch_nary_step) {
+      state.counters["bytes_per_op"] = w.sketch_bytes_per_op();
     } else {
       state.counters["bytes_per_op"] = w.bytes_per_op();
     }
-#else
-    state.counters["bytes_per_op"] = w.bytes_per_op();
-#endif
   }
   if constexpr (std::is_same_v<W, W3>) state.counters["tape_bytes_over_X"] = w.tape_memory_ratio();
 }
@@ -138,6 +142,9 @@ const Entry kEntries[] = {
     entry<W2, &W2::adolc_record_step>("W2_adolc_record", benchmark::kMicrosecond),
     entry<W2, &W2::adolc_replay_step>("W2_adolc_replay", benchmark::kMicrosecond),
 #endif
+    entry<W2, &W2::sketch_ops_step>("W2_sketch_ops", benchmark::kMicrosecond),
+    entry<W2, &W2::sketch_statements_step>("W2_sketch_statements", benchmark::kMicrosecond),
+    entry<W2, &W2::sketch_nary_step>("W2_sketch_nary", benchmark::kMicrosecond),
     entry<W3, &W3::hand_step>("W3_hand_written", benchmark::kMillisecond),
     entry<W3, &W3::replay_step>("W3_tape_replay", benchmark::kMillisecond),
     entry<W3, &W3::blocked_step>("W3_tape_blocked", benchmark::kMillisecond),

@@ -176,6 +176,8 @@ W2::W2(std::size_t m, std::size_t n) : m_(m), n_(n) {
   record_g_.resize(n + 1);
   adolc_record_p_ = adolc_replay_p_ = init_;
   adolc_g_.resize(n + 1);
+  sketch_ops_p_ = sketch_statements_p_ = sketch_nary_p_ = init_;
+  sketch_g_.resize(n + 1);
   record_params_.reserve(n + 1);
   replay_params_.reserve(n + 1);
   replay_g_.resize(n + 1);

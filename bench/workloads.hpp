@@ -21,6 +21,8 @@
 
 #include <tapegrad/tapegrad.hpp>
 
+#include "sketch.hpp"
+
 namespace tapegrad::bench {
 
 /// The one seeded generator behind every workload's data (splitmix64; the same numbers on every
@@ -98,6 +100,16 @@ class W2 {
   /// ADOL-C: traced anew each step (Taylors kept) and reversed; the trace replayed by gradient().
   std::span<const double> adolc_record_step();
   std::span<const double> adolc_replay_step();
+  /// The floor of a record-only design (bench/sketch.hpp, not tapegrad), each step recorded anew
+  /// and reversed: one statement per operation of the tape's graph (29 per example); one per
+  /// source statement as Adept's expression templates fuse them (z = z + w_j x_j, a =
+  /// sigmoid(z), L = -(y log a + (1 - y) log(1 - a)), J = J + L: 14 per example); and with z =
+  /// sum_j w_j x_j + b as one n-ary statement (4 per example).
+  std::span<const double> sketch_ops_step();
+  std::span<const double> sketch_statements_step();
+  std::span<const double> sketch_nary_step();
+  /// Bytes of the last sketch recording per tapegrad operation.
+  [[nodiscard]] double sketch_bytes_per_op() const noexcept { return sketch_bytes_per_op_; }
   /// Bytes of ADOL-C's trace (operations, locations, constants, and the Taylor values kept for
   /// the reverse sweep) per tapegrad operation.
   [[nodiscard]] double adolc_bytes_per_op() const noexcept { return adolc_bytes_per_op_; }
@@ -123,6 +135,11 @@ class W2 {
   std::vector<double> adolc_record_p_, adolc_replay_p_, adolc_g_;
   bool adolc_traced_ = false;
   double adolc_bytes_per_op_ = 0;
+  enum class Fusion { kOps, kStatements, kNary };
+  std::span<const double> sketch_step(Fusion fusion, std::vector<double>& p);
+  sketch::Stream stream_;
+  std::vector<double> sketch_ops_p_, sketch_statements_p_, sketch_nary_p_, sketch_g_;
+  double sketch_bytes_per_op_ = 0;
 };
 
 /// W3: vectorized logistic regression, X m x n float64, z = X w + b, J = mean log-loss. X lives
