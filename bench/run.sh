@@ -7,7 +7,8 @@
 #   bench/run.sh --callgrind           instructions per gradient instead (valgrind; repeatable)
 #   bench/run.sh --annotate W2_tape_replay   callgrind profile of one variant (top functions)
 # W1 and W2 include ADOL-C peers (W1_adolc_record, ...) when libadolc-dev is installed (this
-# script installs it).
+# script installs it); W2 also runs W2_sketch_* (bench/sketch.hpp: a record-only statement
+# stream, the floor of Adept's design, not tapegrad).
 #
 # Options: --repetitions N, --filter REGEX (e.g. 'W[12]'), --no-build.
 # Environment: BUILD_DIR (default build-bench: -march=native for timing; build-bench-callgrind:
@@ -26,7 +27,7 @@ while (($#)); do
     --repetitions) reps=$2; shift ;;
     --filter) filter=$2; shift ;;
     --no-build) build_it=0 ;;
-    -h | --help) sed -n '2,14p' "$0"; exit 0 ;;
+    -h | --help) sed -n '2,15p' "$0"; exit 0 ;;
     *) echo "run.sh: unknown option $1" >&2; exit 2 ;;
   esac
   shift
