@@ -103,7 +103,7 @@ enum class Msg : std::size_t {
 /// "3 examples" / "3개 예제".
 [[nodiscard]] std::string examples_text(std::size_t count, Lang lang);
 
-/// The node's kind in words in `lang` ("parameter"/"파라미터", "input"/"입력"), "" for a
+/// The node's kind in words in `lang` ("parameter"/"매개변수", "input"/"입력"), "" for a
 /// computed node.
 [[nodiscard]] std::string kind_text(const Tape& tape, std::size_t index, Lang lang);
 

@@ -93,10 +93,10 @@ var TEXT = {
     step: '\ub2e8\uacc4', of: '/', start: '\uc544\uc9c1 \uc544\ubb34\uac83\ub3c4 \uacc4\uc0b0\ud558\uc9c0 \uc54a\uc558\uc2b5\ub2c8\ub2e4. "\ud55c \ub2e8\uacc4 \uc55e\uc73c\ub85c"\ub97c \ub20c\ub7ec \uc21c\uc804\ud30c\ub97c \uc2dc\uc791\ud558\uc138\uc694.',
     forwardPass: '\uc21c\uc804\ud30c', backwardPass: '\uc5ed\uc804\ud30c', lecture: '\uac15\uc758 \uacf5\uc2dd', autodiff: 'tapegrad',
     update_: '\uc5c5\ub370\uc774\ud2b8', newLoss: '\uc0c8 \uc190\uc2e4', was: '\uc774\uc804', quantity: '\uc591', value: '\uac12',
-    closed: '\uac15\uc758\uc758 \ub2eb\ud78c \ud615\ud0dc', iterationsTitle: '\uacbd\uc0ac \ud558\uac15\ubc95 \ubc18\ubcf5',
+    closed: '\uac15\uc758\uc758 \ub2eb\ud78c \ud615\ud0dc', iterationsTitle: '\uae30\uc6b8\uae30 \ud558\uac15 \ubc18\ubcf5',
     iteration: '\ubc18\ubcf5', loading: 'WebAssembly \uc5d4\uc9c4\uc744 \ubd88\ub7ec\uc624\ub294 \uc911\u2026',
     bad: '\uc22b\uc790\uac00 \uc544\ub2d9\ub2c8\ub2e4: ', label: 'y\ub294 \ub808\uc774\ube14: 0 \ub610\ub294 1',
-    input: '\uc785\ub825', parameter: '\ud30c\ub77c\ubbf8\ud130', newWb: '\uc0c8 w, b'
+    input: '\uc785\ub825', parameter: '\ub9e4\uac1c\ubcc0\uc218', newWb: '\uc0c8 w, b'
   }
 };
 var T = TEXT[LANG] || TEXT.en;

@@ -122,9 +122,9 @@ if(NOT dz STREQUAL "-0.4750208125" OR NOT dom MATCHES "<html lang=\"ko\">" OR NO
 endif()
 # After the update: the numbers table names the new loss in Korean, the graph the nodes' kinds.
 dump_dom("file://${WORKDIR}/ko/index.html#x1=1&x2=2&w1=0.5&w2=-0.25&b=0.1&y=1&alpha=0.1&step=9" dom)
-if(NOT dom MATCHES ">L\\(새 w, b\\)<" OR NOT dom MATCHES ">w1 \\(파라미터\\)<"
+if(NOT dom MATCHES ">L\\(새 w, b\\)<" OR NOT dom MATCHES ">w1 \\(매개변수\\)<"
    OR NOT dom MATCHES ">x1 \\(입력\\)<")
-  message(FATAL_ERROR "the Korean page at step 9: no 'L(새 w, b)' row or no 'w1 (파라미터)', "
+  message(FATAL_ERROR "the Korean page at step 9: no 'L(새 w, b)' row or no 'w1 (매개변수)', "
                       "'x1 (입력)' nodes")
 endif()
 message(STATUS "stepping and the Korean page are right")

@@ -20,7 +20,7 @@ tapegrad_cli_test(tasks_species_graph ARGS graph|${species_model}|--data|${tasks
                   STDOUT "^digraph tapegrad .*softmax\\) on the first 2 examples")
 tapegrad_cli_test(tasks_species_graph_korean
                   ARGS graph|${species_model}|--data|${tasks}/species.csv|--rows|2|--lang|ko
-                  STDOUT "^digraph tapegrad .*softmax\\): .*species.csv의 처음 2개 예제\".*\\\\n파라미터 ")
+                  STDOUT "^digraph tapegrad .*softmax\\): .*species.csv의 처음 2개 예제\".*\\\\n매개변수 ")
 # Labels 0, 1, 2 the model does not know (its classes are names): refused, naming the value.
 tapegrad_cli_test(tasks_species_eval_unknown_class
                   ARGS eval|${species_model}|${tasks}/species_ints.csv|--target|label RC 2 ONE_LINE

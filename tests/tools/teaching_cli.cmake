@@ -91,7 +91,7 @@ tapegrad_cli_test(explain_latex ARGS explain|lecture|--format|latex
 tapegrad_cli_test(explain_latex_vectorized ARGS explain|vectorized|--format|latex
                   STDOUT "\\\\frac\\{dw\\^\\{T\\}\\}\\{dw\\} = \\\\text\\{transposed\\} \\\\text\\{back\\}[^\n]*\\$dw = \\\\frac\\{1\\}\\{m\\} X dZ\\^\\{T\\} = \\[-0\\.2528925513, 0\\.04557403522\\]\\$")
 tapegrad_cli_test(explain_korean ARGS explain|lecture|--lang|ko
-                  STDOUT "\n순전파 \\(테이프 순서\\)\n.*\n역전파 .*국소 미분 da/dz = a\\(1-a\\) = 0\\.2493760402\n +체인룰 dz \\+= .*\nok: 모든 자동 미분 기울기가 강의의 공식과 일치합니다 ")
+                  STDOUT "\n순전파 \\(테이프 순서\\)\n.*\n역전파 .*국소 미분 da/dz = a\\(1-a\\) = 0\\.2493760402\n +연쇄 규칙 dz \\+= .*\nok: 모든 자동 미분 기울기가 강의의 공식과 일치합니다 ")
 tapegrad_cli_test(explain_korean_frames ARGS explain|chain|--lang|ko|--frames|@WORK@/frames
                   NO_GRAPHVIZ EXISTS @WORK@/frames/index.html|@WORK@/frames/step-06.dot)
 tapegrad_cli_test(explain_bad_format ARGS explain|lecture|--format|pdf RC 2 ONE_LINE
@@ -108,4 +108,4 @@ add_test(NAME cli.explain_korean_words
                  -P ${CMAKE_CURRENT_SOURCE_DIR}/korean_words.cmake)
 # graph --lang ko: the diagram's words (kinds, "값") and title in Korean, the numbers unchanged.
 tapegrad_cli_test(graph_korean ARGS graph|lecture|--lang|ko
-                  STDOUT "label=\"훈련 예제 하나의 로지스틱 회귀: z = w1 x1 \\+ w2 x2 \\+ b, .*\n  v0 \\[label=\"x1\\\\n입력\\\\n값 1\".*\n  v3 \\[label=\"w1\\\\n파라미터\\\\n값 0\\.5\\\\ndw1 -0\\.475\"")
+                  STDOUT "label=\"훈련 예제 하나의 로지스틱 회귀: z = w1 x1 \\+ w2 x2 \\+ b, .*\n  v0 \\[label=\"x1\\\\n입력\\\\n값 1\".*\n  v3 \\[label=\"w1\\\\n매개변수\\\\n값 0\\.5\\\\ndw1 -0\\.475\"")
