@@ -6,11 +6,14 @@
 //   tapegrad_bench --callgrind NAME ITERS     run ITERS steps of NAME with callgrind collection
 //                                             on (run under valgrind --collect-atstart=no)
 //   tapegrad_bench --memory W3|W4             peak resident memory over the size of X
+//   tapegrad_bench --passes W2                W2's replay passes timed apart, beside the time
+//                                             to read and to write the tape's bytes
 //   tapegrad_bench --list                     the variant names
 #include <sys/resource.h>
 #include <valgrind/callgrind.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -21,6 +24,7 @@
 
 #include <benchmark/benchmark.h>
 #include <fmt/format.h>
+#include <Eigen/Core>
 
 #include "workloads.hpp"
 
@@ -207,6 +211,52 @@ int memory(std::string_view name) {
   return 0;
 }
 
+// W2's replay step split into its passes, beside what this machine takes to read and to write
+// as many bytes as the tape holds: whether the passes are bound by memory bandwidth.
+int passes(std::string_view name) {
+  if (name != "W2") {
+    fmt::print(stderr, "--passes takes W2\n");
+    return 2;
+  }
+  W2& w = instance<W2>();
+  const W2::PassTimes t = w.pass_times(101);
+  const double ops = static_cast<double>(w.ops());
+  const double bytes = w.bytes_per_op() * ops;
+  // The probes: one buffer of the tape's size, summed (Eigen's vectorized sum, so that the loads
+  // and not the additions set the pace) and filled; medians of 21.
+  std::vector<double> buffer(static_cast<std::size_t>(bytes / sizeof(double)), 1.0);
+  std::vector<double> reads, writes;
+  double sink = 0;
+  for (int r = 0; r < 21; ++r) {
+    using Clock = std::chrono::steady_clock;
+    const auto t0 = Clock::now();
+    const double s =
+        Eigen::Map<const Eigen::VectorXd>(buffer.data(), static_cast<Eigen::Index>(buffer.size()))
+            .sum();
+    const auto t1 = Clock::now();
+    std::fill(buffer.begin(), buffer.end(), static_cast<double>(r));
+    benchmark::DoNotOptimize(buffer.data());
+    const auto t2 = Clock::now();
+    sink += s;
+    reads.push_back(std::chrono::duration<double>(t1 - t0).count());
+    writes.push_back(std::chrono::duration<double>(t2 - t1).count());
+  }
+  benchmark::DoNotOptimize(sink);
+  std::sort(reads.begin(), reads.end());
+  std::sort(writes.begin(), writes.end());
+  fmt::print("W2 replay: {:.0f} ops, {:.1f} bytes per op on the tape ({:.1f} MB)\n", ops,
+             w.bytes_per_op(), bytes / 1e6);
+  fmt::print("  forward()                 {:8.0f} us  {:5.2f} ns per op\n", t.forward * 1e6,
+             t.forward * 1e9 / ops);
+  fmt::print("  zero_grad() + backward()  {:8.0f} us  {:5.2f} ns per op\n", t.backward * 1e6,
+             t.backward * 1e9 / ops);
+  fmt::print("  reading {:.1f} MB          {:8.0f} us  ({:.1f} GB/s)\n", bytes / 1e6,
+             reads[10] * 1e6, bytes / reads[10] / 1e9);
+  fmt::print("  writing {:.1f} MB          {:8.0f} us  ({:.1f} GB/s)\n", bytes / 1e6,
+             writes[10] * 1e6, bytes / writes[10] / 1e9);
+  return 0;
+}
+
 }  // namespace
 }  // namespace tapegrad::bench
 
@@ -221,6 +271,7 @@ int main(int argc, char** argv) {
     return callgrind(argv[2], std::strtol(argv[3], nullptr, 10));
   }
   if (argc == 3 && std::strcmp(argv[1], "--memory") == 0) return memory(argv[2]);
+  if (argc == 3 && std::strcmp(argv[1], "--passes") == 0) return passes(argv[2]);
   register_all();
   benchmark::Initialize(&argc, argv);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;

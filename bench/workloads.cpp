@@ -2,6 +2,7 @@
 
 #include <Eigen/Core>
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <limits>
 #include <thread>
@@ -237,6 +238,26 @@ std::span<const double> W2::replay_step() {
   replay_tape_.backward(replay_loss_);
   read_and_update(replay_tape_, replay_params_, replay_g_);
   return replay_g_;
+}
+
+W2::PassTimes W2::pass_times(int rounds) {
+  using Clock = std::chrono::steady_clock;
+  std::vector<double> forward, backward;
+  for (int r = 0; r < rounds; ++r) {
+    const auto t0 = Clock::now();
+    replay_tape_.forward();
+    const auto t1 = Clock::now();
+    replay_tape_.zero_grad();
+    replay_tape_.backward(replay_loss_);
+    const auto t2 = Clock::now();
+    forward.push_back(std::chrono::duration<double>(t1 - t0).count());
+    backward.push_back(std::chrono::duration<double>(t2 - t1).count());
+  }
+  const auto median = [](std::vector<double>& v) {
+    std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(v.size() / 2), v.end());
+    return v[v.size() / 2];
+  };
+  return {median(forward), median(backward)};
 }
 
 double W2::bytes_per_op() const noexcept {

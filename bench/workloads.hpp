@@ -113,6 +113,13 @@ class W2 {
   /// Bytes of ADOL-C's trace (operations, locations, constants, and the Taylor values kept for
   /// the reverse sweep) per tapegrad operation.
   [[nodiscard]] double adolc_bytes_per_op() const noexcept { return adolc_bytes_per_op_; }
+  /// Median times of the replay step's two passes, forward() and zero_grad() + backward(), in
+  /// seconds, over `rounds` rounds (bench.cpp's --passes).
+  struct PassTimes {
+    double forward;
+    double backward;
+  };
+  PassTimes pass_times(int rounds);
   /// Operations recorded per gradient (leaves excluded).
   [[nodiscard]] std::size_t ops() const noexcept { return ops_; }
   /// Bytes of the replay tape (nodes, values, gradients, constants) per recorded operation.
