@@ -217,17 +217,30 @@ template <class Rule>
   }
 }
 
-/// Replay of a kStored node: its value, and its partials into its StoredOp s.
+/// Replay of a kStored node: its value, and its partials into its StoredOp s. A linear rule's
+/// partials read no value: those computed when the node was recorded stay current, and its replay
+/// writes the value alone. (A scalar graph's replay runs at about the speed of the bytes it moves,
+/// docs/performance.md: W2's adds and affine nodes, 26 of its 29 nodes per example, then leave
+/// their StoredOp's line untouched.)
 template <class Rule, class In>
 [[gnu::always_inline]] inline void forward_unary_stored(const Ctx& t, const Node& n, In in,
                                                         StoredOp& s) {
-  t.values[n.value] = scalar_unary<Rule>(t.values[in.unary(n).a], t.consts + n.in1, s.partial);
+  const double x = t.values[in.unary(n).a];
+  if constexpr (requires { Rule::linear; }) {
+    t.values[n.value] = Rule::forward(x, t.consts + n.in1);
+  } else {
+    t.values[n.value] = scalar_unary<Rule>(x, t.consts + n.in1, s.partial);
+  }
 }
 template <class Rule, class In>
 [[gnu::always_inline]] inline void forward_binary_stored(const Ctx& t, const Node& n, In in,
                                                          StoredOp& s) {
   const Operands o = in.binary(n);
-  t.values[n.value] = scalar_binary<Rule>(t.values[o.a], t.values[o.b], s.partial);
+  if constexpr (requires { Rule::linear; }) {
+    t.values[n.value] = Rule::forward(t.values[o.a], t.values[o.b]);
+  } else {
+    t.values[n.value] = scalar_binary<Rule>(t.values[o.a], t.values[o.b], s.partial);
+  }
 }
 
 }  // namespace tapegrad::detail
