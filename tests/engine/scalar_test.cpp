@@ -24,6 +24,15 @@ std::vector<tg::Tensor> all_grads(const tg::Tape& tape) {
   return out;
 }
 
+// Checks that two all_grads() results are equal, bit for bit.
+void check_same(const std::vector<tg::Tensor>& got, const std::vector<tg::Tensor>& expected) {
+  REQUIRE(got.size() == expected.size());
+  for (std::size_t i = 0; i < got.size(); ++i) {
+    CAPTURE(i);
+    CHECK(got[i] == expected[i]);
+  }
+}
+
 // A scalar graph through every element-wise op that records one-element nodes.
 tg::Var every_elementwise_op(tg::Var a, tg::Var b, tg::Var x, tg::Var y) {
   const tg::Var s = a * x + b - a / (b + 3.0);
@@ -49,22 +58,13 @@ TEST_CASE("scalar nodes: stored partials give the rules' gradients bit for bit")
   tape.set(x, 1.3);
   tape.zero_grad();
   tape.backward(root);
-  const std::vector<tg::Tensor> rules = all_grads(tape);
-  REQUIRE(rules.size() == stored.size());
-  for (std::size_t i = 0; i < rules.size(); ++i) {
-    CAPTURE(i);
-    CHECK(rules[i] == stored[i]);
-  }
+  check_same(all_grads(tape), stored);
 
   // forward() recomputes the partials: the same again.
   tape.forward();
   tape.zero_grad();
   tape.backward(root);
-  const std::vector<tg::Tensor> replayed = all_grads(tape);
-  for (std::size_t i = 0; i < rules.size(); ++i) {
-    CAPTURE(i);
-    CHECK(replayed[i] == stored[i]);
-  }
+  check_same(all_grads(tape), stored);
 }
 
 TEST_CASE("scalar nodes: replayed at new values, stored partials give the rules' gradients") {
@@ -88,12 +88,7 @@ TEST_CASE("scalar nodes: replayed at new values, stored partials give the rules'
     tape.set(x, v[2]);  // the same value: backward() runs the rules
     tape.zero_grad();
     tape.backward(root);
-    const std::vector<tg::Tensor> rules = all_grads(tape);
-    REQUIRE(rules.size() == stored.size());
-    for (std::size_t i = 0; i < rules.size(); ++i) {
-      CAPTURE(i);
-      CHECK(rules[i] == stored[i]);
-    }
+    check_same(all_grads(tape), stored);
   }
 }
 
