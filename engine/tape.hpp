@@ -85,8 +85,9 @@ enum NodeFlag : std::uint8_t {
   kListed = 32,       // in1 inputs listed at links_[in0], links_[in0 + 1], ...
   kConsumed = 64,     // a later node with a gradient takes this node as an input
   // One element, element-wise rule, a gradient: its local partial derivatives are kept in the
-  // tape's stored_ (a StoredOp), computed with the value (recording and forward()), so that
-  // backward() runs no rule for it, only g * partial multiply-adds.
+  // tape's stored_ (a StoredOp), computed with the value (recording, and forward() unless the
+  // rule's partials read no value), so that backward() runs no rule for it, only g * partial
+  // multiply-adds.
   kStored = 128,
 };
 

@@ -12,7 +12,8 @@
 // derivatives at once, for one-element nodes that store them; ops/detail/kernels.hpp),
 // `constants` (how many it keeps at consts[in1]), axis(node), rows (a RowRule, or
 // rows(ctx, node)), partial_of_all(ctx, node), `linear` (an element-wise rule whose partials
-// read no value, for the root chains of forward_backward()), node_name(ctx, node), `infix` (drawn
+// read no value, for the root chains of forward_backward() and the replay of stored scalar
+// nodes), node_name(ctx, node), `infix` (drawn
 // as "a + b"), expression(info, inputs) and bubble(info, precision).
 #include <algorithm>
 #include <array>
