@@ -13,8 +13,8 @@
 // `constants` (how many it keeps at consts[in1]), axis(node), rows (a RowRule, or
 // rows(ctx, node)), partial_of_all(ctx, node), `linear` (an element-wise rule whose partials
 // read no value, for the root chains of forward_backward() and the replay of stored scalar
-// nodes), node_name(ctx, node), `infix` (drawn
-// as "a + b"), expression(info, inputs) and bubble(info, precision).
+// nodes), node_name(ctx, node), `infix` (drawn as "a + b"), expression(info, inputs) and
+// bubble(info, precision).
 #include <algorithm>
 #include <array>
 #include <cmath>
