@@ -20,6 +20,7 @@
 #include <string>
 #include <string_view>
 #include <type_traits>
+#include <utility>
 #include <vector>
 
 #include <benchmark/benchmark.h>
@@ -242,18 +243,17 @@ int passes(std::string_view name) {
     writes.push_back(std::chrono::duration<double>(t2 - t1).count());
   }
   benchmark::DoNotOptimize(sink);
-  std::sort(reads.begin(), reads.end());
-  std::sort(writes.begin(), writes.end());
+  const double read = median(std::move(reads)), write = median(std::move(writes));
   fmt::print("W2 replay: {:.0f} ops, {:.1f} bytes per op on the tape ({:.1f} MB)\n", ops,
              w.bytes_per_op(), bytes / 1e6);
   fmt::print("  forward()                 {:8.0f} us  {:5.2f} ns per op\n", t.forward * 1e6,
              t.forward * 1e9 / ops);
   fmt::print("  zero_grad() + backward()  {:8.0f} us  {:5.2f} ns per op\n", t.backward * 1e6,
              t.backward * 1e9 / ops);
-  fmt::print("  reading {:.1f} MB          {:8.0f} us  ({:.1f} GB/s)\n", bytes / 1e6,
-             reads[10] * 1e6, bytes / reads[10] / 1e9);
-  fmt::print("  writing {:.1f} MB          {:8.0f} us  ({:.1f} GB/s)\n", bytes / 1e6,
-             writes[10] * 1e6, bytes / writes[10] / 1e9);
+  fmt::print("  reading {:.1f} MB          {:8.0f} us  ({:.1f} GB/s)\n", bytes / 1e6, read * 1e6,
+             bytes / read / 1e9);
+  fmt::print("  writing {:.1f} MB          {:8.0f} us  ({:.1f} GB/s)\n", bytes / 1e6, write * 1e6,
+             bytes / write / 1e9);
   return 0;
 }
 

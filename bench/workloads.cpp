@@ -6,6 +6,7 @@
 #include <cmath>
 #include <limits>
 #include <thread>
+#include <utility>
 
 namespace tapegrad::bench {
 
@@ -80,6 +81,12 @@ std::uint64_t Rng::next() noexcept {
 
 double Rng::uniform(double lo, double hi) noexcept {
   return lo + (hi - lo) * static_cast<double>(next() >> 11) * 0x1.0p-53;
+}
+
+double median(std::vector<double> samples) {
+  const auto middle = samples.begin() + static_cast<std::ptrdiff_t>(samples.size() / 2);
+  std::nth_element(samples.begin(), middle, samples.end());
+  return *middle;
 }
 
 double relative_error(std::span<const double> a, std::span<const double> b) {
@@ -253,11 +260,7 @@ W2::PassTimes W2::pass_times(int rounds) {
     forward.push_back(std::chrono::duration<double>(t1 - t0).count());
     backward.push_back(std::chrono::duration<double>(t2 - t1).count());
   }
-  const auto median = [](std::vector<double>& v) {
-    std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(v.size() / 2), v.end());
-    return v[v.size() / 2];
-  };
-  return {median(forward), median(backward)};
+  return {median(std::move(forward)), median(std::move(backward))};
 }
 
 double W2::bytes_per_op() const noexcept {

@@ -39,6 +39,9 @@ class Rng {
   std::uint64_t state_;
 };
 
+/// The median of `samples` (the upper one of an even count).
+double median(std::vector<double> samples);
+
 /// The step size of every workload's SGD update.
 inline constexpr double kLearningRate = 0.1;
 
